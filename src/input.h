@@ -1,0 +1,18 @@
+/* Getting a trace's bytes: a read-only mapping of a file, or standard input
+ * read into memory. */
+#ifndef GOTRACE_SRC_INPUT_H
+#define GOTRACE_SRC_INPUT_H
+
+#include <stddef.h>
+
+typedef struct gt_input {
+	const unsigned char *data;
+	size_t len;
+	int mapped; /* 1: munmap, 0: free */
+} gt_input;
+
+/* path "-" reads standard input. Returns 0, or -1 with errno set. */
+int gt_input_open(gt_input *in, const char *path);
+void gt_input_close(gt_input *in);
+
+#endif

@@ -1,0 +1,328 @@
+/* The gotrace command line. Exit status: 0 success, 1 bad trace or I/O
+ * failure, 2 usage error. */
+#define _POSIX_C_SOURCE 200809L
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "gofmt.h"
+#include "gotrace/decoder.h"
+#include "input.h"
+
+#define EXIT_BAD 1
+#define EXIT_USAGE 2
+
+typedef struct command {
+	const char *name;
+	const char *summary;
+	const char *usage;
+	int (*run)(int argc, char **argv);
+} command;
+
+static int wants_help(int argc, char **argv)
+{
+	for (int i = 1; i < argc; i++)
+		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
+			return 1;
+	return 0;
+}
+
+static void report_error(const char *path, const gt_error *e)
+{
+	fprintf(stderr, "gotrace: %s: offset %" PRIu64 ": %s\n", path, e->offset, e->detail);
+}
+
+static void report_truncation(const char *path, const gt_trace_info *info)
+{
+	uint64_t lost = info->size - info->valid_bytes;
+	fprintf(stderr,
+	        "gotrace: %s: warning: trace cut short at offset %" PRIu64 ": %s; decoded %" PRIu64
+	        " complete generations, lost %" PRIu64 " of %" PRIu64 " bytes (%.2f%%)\n",
+	        path, info->truncation.offset, info->truncation.detail, info->generations, lost, info->size,
+	        info->size ? 100.0 * (double)lost / (double)info->size : 0.0);
+}
+
+/* Opens path and its decoder; on failure prints the error and returns the
+ * exit status to use. */
+static int open_trace(const char *path, gt_input *in, gt_trace **t)
+{
+	if (gt_input_open(in, path) != 0) {
+		fprintf(stderr, "gotrace: %s: %s\n", path, strerror(errno));
+		return EXIT_BAD;
+	}
+	gt_error e;
+	if (gt_trace_open(in->data, in->len, t, &e) != GT_OK) {
+		report_error(path, &e);
+		gt_input_close(in);
+		return EXIT_BAD;
+	}
+	return 0;
+}
+
+static int one_file_arg(int argc, char **argv, const char *usage, const char **path)
+{
+	*path = NULL;
+	for (int i = 1; i < argc; i++) {
+		if (argv[i][0] == '-' && argv[i][1] != '\0') {
+			fprintf(stderr, "gotrace: unknown option %s\nusage: %s\n", argv[i], usage);
+			return EXIT_USAGE;
+		}
+		if (*path) {
+			fprintf(stderr, "gotrace: too many arguments\nusage: %s\n", usage);
+			return EXIT_USAGE;
+		}
+		*path = argv[i];
+	}
+	if (!*path) {
+		fprintf(stderr, "gotrace: missing FILE\nusage: %s\n", usage);
+		return EXIT_USAGE;
+	}
+	return 0;
+}
+
+/* ---- dump ---- */
+
+static int cmd_dump(int argc, char **argv)
+{
+	const char *path;
+	int r = one_file_arg(argc, argv, "gotrace dump FILE", &path);
+	if (r)
+		return r;
+	gt_input in;
+	gt_trace *t;
+	if ((r = open_trace(path, &in, &t)))
+		return r;
+	gf_buf out = {.out = stdout};
+	gt_event ev;
+	gt_error e;
+	gt_status s;
+	while ((s = gt_trace_next(t, &ev, &e)) == GT_OK)
+		gf_event(&out, &ev);
+	gf_flush(&out);
+	gf_free(&out);
+	if (fflush(stdout) != 0 || out.error) {
+		fprintf(stderr, "gotrace: writing output: %s\n", strerror(errno));
+		r = EXIT_BAD;
+	}
+	if (s != GT_EOF) {
+		report_error(path, &e);
+		r = EXIT_BAD;
+	} else {
+		gt_trace_info info;
+		gt_trace_info_get(t, &info);
+		if (info.truncated)
+			report_truncation(path, &info);
+	}
+	gt_trace_close(t);
+	gt_input_close(&in);
+	return r;
+}
+
+/* ---- info ---- */
+
+/* A set of ids, to count distinct goroutines, Ps and threads. */
+typedef struct idset {
+	int64_t *keys;
+	unsigned char *used;
+	size_t cap, len;
+} idset;
+
+static size_t id_hash(int64_t k)
+{
+	uint64_t x = (uint64_t)k * 0x9E3779B97F4A7C15ULL;
+	return (size_t)(x ^ (x >> 29));
+}
+
+static int idset_add(idset *s, int64_t k)
+{
+	if ((s->len + 1) * 2 > s->cap) {
+		size_t ncap = s->cap ? s->cap * 2 : 64;
+		idset n = {calloc(ncap, sizeof *n.keys), calloc(ncap, 1), ncap, 0};
+		if (!n.keys || !n.used) {
+			free(n.keys);
+			free(n.used);
+			return -1;
+		}
+		for (size_t i = 0; i < s->cap; i++)
+			if (s->used[i])
+				idset_add(&n, s->keys[i]);
+		free(s->keys);
+		free(s->used);
+		*s = n;
+	}
+	for (size_t i = id_hash(k) & (s->cap - 1);; i = (i + 1) & (s->cap - 1)) {
+		if (!s->used[i]) {
+			s->used[i] = 1;
+			s->keys[i] = k;
+			s->len++;
+			return 0;
+		}
+		if (s->keys[i] == k)
+			return 0;
+	}
+}
+
+static void idset_free(idset *s)
+{
+	free(s->keys);
+	free(s->used);
+}
+
+static void print_duration(int64_t ns)
+{
+	if (ns < 1000)
+		printf("%" PRId64 "ns", ns);
+	else if (ns < 1000000)
+		printf("%.3fus", (double)ns / 1e3);
+	else if (ns < 1000000000)
+		printf("%.3fms", (double)ns / 1e6);
+	else
+		printf("%.3fs", (double)ns / 1e9);
+}
+
+static const char *writers(unsigned version)
+{
+	switch (version) {
+	case 22:
+		return "Go 1.22";
+	case 23:
+		return "Go 1.23-1.24";
+	case 25:
+		return "Go 1.25";
+	case 26:
+		return "Go 1.26-1.27";
+	}
+	return "Go 1.11-1.21";
+}
+
+static int cmd_info(int argc, char **argv)
+{
+	const char *path;
+	int r = one_file_arg(argc, argv, "gotrace info FILE", &path);
+	if (r)
+		return r;
+	gt_input in;
+	gt_trace *t;
+	if ((r = open_trace(path, &in, &t)))
+		return r;
+
+	uint64_t by_kind[GT_EV_KIND_COUNT] = {0};
+	uint64_t total = 0, gc_cycles = 0, stw = 0, samples = 0;
+	int64_t first = 0, last = 0;
+	idset gs = {0}, ps = {0}, ms = {0};
+	gt_event ev;
+	gt_error e;
+	gt_status s;
+	int oom = 0;
+	while ((s = gt_trace_next(t, &ev, &e)) == GT_OK) {
+		by_kind[ev.kind]++;
+		if (ev.kind == GT_EV_SYNC)
+			continue;
+		if (!total)
+			first = ev.time;
+		last = ev.time;
+		total++;
+		if (ev.goroutine != GT_NO_ID)
+			oom |= idset_add(&gs, ev.goroutine);
+		if (ev.proc != GT_NO_ID)
+			oom |= idset_add(&ps, ev.proc);
+		if (ev.thread != GT_NO_ID)
+			oom |= idset_add(&ms, ev.thread);
+		if (ev.kind == GT_EV_STATE_TRANSITION) {
+			if (ev.u.transition.resource == GT_RES_GOROUTINE)
+				oom |= idset_add(&gs, ev.u.transition.id);
+			else
+				oom |= idset_add(&ps, ev.u.transition.id);
+		} else if (ev.kind == GT_EV_RANGE_BEGIN) {
+			gc_cycles += ev.u.range.id == GT_RANGE_GC_MARK;
+			stw += ev.u.range.id == GT_RANGE_STW;
+		} else if (ev.kind == GT_EV_STACK_SAMPLE) {
+			samples++;
+		}
+	}
+	gt_trace_info info;
+	gt_trace_info_get(t, &info);
+	printf("file:          %s\n", path);
+	printf("format:        go 1.%u (%s format, written by %s)\n", info.version,
+	       info.format == GT_FORMAT_V2 ? "v2" : "v1", writers(info.version));
+	printf("size:          %" PRIu64 " bytes\n", info.size);
+	printf("generations:   %" PRIu64 "\n", info.generations);
+	printf("events:        %" PRIu64 "\n", total);
+	printf("time span:     ");
+	print_duration(last - first);
+	printf(" (%" PRId64 " .. %" PRId64 " ns)\n", first, last);
+	printf("goroutines:    %zu\n", gs.len);
+	printf("procs:         %zu\n", ps.len);
+	printf("threads:       %zu\n", ms.len);
+	printf("gc cycles:     %" PRIu64 "\n", gc_cycles);
+	printf("stw pauses:    %" PRIu64 "\n", stw);
+	printf("cpu samples:   %" PRIu64 "\n", samples);
+	if (s == GT_EOF && info.truncated)
+		printf("truncated:     yes, %" PRIu64 " of %" PRIu64 " bytes lost (%s)\n", info.size - info.valid_bytes,
+		       info.size, info.truncation.detail);
+	else if (s == GT_EOF)
+		printf("truncated:     no\n");
+	else
+		printf("truncated:     decoding failed at offset %" PRIu64 "\n", e.offset);
+	printf("events by kind:\n");
+	for (int k = 1; k < GT_EV_KIND_COUNT; k++)
+		if (by_kind[k])
+			printf("  %-16s %" PRIu64 "\n", gt_event_kind_str((gt_event_kind)k), by_kind[k]);
+	idset_free(&gs);
+	idset_free(&ps);
+	idset_free(&ms);
+	if (oom) {
+		fprintf(stderr, "gotrace: out of memory\n");
+		r = EXIT_BAD;
+	}
+	if (s != GT_EOF) {
+		report_error(path, &e);
+		r = EXIT_BAD;
+	} else if (info.truncated) {
+		report_truncation(path, &info);
+	}
+	gt_trace_close(t);
+	gt_input_close(&in);
+	return r;
+}
+
+static const command commands[] = {
+	{"info", "format version, duration, counts, generations, truncation", "gotrace info FILE", cmd_info},
+	{"dump", "every event, in the format of `go tool trace -d=parsed`", "gotrace dump FILE", cmd_dump},
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: gotrace COMMAND [OPTIONS] FILE\n\n"
+	           "Reads Go execution traces (runtime/trace, go test -trace, /debug/pprof/trace).\n"
+	           "FILE may be - for standard input.\n\ncommands:\n");
+	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+		fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
+	fprintf(f, "\nRun `gotrace COMMAND --help` for a command's options.\n");
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "help") == 0) {
+		usage(stdout);
+		return 0;
+	}
+	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {
+		if (strcmp(argv[1], commands[i].name) != 0)
+			continue;
+		if (wants_help(argc - 1, argv + 1)) {
+			printf("usage: %s\n\n%s\n", commands[i].usage, commands[i].summary);
+			return 0;
+		}
+		return commands[i].run(argc - 1, argv + 1);
+	}
+	fprintf(stderr, "gotrace: unknown command %s\n", argv[1]);
+	usage(stderr);
+	return EXIT_USAGE;
+}
