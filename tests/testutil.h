@@ -1,0 +1,31 @@
+/* Helpers shared by the Check suites: test data paths, whole-file reads
+ * (gzip-aware), and decoding a buffer into Go's text format. */
+#ifndef GOTRACE_TESTS_TESTUTIL_H
+#define GOTRACE_TESTS_TESTUTIL_H
+
+#include <stddef.h>
+
+#include "gotrace/decoder.h"
+
+/* Root of the source tree (GT_SOURCE_DIR), set by meson for every test. */
+const char *tu_source_dir(void);
+
+/* Reads a file (gunzipping it when the name ends in .gz). Returns a
+ * malloc'd buffer with a NUL after the data, or NULL. */
+char *tu_read_file(const char *path, size_t *len);
+
+/* Lists files under dir (one level of subdirectories too) whose names end
+ * with suffix, sorted; returns the count and a malloc'd array of malloc'd
+ * paths relative to dir. */
+size_t tu_list(const char *dir, const char *suffix, char ***out);
+void tu_list_free(char **list, size_t n);
+
+/* Decodes data and prints every event as `go tool trace -d=parsed` does.
+ * Returns the final status (GT_EOF on success) with *err filled otherwise;
+ * *text is malloc'd. */
+gt_status tu_dump(const void *data, size_t len, char **text, size_t *text_len, gt_error *err);
+
+/* Index of the first differing line (1-based) or 0 when equal. */
+size_t tu_first_diff_line(const char *a, size_t alen, const char *b, size_t blen);
+
+#endif
