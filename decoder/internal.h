@@ -69,19 +69,31 @@ static inline dc_varint_result dc_uvarint(dc_cursor *c, uint64_t *out)
  * would overflow or memory runs out. */
 bool dc_grow(void *pptr, size_t *cap, size_t need, size_t elem);
 
-/* Open-addressing map from a 64-bit key to a 32-bit value. */
+/* Map from a 64-bit key to a 32-bit value below UINT32_MAX. Trace ids
+ * (strings, stacks, goroutines, Ps, Ms) are mostly small and dense, so keys
+ * below `ndense` live in a direct-indexed array (UINT32_MAX meaning absent);
+ * the rest go to an open-addressing hash table. */
 typedef struct dc_map {
+	uint32_t *dense;
+	size_t ndense;
 	uint64_t *keys;
 	uint32_t *vals;
 	uint8_t *used;
-	size_t cap; /* power of two, or 0 */
-	size_t len;
+	size_t cap;  /* of the hash table: a power of two, or 0 */
+	size_t hlen; /* keys in the hash table */
+	size_t len;  /* keys in all */
 } dc_map;
 
 void dc_map_free(dc_map *m);
 void dc_map_clear(dc_map *m);
+uint32_t *dc_map_get_hashed(const dc_map *m, uint64_t key);
 /* Returns a pointer to the value slot for key, or NULL when absent. */
-uint32_t *dc_map_get(const dc_map *m, uint64_t key);
+static inline uint32_t *dc_map_get(const dc_map *m, uint64_t key)
+{
+	if (DC_LIKELY(key < m->ndense))
+		return m->dense[key] != UINT32_MAX ? &m->dense[key] : NULL;
+	return dc_map_get_hashed(m, key);
+}
 /* Inserts or finds key; *inserted says which. NULL when out of memory. */
 uint32_t *dc_map_put(dc_map *m, uint64_t key, bool *inserted);
 /* Removes key if present. */

@@ -71,7 +71,7 @@ bool dc_grow(void *pptr, size_t *cap, size_t need, size_t elem)
 
 static inline size_t map_hash(uint64_t k)
 {
-	/* splitmix64 finaliser: ids are often dense, so spread them. */
+	/* splitmix64 finaliser: spreads ids that are far apart but regular. */
 	k ^= k >> 30;
 	k *= 0xbf58476d1ce4e5b9ULL;
 	k ^= k >> 27;
@@ -80,8 +80,15 @@ static inline size_t map_hash(uint64_t k)
 	return (size_t)k;
 }
 
+#define DENSE_ABSENT UINT32_MAX
+/* A key goes to the dense array when the array would stay within a small
+ * factor of the number of keys (as Go's dataTable.compactify decides). */
+#define DENSE_MAX_KEYS ((size_t)1 << 24)
+#define DENSE_SLACK 1024
+
 void dc_map_free(dc_map *m)
 {
+	free(m->dense);
 	free(m->keys);
 	free(m->vals);
 	free(m->used);
@@ -92,10 +99,13 @@ void dc_map_clear(dc_map *m)
 {
 	if (m->cap)
 		memset(m->used, 0, m->cap);
+	if (m->ndense)
+		memset(m->dense, 0xff, m->ndense * sizeof *m->dense);
+	m->hlen = 0;
 	m->len = 0;
 }
 
-uint32_t *dc_map_get(const dc_map *m, uint64_t key)
+static uint32_t *hash_get(const dc_map *m, uint64_t key)
 {
 	if (!m->cap)
 		return NULL;
@@ -108,42 +118,88 @@ uint32_t *dc_map_get(const dc_map *m, uint64_t key)
 	}
 }
 
-static bool map_rehash(dc_map *m, size_t ncap)
+uint32_t *dc_map_get_hashed(const dc_map *m, uint64_t key) { return hash_get(m, key); }
+
+static bool hash_rehash(dc_map *m, size_t ncap)
 {
-	dc_map n = {0};
-	n.keys = malloc(ncap * sizeof *n.keys);
-	n.vals = malloc(ncap * sizeof *n.vals);
-	n.used = calloc(ncap, 1);
-	if (!n.keys || !n.vals || !n.used) {
-		free(n.keys);
-		free(n.vals);
-		free(n.used);
+	uint64_t *keys = malloc(ncap * sizeof *keys);
+	uint32_t *vals = malloc(ncap * sizeof *vals);
+	uint8_t *used = calloc(ncap, 1);
+	if (!keys || !vals || !used) {
+		free(keys);
+		free(vals);
+		free(used);
 		return false;
 	}
-	n.cap = ncap;
 	size_t mask = ncap - 1;
 	for (size_t i = 0; i < m->cap; i++) {
 		if (!m->used[i])
 			continue;
 		size_t j = map_hash(m->keys[i]) & mask;
-		while (n.used[j])
+		while (used[j])
 			j = (j + 1) & mask;
-		n.used[j] = 1;
-		n.keys[j] = m->keys[i];
-		n.vals[j] = m->vals[i];
+		used[j] = 1;
+		keys[j] = m->keys[i];
+		vals[j] = m->vals[i];
 	}
-	n.len = m->len;
-	dc_map_free(m);
-	*m = n;
+	free(m->keys);
+	free(m->vals);
+	free(m->used);
+	m->keys = keys;
+	m->vals = vals;
+	m->used = used;
+	m->cap = ncap;
+	return true;
+}
+
+static void hash_del(dc_map *m, uint64_t key);
+
+/* Grows the dense array to cover key, moving hashed keys that now fit. */
+static bool dense_grow(dc_map *m, uint64_t key)
+{
+	size_t n = m->ndense ? m->ndense : 64;
+	while (n <= key)
+		n *= 2;
+	uint32_t *d = realloc(m->dense, n * sizeof *d);
+	if (!d)
+		return false;
+	memset(d + m->ndense, 0xff, (n - m->ndense) * sizeof *d);
+	m->dense = d;
+	size_t old = m->ndense;
+	m->ndense = n;
+	if (m->hlen) {
+		for (size_t i = 0; i < m->cap; i++) {
+			if (m->used[i] && m->keys[i] >= old && m->keys[i] < n) {
+				uint64_t k = m->keys[i];
+				d[k] = m->vals[i];
+				hash_del(m, k);
+				m->len++; /* still in the map, now in the dense part */
+				i = (size_t)-1; /* deletion shifts entries: rescan */
+			}
+		}
+	}
 	return true;
 }
 
 uint32_t *dc_map_put(dc_map *m, uint64_t key, bool *inserted)
 {
-	/* Keep the load under 1/2 so probes stay short. */
-	if ((m->len + 1) * 2 > m->cap) {
+	if (key >= m->ndense && key < DENSE_MAX_KEYS && key < 2 * (m->len + 1) + DENSE_SLACK) {
+		if (!dense_grow(m, key))
+			return NULL;
+	}
+	if (key < m->ndense) {
+		uint32_t *slot = &m->dense[key];
+		*inserted = *slot == DENSE_ABSENT;
+		if (*inserted) {
+			*slot = 0;
+			m->len++;
+		}
+		return slot;
+	}
+	/* Keep the hash table's load under 1/2 so probes stay short. */
+	if ((m->hlen + 1) * 2 > m->cap) {
 		size_t ncap = m->cap ? m->cap * 2 : 16;
-		if (ncap > SIZE_MAX / sizeof(uint64_t) || !map_rehash(m, ncap))
+		if (ncap > SIZE_MAX / sizeof(uint64_t) || !hash_rehash(m, ncap))
 			return NULL;
 	}
 	size_t mask = m->cap - 1;
@@ -157,12 +213,13 @@ uint32_t *dc_map_put(dc_map *m, uint64_t key, bool *inserted)
 	m->used[i] = 1;
 	m->keys[i] = key;
 	m->vals[i] = 0;
+	m->hlen++;
 	m->len++;
 	*inserted = true;
 	return &m->vals[i];
 }
 
-void dc_map_del(dc_map *m, uint64_t key)
+static void hash_del(dc_map *m, uint64_t key)
 {
 	if (!m->cap)
 		return;
@@ -176,6 +233,7 @@ void dc_map_del(dc_map *m, uint64_t key)
 	}
 	/* Backward-shift deletion keeps probe chains intact without tombstones. */
 	m->used[i] = 0;
+	m->hlen--;
 	m->len--;
 	for (size_t j = (i + 1) & mask; m->used[j]; j = (j + 1) & mask) {
 		size_t home = map_hash(m->keys[j]) & mask;
@@ -189,4 +247,16 @@ void dc_map_del(dc_map *m, uint64_t key)
 		m->used[j] = 0;
 		i = j;
 	}
+}
+
+void dc_map_del(dc_map *m, uint64_t key)
+{
+	if (key < m->ndense) {
+		if (m->dense[key] != DENSE_ABSENT) {
+			m->dense[key] = DENSE_ABSENT;
+			m->len--;
+		}
+		return;
+	}
+	hash_del(m, key);
 }

@@ -496,6 +496,45 @@ static gt_status finish_generation(v2_gen *g, unsigned version, gt_error *err)
 	return GT_OK;
 }
 
+/* Checks that every stack and string id the generation's events name is
+ * defined, without ordering them. */
+static gt_status check_table_ids(const v2_gen *g, const uint8_t *base, gt_error *err)
+{
+	for (size_t bi = 0; bi < g->nbatches; bi++) {
+		const v2_batch *b = &g->batches[bi];
+		dc_cursor c = {base, b->off, b->off + b->len};
+		while (dc_left(&c)) {
+			size_t at = c.pos;
+			uint8_t typ = 0;
+			dc_u8(&c, &typ);
+			if (typ >= V2_MaxExperimentalEvent || !v2_specs[typ].timed)
+				break; /* reported with its offset when the events are read */
+			const v2_spec *spec = &v2_specs[typ];
+			uint64_t args[5];
+			for (unsigned i = 0; i < spec->nargs; i++)
+				if (dc_uvarint(&c, &args[i]) != DC_VARINT_OK)
+					return GT_OK;
+			for (int i = 0; i < 2; i++) {
+				const gt_stack *stk;
+				gt_str str;
+				if (spec->stack_args[i] >= 0 && !v2_gen_stack(g, args[spec->stack_args[i]], &stk))
+					return dc_fail(err, GT_ERR_INVALID, at, "stack %llu is not defined",
+					               (unsigned long long)args[spec->stack_args[i]]);
+				if (spec->string_args[i] >= 0 && !v2_gen_string(g, args[spec->string_args[i]], &str))
+					return dc_fail(err, GT_ERR_INVALID, at, "string %llu is not defined",
+					               (unsigned long long)args[spec->string_args[i]]);
+			}
+		}
+	}
+	for (size_t i = 0; i < g->nsamples; i++) {
+		const gt_stack *stk;
+		if (!v2_gen_stack(g, g->samples[i].stack, &stk))
+			return dc_fail(err, GT_ERR_INVALID, g->samples[i].off, "stack %llu is not defined",
+			               (unsigned long long)g->samples[i].stack);
+	}
+	return GT_OK;
+}
+
 /* Records the error that stops reading after the current generation. */
 static void set_pending(v2_source *src, const gt_error *e, bool truncation)
 {
@@ -614,7 +653,20 @@ v2_read_result v2_read_generation(v2_source *src, v2_gen *g, bool *truncation, g
 			return fail(err, truncation, false);
 	}
 	g->end_off = src->has_spill ? src->spill.hdr_off : src->cur.pos;
-	if (finish_generation(g, src->version, err))
-		return fail(err, truncation, false);
+	/* Before Go 1.26 nothing marks the end of a generation, and the runtime
+	 * writes a generation's stack and string tables last. So when the file
+	 * ends after a generation, a cut on a batch boundary looks like a
+	 * complete generation whose tables are missing: report that as
+	 * truncation, before any of its events is handed out. */
+	bool last = src->version < V2_GO126 && !src->has_spill && !src->pending;
+	gt_error e;
+	if (finish_generation(g, src->version, last ? &e : err) || (last && check_table_ids(g, base, &e))) {
+		if (!last)
+			return fail(err, truncation, false);
+		dc_fail(err, GT_ERR_TRUNCATED, g->end_off,
+		        "last generation is incomplete (%s at offset %llu); trace likely truncated", e.detail,
+		        (unsigned long long)e.offset);
+		return fail(err, truncation, true);
+	}
 	return V2_GEN_OK;
 }

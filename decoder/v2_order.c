@@ -169,23 +169,25 @@ static o_m *m_new(v2_order *o, int64_t id, int64_t g, int64_t p)
 	return &o->ms[o->nms++];
 }
 
-static bool push(v2_order *o, const v2_ev *ev)
+/* Appends a copy of ev and returns the copy, or NULL when out of memory. */
+static v2_ev *push(v2_order *o, const v2_ev *ev)
 {
 	if (o->qlen == o->qcap) {
 		size_t ncap = o->qcap ? o->qcap * 2 : 16;
 		v2_ev *nq = malloc(ncap * sizeof *nq);
 		if (!nq)
-			return false;
+			return NULL;
 		for (size_t i = 0; i < o->qlen; i++)
-			nq[i] = o->queue[(o->qstart + i) % o->qcap];
+			nq[i] = o->queue[(o->qstart + i) & (o->qcap - 1)];
 		free(o->queue);
 		o->queue = nq;
 		o->qcap = ncap;
 		o->qstart = 0;
 	}
-	o->queue[(o->qstart + o->qlen) % o->qcap] = *ev;
+	v2_ev *slot = &o->queue[(o->qstart + o->qlen) & (o->qcap - 1)];
+	*slot = *ev;
 	o->qlen++;
-	return true;
+	return slot;
 }
 
 bool v2_order_pop(v2_order *o, v2_ev *out)
@@ -193,7 +195,7 @@ bool v2_order_pop(v2_order *o, v2_ev *out)
 	if (!o->qlen)
 		return false;
 	*out = o->queue[o->qstart];
-	o->qstart = (o->qstart + 1) % o->qcap;
+	o->qstart = (o->qstart + 1) & (o->qcap - 1);
 	o->qlen--;
 	return true;
 }
@@ -201,10 +203,15 @@ bool v2_order_pop(v2_order *o, v2_ev *out)
 /* Pushes the current event with context c. */
 static gt_status emit(adv *a, ctx c)
 {
-	a->ev->m = c.m;
-	a->ev->p = c.p;
-	a->ev->g = c.g;
-	return push(a->o, a->ev) ? GT_OK : nomem(a);
+	/* Copy first, then set the context on the copy: writing the context
+	 * into ev just before copying it stalls store forwarding. */
+	v2_ev *e = push(a->o, a->ev);
+	if (!e)
+		return nomem(a);
+	e->m = c.m;
+	e->p = c.p;
+	e->g = c.g;
+	return GT_OK;
 }
 
 /* makeEvent: an extra event derived from the current one. */
@@ -726,7 +733,7 @@ static gt_status adv_go_destroy_syscall(adv *a, ctx cur, ctx *next, bool *ok)
 		if ((st = emit_extra(a, cur, V2_EvProcSteal, (uint64_t)cur.p, 0, 0)))
 			return st;
 		/* extra[0] of the steal: it advanced from ProcSyscall. */
-		a->o->queue[(a->o->qstart + a->o->qlen - 1) % a->o->qcap].args[3] = V2_ProcSyscall;
+		a->o->queue[(a->o->qstart + a->o->qlen - 1) & (a->o->qcap - 1)].args[3] = V2_ProcSyscall;
 	}
 	*ok = true;
 	return emit(a, cur);
@@ -1096,7 +1103,8 @@ static const handler dispatch[256] = {
 	[V2_EvGoroutineStackFree] = adv_alloc_free,
 };
 
-gt_status v2_order_advance(v2_order *o, v2_ev *ev, const v2_gen *g, int64_t m, bool *ok, gt_error *err)
+gt_status v2_order_advance(v2_order *o, v2_ev *ev, const v2_gen *g, int64_t m, uint32_t *m_index, bool *ok,
+                           gt_error *err)
 {
 	*ok = false;
 	if (o->initial_gen == 0)
@@ -1105,9 +1113,16 @@ gt_status v2_order_advance(v2_order *o, v2_ev *ev, const v2_gen *g, int64_t m, b
 	ctx cur = {m, GT_NO_ID, GT_NO_ID};
 	o_m *ms = NULL;
 	if (m != GT_NO_ID) {
-		ms = m_get(o, m);
-		if (!ms && !(ms = m_new(o, m, GT_NO_ID, GT_NO_ID)))
-			return nomem(&a);
+		/* M ids are OS thread ids: large and sparse. The caller keeps the
+		 * index of its M's state, which never moves within the array. */
+		if (*m_index < o->nms && o->ms[*m_index].id == m) {
+			ms = &o->ms[*m_index];
+		} else {
+			ms = m_get(o, m);
+			if (!ms && !(ms = m_new(o, m, GT_NO_ID, GT_NO_ID)))
+				return nomem(&a);
+			*m_index = (uint32_t)(ms - o->ms);
+		}
 		cur.p = ms->p;
 		cur.g = ms->g;
 	}
@@ -1115,10 +1130,12 @@ gt_status v2_order_advance(v2_order *o, v2_ev *ev, const v2_gen *g, int64_t m, b
 	if (!h)
 		return failf(&a, "bad event type found while ordering: %u", ev->typ);
 	ctx next = cur;
+	size_t nms = o->nms;
 	gt_status st = h(&a, cur, &next, ok);
 	if (st == GT_OK && *ok && m != GT_NO_ID) {
-		/* Handlers may add Ms: look ours up again. */
-		ms = m_get(o, m);
+		/* A handler that added an M may have moved the array. */
+		if (o->nms != nms)
+			ms = &o->ms[*m_index];
 		ms->p = next.p;
 		ms->g = next.g;
 	}

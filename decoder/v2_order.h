@@ -94,8 +94,10 @@ void v2_order_init(v2_order *o, unsigned version);
 void v2_order_free(v2_order *o);
 
 /* Tries to advance ev, the next event of thread m in generation gen.
+ * *m_index caches where m's state lives (start with UINT32_MAX).
  * Returns GT_OK with *ok telling whether it advanced, or an error. */
-gt_status v2_order_advance(v2_order *o, v2_ev *ev, const v2_gen *g, int64_t m, bool *ok, gt_error *err);
+gt_status v2_order_advance(v2_order *o, v2_ev *ev, const v2_gen *g, int64_t m, uint32_t *m_index, bool *ok,
+                           gt_error *err);
 
 bool v2_order_pop(v2_order *o, v2_ev *out);
 

@@ -6,6 +6,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <time.h>
 
 #include "gofmt.h"
 #include "gotrace/decoder.h"
@@ -42,6 +44,28 @@ static void report_truncation(const char *path, const gt_trace_info *info)
 	        " complete generations, lost %" PRIu64 " of %" PRIu64 " bytes (%.2f%%)\n",
 	        path, info->truncation.offset, info->truncation.detail, info->generations, lost, info->size,
 	        info->size ? 100.0 * (double)lost / (double)info->size : 0.0);
+}
+
+/* After the last event: reports an error or a cut-short trace and returns
+ * the exit status. A cut that leaves no complete generation is an error:
+ * there is nothing to show. */
+static int finish_trace(const char *path, gt_trace *t, gt_status s, const gt_error *e)
+{
+	if (s != GT_EOF) {
+		report_error(path, e);
+		return EXIT_BAD;
+	}
+	gt_trace_info info;
+	gt_trace_info_get(t, &info);
+	if (!info.truncated)
+		return 0;
+	if (info.generations == 0) {
+		fprintf(stderr, "gotrace: %s: offset %" PRIu64 ": %s (no complete generation)\n", path,
+		        info.truncation.offset, info.truncation.detail);
+		return EXIT_BAD;
+	}
+	report_truncation(path, &info);
+	return 0;
 }
 
 /* Opens path and its decoder; on failure prints the error and returns the
@@ -106,15 +130,8 @@ static int cmd_dump(int argc, char **argv)
 		fprintf(stderr, "gotrace: writing output: %s\n", strerror(errno));
 		r = EXIT_BAD;
 	}
-	if (s != GT_EOF) {
-		report_error(path, &e);
+	if (finish_trace(path, t, s, &e))
 		r = EXIT_BAD;
-	} else {
-		gt_trace_info info;
-		gt_trace_info_get(t, &info);
-		if (info.truncated)
-			report_truncation(path, &info);
-	}
 	gt_trace_close(t);
 	gt_input_close(&in);
 	return r;
@@ -277,12 +294,56 @@ static int cmd_info(int argc, char **argv)
 		fprintf(stderr, "gotrace: out of memory\n");
 		r = EXIT_BAD;
 	}
-	if (s != GT_EOF) {
-		report_error(path, &e);
+	if (finish_trace(path, t, s, &e))
 		r = EXIT_BAD;
-	} else if (info.truncated) {
-		report_truncation(path, &info);
-	}
+	gt_trace_close(t);
+	gt_input_close(&in);
+	return r;
+}
+
+
+/* ---- bench ---- */
+
+static double now_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static long peak_rss_kb(void)
+{
+	struct rusage ru;
+	getrusage(RUSAGE_SELF, &ru);
+	return ru.ru_maxrss;
+}
+
+/* Decode throughput: every event read and validated, nothing kept. */
+static int cmd_bench(int argc, char **argv)
+{
+	const char *path;
+	int r = one_file_arg(argc, argv, "gotrace bench FILE", &path);
+	if (r)
+		return r;
+	double t0 = now_s();
+	gt_input in;
+	gt_trace *t;
+	if ((r = open_trace(path, &in, &t)))
+		return r;
+	gt_event ev;
+	gt_error e;
+	gt_status s;
+	uint64_t events = 0;
+	while ((s = gt_trace_next(t, &ev, &e)) == GT_OK)
+		events++;
+	double secs = now_s() - t0;
+	if (finish_trace(path, t, s, &e))
+		r = EXIT_BAD;
+	double mb = (double)in.len / 1e6;
+	printf("file=%s bytes=%zu events=%" PRIu64 " decode_s=%.3f MB/s=%.1f events/s=%.0f peak_rss_MB=%.1f "
+	       "rss_per_trace_MB=%.3f\n",
+	       path, in.len, events, secs, mb / secs, (double)events / secs, (double)peak_rss_kb() / 1024.0,
+	       (double)peak_rss_kb() / 1024.0 / (mb > 0 ? mb : 1));
 	gt_trace_close(t);
 	gt_input_close(&in);
 	return r;
@@ -291,6 +352,7 @@ static int cmd_info(int argc, char **argv)
 static const command commands[] = {
 	{"info", "format version, duration, counts, generations, truncation", "gotrace info FILE", cmd_info},
 	{"dump", "every event, in the format of `go tool trace -d=parsed`", "gotrace dump FILE", cmd_dump},
+	{"bench", "decode throughput and peak memory on one file", "gotrace bench FILE", cmd_bench},
 };
 
 static void usage(FILE *f)
