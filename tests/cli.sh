@@ -1,0 +1,84 @@
+#!/bin/bash
+# The command line's contract: exit status 0/1/2, one-line errors of the form
+# `gotrace: FILE: offset N: what`, `-` for standard input, and a warning (not
+# a failure) for a trace cut short after complete generations.
+#   usage: cli.sh GOTRACE SOURCE_DIR
+set -u
+gotrace=$1
+src=$2
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+pass=0
+fail=0
+
+check() { # name, expected status, command...
+	local name=$1 want=$2
+	shift 2
+	"$@" >"$tmp/out" 2>"$tmp/err"
+	local got=$?
+	if [ "$got" = "$want" ]; then
+		pass=$((pass + 1))
+	else
+		fail=$((fail + 1))
+		echo "FAIL $name: exit $got, want $want"
+		sed 's/^/  stderr: /' "$tmp/err" | head -5
+	fi
+}
+
+expect_err() { # name, regexp for stderr
+	if grep -Eq "$2" "$tmp/err"; then
+		pass=$((pass + 1))
+	else
+		fail=$((fail + 1))
+		echo "FAIL $1: stderr does not match /$2/:"
+		sed 's/^/  /' "$tmp/err" | head -5
+	fi
+}
+
+trace=$(ls "$src"/traces/go1.2[2-9]/*.trace | head -1)
+
+check "no arguments" 2 "$gotrace"
+check "unknown command" 2 "$gotrace" frobnicate x
+check "dump without file" 2 "$gotrace" dump
+check "unknown option" 2 "$gotrace" dump --bogus "$trace"
+check "help" 0 "$gotrace" --help
+check "dump help" 0 "$gotrace" dump --help
+
+check "missing file" 1 "$gotrace" dump "$tmp/nope.trace"
+expect_err "missing file message" "^gotrace: .*/nope.trace: No such file or directory$"
+
+printf 'this is not a trace at all' >"$tmp/junk"
+check "not a trace" 1 "$gotrace" dump "$tmp/junk"
+expect_err "not a trace message" "^gotrace: .*/junk: offset 0: bad file format: not a Go execution trace\?$"
+
+: >"$tmp/empty"
+check "empty file" 1 "$gotrace" info "$tmp/empty"
+expect_err "empty file message" "^gotrace: .*/empty: offset 0: "
+
+printf 'go 1.99 trace\0\0\0' >"$tmp/future"
+check "future version" 1 "$gotrace" dump "$tmp/future"
+expect_err "future version message" "offset 0: unsupported trace version go 1.99; gotrace supports"
+
+check "dump real trace" 0 "$gotrace" dump "$trace"
+check "dump from stdin" 0 sh -c "\"$gotrace\" dump - < \"$trace\""
+check "info real trace" 0 "$gotrace" info "$trace"
+
+# A cut inside the first generation leaves nothing usable: an error.
+head -c 40 "$trace" >"$tmp/cut-early"
+check "cut in first generation" 1 "$gotrace" dump "$tmp/cut-early"
+expect_err "cut early message" "^gotrace: .*/cut-early: offset [0-9]+: .*no complete generation"
+
+# A cut after complete generations: what was read, a warning, status 0.
+big=
+for f in "$src"/traces/go1.2[2-9]/*.trace; do
+	gens=$("$gotrace" info "$f" 2>/dev/null | sed -n 's/^generations: *//p')
+	if [ "${gens:-0}" -ge 2 ]; then big=$f; break; fi
+done
+[ -n "$big" ] || { echo "FAIL: no trace with two generations"; exit 1; }
+size=$(stat -c %s "$big")
+head -c $((size - 7)) "$big" >"$tmp/cut-late"
+check "cut after complete generations" 0 "$gotrace" dump "$tmp/cut-late"
+expect_err "cut late warning" "^gotrace: .*/cut-late: warning: trace cut short at offset [0-9]+: .*lost [0-9]+ of $((size - 7)) bytes"
+
+echo "$pass passed, $fail failed"
+[ "$fail" = 0 ]
