@@ -3,6 +3,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include <errno.h>
 #include <inttypes.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,7 +12,9 @@
 
 #include "gofmt.h"
 #include "gotrace/decoder.h"
+#include "gotrace/model.h"
 #include "input.h"
+#include "report.h"
 
 #define EXIT_BAD 1
 #define EXIT_USAGE 2
@@ -349,9 +352,155 @@ static int cmd_bench(int argc, char **argv)
 	return r;
 }
 
+
+/* ---- commands over the model ---- */
+
+/* Common options of the report commands. */
+typedef struct opts {
+	const char *path;
+	const char *out;
+	int format;
+	bool group;
+} opts;
+
+/* Parses FILE plus the options named in `allowed` ("format,group,o"). */
+static int parse_opts(int argc, char **argv, const char *usage, const char *allowed, opts *o)
+{
+	memset(o, 0, sizeof *o);
+	o->format = RP_TEXT;
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		const char *val = NULL;
+		if (a[0] != '-' || a[1] == '\0') {
+			if (o->path) {
+				fprintf(stderr, "gotrace: too many arguments\nusage: %s\n", usage);
+				return EXIT_USAGE;
+			}
+			o->path = a;
+			continue;
+		}
+		while (*a == '-')
+			a++;
+		char name[32];
+		const char *eq = strchr(a, '=');
+		size_t n = eq ? (size_t)(eq - a) : strlen(a);
+		snprintf(name, sizeof name, "%.*s", (int)n, a);
+		bool known = false;
+		for (const char *p = allowed; *p;) {
+			const char *c = strchr(p, ',');
+			size_t len = c ? (size_t)(c - p) : strlen(p);
+			if (len == strlen(name) && strncmp(p, name, len) == 0)
+				known = true;
+			p += len + (c ? 1 : 0);
+		}
+		if (!known) {
+			fprintf(stderr, "gotrace: unknown option %s\nusage: %s\n", argv[i], usage);
+			return EXIT_USAGE;
+		}
+		if (strcmp(name, "group") == 0) {
+			o->group = true;
+			continue;
+		}
+		val = eq ? eq + 1 : (i + 1 < argc ? argv[++i] : NULL);
+		if (!val) {
+			fprintf(stderr, "gotrace: option %s needs a value\nusage: %s\n", argv[i], usage);
+			return EXIT_USAGE;
+		}
+		if (strcmp(name, "format") == 0) {
+			o->format = rp_parse_format(val);
+			if (o->format < 0) {
+				fprintf(stderr, "gotrace: unknown format %s\nusage: %s\n", val, usage);
+				return EXIT_USAGE;
+			}
+		} else if (strcmp(name, "o") == 0) {
+			o->out = val;
+		}
+	}
+	if (!o->path) {
+		fprintf(stderr, "gotrace: missing FILE\nusage: %s\n", usage);
+		return EXIT_USAGE;
+	}
+	return 0;
+}
+
+/* Opens the trace and builds its model. On failure prints why and returns
+ * the exit status. */
+static int load_model(const char *path, gt_input *in, gt_trace **t, gt_model **m)
+{
+	int r = open_trace(path, in, t);
+	if (r)
+		return r;
+	gt_error e;
+	gt_status s = gt_model_build(*t, m, NULL, NULL, &e);
+	r = finish_trace(path, *t, s == GT_OK ? GT_EOF : s, &e);
+	if (r) {
+		gt_model_free(*m);
+		gt_trace_close(*t);
+		gt_input_close(in);
+		*m = NULL;
+	}
+	return r;
+}
+
+static FILE *open_output(const char *out)
+{
+	if (!out || strcmp(out, "-") == 0)
+		return stdout;
+	FILE *f = fopen(out, "w");
+	if (!f)
+		fprintf(stderr, "gotrace: %s: %s\n", out, strerror(errno));
+	return f;
+}
+
+static int close_output(FILE *f, gf_buf *b)
+{
+	gf_flush(b);
+	int bad = b->error;
+	gf_free(b);
+	if (f != stdout)
+		bad |= fclose(f) != 0;
+	else
+		bad |= fflush(f) != 0;
+	if (bad)
+		fprintf(stderr, "gotrace: writing output: %s\n", strerror(errno));
+	return bad ? EXIT_BAD : 0;
+}
+
+static int cmd_goroutines(int argc, char **argv)
+{
+	static const char usage_text[] = "gotrace goroutines [--format text|csv|json|jsonl] [--group] [-o OUT] FILE";
+	opts o;
+	int r = parse_opts(argc, argv, usage_text, "format,group,o", &o);
+	if (r)
+		return r;
+	if (o.format != RP_TEXT && o.format != RP_CSV && o.format != RP_JSON && o.format != RP_JSONL) {
+		fprintf(stderr, "gotrace: goroutines: format must be text, csv, json or jsonl\n");
+		return EXIT_USAGE;
+	}
+	gt_input in;
+	gt_trace *t;
+	gt_model *m;
+	if ((r = load_model(o.path, &in, &t, &m)))
+		return r;
+	FILE *f = open_output(o.out);
+	if (f) {
+		gf_buf b = {.out = f};
+		rp_goroutines(&b, m, (rp_format)o.format, o.group);
+		r = close_output(f, &b);
+	} else {
+		r = EXIT_BAD;
+	}
+	gt_model_free(m);
+	gt_trace_close(t);
+	gt_input_close(&in);
+	return r;
+}
+
 static const command commands[] = {
 	{"info", "format version, duration, counts, generations, truncation", "gotrace info FILE", cmd_info},
 	{"dump", "every event, in the format of `go tool trace -d=parsed`", "gotrace dump FILE", cmd_dump},
+	{"goroutines", "per-goroutine summaries, as go tool trace's goroutine analysis",
+	 "gotrace goroutines [--format text|csv|json|jsonl] [--group] [-o OUT] FILE", cmd_goroutines},
 	{"bench", "decode throughput and peak memory on one file", "gotrace bench FILE", cmd_bench},
 };
 

@@ -1,0 +1,243 @@
+/* gotrace — the model: what every goroutine, P and thread did over time,
+ * built from the decoder's events in one streaming pass.
+ *
+ * Tracks are flat arrays of spans sorted by start, so a binary search finds
+ * the first span of any time window; each track has a level-of-detail
+ * summary for drawing millions of spans. Goroutine summaries follow Go's
+ * internal/trace summaries; gaps are the intervals in which a goroutine was
+ * runnable and not running, with who made it runnable and what the
+ * scheduler was doing meanwhile. Times are nanoseconds since the first
+ * event of the trace. Prefix `gt_`. */
+#ifndef GOTRACE_MODEL_H
+#define GOTRACE_MODEL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "gotrace/decoder.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define GT_NONE UINT32_MAX /* an absent index */
+
+/* What a goroutine is doing during a span. */
+typedef enum gt_gstate {
+	GT_GS_RUNNING,         /* executing on a P */
+	GT_GS_RUNNABLE,        /* waiting for a P: a scheduler-latency gap */
+	GT_GS_WAITING,         /* blocked (reason in the span) */
+	GT_GS_SYSCALL,         /* in a syscall, still holding its P */
+	GT_GS_SYSCALL_BLOCKED, /* in a syscall that lost its P */
+	GT_GS_COUNT
+} gt_gstate;
+
+/* What a P is doing during a span. */
+typedef enum gt_pstate {
+	GT_PS_RUNNING, /* running goroutine `other` */
+	GT_PS_SYSCALL, /* its goroutine is in a syscall */
+	GT_PS_IDLE,
+	GT_PS_COUNT
+} gt_pstate;
+
+typedef struct gt_span {
+	int64_t start, end;
+	uint32_t other;  /* goroutine spans: P index while running; P spans: goroutine index */
+	uint32_t stack;  /* model stack id at the span's start (0: none) */
+	uint16_t reason; /* interned reason (block reason, stop reason), 0: none */
+	uint8_t state;   /* gt_gstate or gt_pstate */
+	uint8_t pad;
+} gt_span;
+
+/* Why a goroutine became runnable. */
+typedef enum gt_gap_cause {
+	GT_CAUSE_CREATED,
+	GT_CAUSE_UNBLOCKED,
+	GT_CAUSE_PREEMPTED,
+	GT_CAUSE_YIELDED, /* GoStop for another reason, e.g. runtime.Gosched */
+	GT_CAUSE_SYSCALL, /* back from a syscall without a P */
+	GT_CAUSE_TRACE_START, /* already runnable when the trace started */
+	GT_CAUSE_COUNT
+} gt_gap_cause;
+
+typedef struct gt_gap {
+	uint32_t goroutine; /* index into the goroutine table */
+	gt_gap_cause cause;
+	int64_t start, end;
+	uint32_t unblocker;      /* goroutine index that made it runnable, or GT_NONE */
+	uint32_t unblock_stack;  /* stack of the unblocking event, 0 if none */
+	uint32_t proc;           /* P index it ran on, GT_NONE if it never ran */
+	int64_t all_ps_busy_ns;  /* every P was running another goroutine */
+	int64_t idle_p_ns;       /* some P was idle, outside stop-the-world */
+	int64_t stw_ns;          /* overlap with stop-the-world */
+	int64_t gc_ns;           /* overlap with GC marking */
+	uint32_t runnable_at_start; /* goroutines runnable when it began (itself included) */
+} gt_gap;
+
+/* A time range of the runtime: GC cycles, stop-the-world, mark assists. */
+typedef struct gt_range_span {
+	int64_t start, end;
+	uint32_t goroutine; /* for assists and STW: the goroutine, or GT_NONE */
+	uint16_t kind;      /* STW: interned kind string; otherwise 0 */
+} gt_range_span;
+
+typedef struct gt_sample {
+	int64_t time;
+	int64_t value;
+} gt_sample;
+
+/* Time by block reason (interned reason index). */
+typedef struct gt_reason_ns {
+	uint16_t reason;
+	int64_t ns;
+} gt_reason_ns;
+
+/* Time in a runtime range: range id plus, for stop-the-world, its kind. */
+typedef struct gt_range_ns {
+	uint8_t range; /* gt_range_id */
+	uint16_t kind; /* interned STW kind */
+	int64_t ns;
+} gt_range_ns;
+
+/* Statistics with the meaning of Go's trace.GoroutineExecStats. */
+typedef struct gt_gstats {
+	int64_t exec_ns, sched_wait_ns, syscall_ns, syscall_block_ns, total_ns;
+	const gt_reason_ns *block; /* in order of first occurrence */
+	size_t nblock;
+	const gt_range_ns *ranges;
+	size_t nranges;
+} gt_gstats;
+
+typedef struct gt_goroutine {
+	int64_t id;
+	gt_str name;      /* entry function, as Go names goroutines; empty if unknown */
+	uint64_t pc;
+	int64_t creation; /* first appearance */
+	int64_t start;    /* first time running, -1 if never */
+	int64_t end;      /* exit, -1 if it did not end */
+	bool blocked_forever; /* still blocked at the end of the trace */
+	gt_gstats stats;
+	const gt_span *spans;
+	size_t nspans;
+} gt_goroutine;
+
+typedef struct gt_proc {
+	int64_t id;
+	const gt_span *spans;
+	size_t nspans;
+} gt_proc;
+
+typedef struct gt_thread {
+	int64_t id;
+	const gt_span *spans; /* state: GT_PS_RUNNING with a P (other = P index), GT_PS_SYSCALL */
+	size_t nspans;
+} gt_thread;
+
+/* Level of detail: a track cut into buckets of 2^shift ns. */
+typedef struct gt_lod_bucket {
+	uint8_t dominant; /* the state covering most of the bucket (0xff: none) */
+	uint8_t count;    /* spans starting in it, saturating at 255 */
+	uint16_t busy_permille; /* fraction of the bucket covered by non-idle spans */
+	int64_t worst_gap_ns;   /* longest runnable span overlapping it */
+} gt_lod_bucket;
+
+typedef struct gt_lod {
+	unsigned shift; /* bucket width is 1 << shift ns */
+	size_t nbuckets;
+	const gt_lod_bucket *buckets;
+} gt_lod;
+
+typedef struct gt_model gt_model;
+
+typedef void (*gt_progress_fn)(void *ctx, uint64_t bytes_done, uint64_t bytes_total);
+
+/* Builds the model from an open trace, reading all its events. The trace
+ * and its input must stay open while the model is used (strings point into
+ * the input). Returns the decoder's status: GT_OK on success (a cut trace
+ * too: see gt_trace_info), or the error with *err filled. */
+gt_status gt_model_build(gt_trace *t, gt_model **out, gt_progress_fn progress, void *ctx, gt_error *err);
+void gt_model_free(gt_model *m);
+
+int64_t gt_model_start_ns(const gt_model *m); /* absolute trace time of model time 0 */
+int64_t gt_model_duration(const gt_model *m);
+
+size_t gt_model_ngoroutines(const gt_model *m);
+const gt_goroutine *gt_model_goroutine(const gt_model *m, uint32_t i);
+uint32_t gt_model_find_goroutine(const gt_model *m, int64_t id); /* GT_NONE if unknown */
+size_t gt_model_nprocs(const gt_model *m);
+const gt_proc *gt_model_proc(const gt_model *m, uint32_t i);
+size_t gt_model_nthreads(const gt_model *m);
+const gt_thread *gt_model_thread(const gt_model *m, uint32_t i);
+
+size_t gt_model_ngaps(const gt_model *m);
+const gt_gap *gt_model_gaps(const gt_model *m); /* sorted by start */
+
+/* GC mark phases, stop-the-world pauses, mark assists, sorted by start. */
+size_t gt_model_ranges(const gt_model *m, gt_range_id which, const gt_range_span **out);
+
+/* Series of (time, value), sorted by time, at a resolution of about 16 us:
+ * a sample holds the peak (counts) or last value (heap) of its window. */
+typedef enum gt_series_id {
+	GT_SERIES_HEAP_ALLOC,
+	GT_SERIES_HEAP_GOAL,
+	GT_SERIES_GOMAXPROCS,
+	GT_SERIES_RUNNABLE, /* goroutines runnable */
+	GT_SERIES_RUNNING,  /* goroutines running */
+	GT_SERIES_COUNT
+} gt_series_id;
+size_t gt_model_series(const gt_model *m, gt_series_id which, const gt_sample **out);
+
+/* Interned strings: reasons and STW kinds. Index 0 is the empty string. */
+size_t gt_model_nreasons(const gt_model *m);
+gt_str gt_model_reason(const gt_model *m, uint16_t i);
+
+/* Stacks, deduplicated across generations. Id 0 is no stack. */
+size_t gt_model_nstacks(const gt_model *m);
+size_t gt_model_stack(const gt_model *m, uint32_t id, const gt_frame **frames);
+
+/* CPU samples: time, goroutine index (GT_NONE if none), stack id. */
+typedef struct gt_cpu_sample {
+	int64_t time;
+	uint32_t goroutine;
+	uint32_t stack;
+} gt_cpu_sample;
+size_t gt_model_cpu_samples(const gt_model *m, const gt_cpu_sample **out);
+
+/* User annotations. */
+typedef struct gt_region {
+	int64_t start, end; /* end -1 if it did not end */
+	uint32_t goroutine;
+	uint64_t task;
+	gt_str type;
+	uint32_t depth; /* nesting depth on its goroutine */
+} gt_region;
+size_t gt_model_regions(const gt_model *m, const gt_region **out);
+
+typedef struct gt_task {
+	uint64_t id, parent;
+	gt_str type;
+	int64_t start, end; /* -1 when not in the trace */
+} gt_task;
+size_t gt_model_tasks(const gt_model *m, const gt_task **out);
+
+typedef struct gt_log {
+	int64_t time;
+	uint32_t goroutine;
+	uint64_t task;
+	gt_str category, message;
+} gt_log;
+size_t gt_model_logs(const gt_model *m, const gt_log **out);
+
+/* Index of the first span ending after t (binary search). */
+size_t gt_spans_find(const gt_span *spans, size_t n, int64_t t);
+
+/* Level of detail for a goroutine (kind 0), P (kind 1) or thread (kind 2)
+ * track: the coarsest level whose buckets are at most `max_ns` wide. */
+gt_lod gt_model_lod(const gt_model *m, int kind, uint32_t index, int64_t max_ns);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -1,0 +1,63 @@
+#include <stdlib.h>
+#include <string.h>
+
+#include "idmap.h"
+
+static size_t slot_of(uint64_t k, size_t mask)
+{
+	k *= 0x9E3779B97F4A7C15ULL;
+	return (size_t)(k ^ (k >> 32)) & mask;
+}
+
+uint32_t idmap_get(const idmap *m, uint64_t key)
+{
+	if (!m->cap)
+		return UINT32_MAX;
+	size_t mask = m->cap - 1;
+	for (size_t i = slot_of(key, mask);; i = (i + 1) & mask) {
+		if (m->vals[i] == UINT32_MAX)
+			return UINT32_MAX;
+		if (m->keys[i] == key)
+			return m->vals[i];
+	}
+}
+
+static int grow(idmap *m)
+{
+	size_t ncap = m->cap ? m->cap * 2 : 64;
+	idmap n = {malloc(ncap * sizeof *n.keys), malloc(ncap * sizeof *n.vals), ncap, 0};
+	if (!n.keys || !n.vals) {
+		free(n.keys);
+		free(n.vals);
+		return -1;
+	}
+	memset(n.vals, 0xff, ncap * sizeof *n.vals);
+	for (size_t i = 0; i < m->cap; i++)
+		if (m->vals[i] != UINT32_MAX)
+			idmap_put(&n, m->keys[i], m->vals[i]);
+	idmap_free(m);
+	*m = n;
+	return 0;
+}
+
+int idmap_put(idmap *m, uint64_t key, uint32_t val)
+{
+	if ((m->len + 1) * 2 > m->cap && grow(m) != 0)
+		return -1;
+	size_t mask = m->cap - 1;
+	size_t i = slot_of(key, mask);
+	while (m->vals[i] != UINT32_MAX && m->keys[i] != key)
+		i = (i + 1) & mask;
+	if (m->vals[i] == UINT32_MAX)
+		m->len++;
+	m->keys[i] = key;
+	m->vals[i] = val;
+	return 0;
+}
+
+void idmap_free(idmap *m)
+{
+	free(m->keys);
+	free(m->vals);
+	memset(m, 0, sizeof *m);
+}

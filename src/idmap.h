@@ -1,0 +1,21 @@
+/* A map from 64-bit ids (goroutines, Ps, threads, stacks by hash) to 32-bit
+ * indices, for the model and the reports. Insert and look up only. */
+#ifndef GOTRACE_SRC_IDMAP_H
+#define GOTRACE_SRC_IDMAP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct idmap {
+	uint64_t *keys;
+	uint32_t *vals; /* UINT32_MAX marks an empty slot */
+	size_t cap, len;
+} idmap;
+
+/* The value for key, or UINT32_MAX. */
+uint32_t idmap_get(const idmap *m, uint64_t key);
+/* Sets key to val. Returns 0, or -1 when out of memory. */
+int idmap_put(idmap *m, uint64_t key, uint32_t val);
+void idmap_free(idmap *m);
+
+#endif

@@ -1,0 +1,1330 @@
+/* Building the model in one pass over the decoder's events. Goroutine
+ * statistics follow internal/trace/summary.go (Summarizer.Event) rule for
+ * rule, including its use of absolute times with 0 meaning "unset", so
+ * they come out equal to Go's; spans, gaps and the scheduler context of
+ * each gap are built alongside. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "gotrace/model.h"
+#include "idmap.h"
+
+/* Makes room for `need` elements in a growable array. */
+static int grow(void *pptr, size_t *cap, size_t need, size_t elem)
+{
+	void **pp = (void **)pptr;
+	if (need <= *cap)
+		return 0;
+	/* Most goroutines live briefly: start small, there are millions. */
+	size_t n = *cap ? *cap : 4;
+	while (n < need)
+		n *= 2;
+	void *np = realloc(*pp, n * elem);
+	if (!np)
+		return -1;
+	*pp = np;
+	*cap = n;
+	return 0;
+}
+
+#define PUSH(m, arr, n, cap, val)                                                                                      \
+	do {                                                                                                               \
+		if (grow(&(arr), &(cap), (n) + 1, sizeof *(arr)))                                                              \
+			(m)->oom = 1;                                                                                              \
+		else                                                                                                           \
+			(arr)[(n)++] = (val);                                                                                      \
+	} while (0)
+
+typedef struct span_vec {
+	gt_span *v;
+	size_t n, cap;
+} span_vec;
+
+/* A range a goroutine is in, keyed as Go keys RangeTime: by name. */
+typedef struct open_range {
+	uint8_t range;
+	uint16_t kind;
+	int64_t ts;
+} open_range;
+
+/* What the pass keeps per goroutine besides the public gt_goroutine. */
+typedef struct gbuild {
+	span_vec spans;
+	bool open; /* the last span is still running */
+	uint32_t gap;       /* open gap, or GT_NONE */
+	uint32_t proc;      /* P index while running or in a syscall with its P */
+	uint32_t thread;    /* thread index while running or in a syscall */
+	uint32_t stw_open;  /* index into the STW range list, or GT_NONE */
+	uint32_t assist_open;
+	uint8_t state; /* gt_go_state of the last transition */
+	bool finalized;
+	/* Summarizer state, absolute times, 0 = unset. */
+	int64_t last_start, last_runnable, last_block, last_syscall, last_syscall_block;
+	uint16_t last_block_reason;
+	open_range *lr;
+	size_t nlr, caplr;
+	gt_reason_ns *block;
+	size_t nblock, capblock;
+	gt_range_ns *rng;
+	size_t nrng, caprng;
+	uint32_t *regions; /* open regions, innermost last (indices into m->regions) */
+	size_t nregions, capregions;
+} gbuild;
+
+typedef struct pbuild {
+	span_vec spans;
+	bool open;
+	uint32_t syscalling; /* goroutine in a syscall holding this P, or GT_NONE */
+	uint32_t sweep_g;    /* goroutine that began a sweep range on it, or GT_NONE */
+	uint32_t sweep_open;
+} pbuild;
+
+typedef struct mbuild {
+	span_vec spans;
+	bool open;
+} mbuild;
+
+/* The scheduler's state and its integrals so far, for the context of gaps:
+ * a gap records the integrals when it opens and subtracts them when it
+ * closes, so no history needs keeping. */
+typedef struct sched_state {
+	int64_t t;        /* time the integrals reach */
+	int32_t busy;     /* Ps running a goroutine or holding one in a syscall */
+	int32_t maxprocs; /* GOMAXPROCS */
+	int32_t stw;      /* stop-the-world ranges open */
+	int32_t gc;       /* GC mark phase open */
+	int64_t all_busy_ns, idle_ns, stw_ns, gc_ns;
+} sched_state;
+
+typedef struct stack_ref {
+	uint32_t first, n;
+	uint64_t hash;
+} stack_ref;
+
+struct gt_model {
+	int oom;
+	int64_t t0, last_ts, sync_ts;
+	bool started;
+
+	gt_goroutine *gs;
+	gbuild *gb;
+	size_t ngs, capgs, capgb;
+	idmap gidx;
+
+	gt_proc *ps;
+	pbuild *pb;
+	size_t nps, capps, cappb;
+	idmap pidx;
+
+	gt_thread *ms;
+	mbuild *mb;
+	size_t nms, capms, capmb;
+	idmap midx;
+
+	gt_gap *gaps;
+	size_t ngaps, capgaps;
+
+	gt_range_span *ranges[4];
+	size_t nranges[4], capranges[4];
+	uint32_t gc_open;
+
+	gt_sample *series[GT_SERIES_COUNT];
+	size_t nseries[GT_SERIES_COUNT], capseries[GT_SERIES_COUNT];
+	int64_t running, runnable;
+
+	gt_str *reasons;
+	size_t nreasons, capreasons;
+	idmap reason_idx; /* content hash -> index */
+
+	gt_frame *frames;
+	size_t nframes, capframes;
+	stack_ref *stacks;
+	size_t nstacks, capstacks;
+	idmap stack_idx;  /* pcs hash -> stack id */
+	idmap gen_stacks; /* this generation's stack id -> model stack id */
+
+	gt_cpu_sample *samples;
+	size_t nsamples, capsamples;
+	gt_region *regions;
+	size_t nregions_, capregions_;
+	gt_task *tasks;
+	size_t ntasks, captasks;
+	idmap task_idx;
+	gt_log *logs;
+	size_t nlogs, caplogs;
+
+	sched_state cur;
+
+	/* Level of detail, built on first use. */
+	gt_lod_bucket **lod[3];
+	unsigned *lod_levels[3];
+};
+
+/* ---- interning ---- */
+
+static uint64_t hash_bytes(const char *p, size_t n, uint64_t h)
+{
+	for (size_t i = 0; i < n; i++) {
+		h ^= (unsigned char)p[i];
+		h *= 0x100000001b3ULL;
+	}
+	return h;
+}
+
+static uint16_t intern(gt_model *m, gt_str s)
+{
+	if (s.len == 0)
+		return 0;
+	uint64_t h = hash_bytes(s.ptr, s.len, 0xcbf29ce484222325ULL);
+	for (;; h++) {
+		uint32_t i = idmap_get(&m->reason_idx, h);
+		if (i == UINT32_MAX)
+			break;
+		if (m->reasons[i].len == s.len && memcmp(m->reasons[i].ptr, s.ptr, s.len) == 0)
+			return (uint16_t)i;
+	}
+	if (m->nreasons == 0)
+		PUSH(m, m->reasons, m->nreasons, m->capreasons, ((gt_str){"", 0}));
+	if (m->nreasons >= UINT16_MAX) {
+		m->oom = 1; /* more distinct reasons than the span field holds */
+		return 0;
+	}
+	uint32_t idx = (uint32_t)m->nreasons;
+	PUSH(m, m->reasons, m->nreasons, m->capreasons, s);
+	if (idmap_put(&m->reason_idx, h, idx))
+		m->oom = 1;
+	return (uint16_t)idx;
+}
+
+static uint32_t intern_stack(gt_model *m, const gt_stack *s)
+{
+	if (!s || s->nframes == 0)
+		return 0;
+	uint32_t cached = idmap_get(&m->gen_stacks, s->id);
+	if (cached != UINT32_MAX)
+		return cached;
+	uint64_t h = 0xcbf29ce484222325ULL;
+	for (uint32_t i = 0; i < s->nframes; i++)
+		h = hash_bytes((const char *)&s->frames[i].pc, sizeof s->frames[i].pc, h);
+	uint32_t id = UINT32_MAX;
+	/* Linear probing over hash values: h ends at the first free one. */
+	for (;; h++) {
+		uint32_t i = idmap_get(&m->stack_idx, h);
+		if (i == UINT32_MAX)
+			break;
+		const stack_ref *r = &m->stacks[i];
+		if (r->n == s->nframes) {
+			uint32_t j = 0;
+			while (j < r->n && m->frames[r->first + j].pc == s->frames[j].pc)
+				j++;
+			if (j == r->n) {
+				id = i;
+				break;
+			}
+		}
+	}
+	if (id == UINT32_MAX) {
+		if (m->nstacks == 0)
+			PUSH(m, m->stacks, m->nstacks, m->capstacks, ((stack_ref){0, 0, 0}));
+		if (grow(&m->frames, &m->capframes, m->nframes + s->nframes, sizeof *m->frames)) {
+			m->oom = 1;
+			return 0;
+		}
+		memcpy(m->frames + m->nframes, s->frames, s->nframes * sizeof *s->frames);
+		id = (uint32_t)m->nstacks;
+		PUSH(m, m->stacks, m->nstacks, m->capstacks, ((stack_ref){(uint32_t)m->nframes, s->nframes, h}));
+		m->nframes += s->nframes;
+		if (idmap_put(&m->stack_idx, h, id))
+			m->oom = 1;
+	}
+	if (idmap_put(&m->gen_stacks, s->id, id))
+		m->oom = 1;
+	return id;
+}
+
+/* ---- resources ---- */
+
+static uint32_t goroutine(gt_model *m, int64_t id, bool create)
+{
+	if (id == GT_NO_ID)
+		return GT_NONE;
+	uint32_t i = idmap_get(&m->gidx, (uint64_t)id);
+	if (i != UINT32_MAX || !create)
+		return i;
+	if (grow(&m->gs, &m->capgs, m->ngs + 1, sizeof *m->gs) || grow(&m->gb, &m->capgb, m->ngs + 1, sizeof *m->gb)) {
+		m->oom = 1;
+		return GT_NONE;
+	}
+	i = (uint32_t)m->ngs++;
+	memset(&m->gs[i], 0, sizeof m->gs[i]);
+	memset(&m->gb[i], 0, sizeof m->gb[i]);
+	m->gs[i].id = id;
+	m->gs[i].start = -1;
+	m->gs[i].end = -1;
+	m->gb[i].gap = m->gb[i].proc = m->gb[i].thread = GT_NONE;
+	m->gb[i].stw_open = m->gb[i].assist_open = GT_NONE;
+	m->gb[i].state = GT_GO_UNDETERMINED;
+	if (idmap_put(&m->gidx, (uint64_t)id, i))
+		m->oom = 1;
+	return i;
+}
+
+static uint32_t proc(gt_model *m, int64_t id)
+{
+	if (id == GT_NO_ID)
+		return GT_NONE;
+	uint32_t i = idmap_get(&m->pidx, (uint64_t)id);
+	if (i != UINT32_MAX)
+		return i;
+	if (grow(&m->ps, &m->capps, m->nps + 1, sizeof *m->ps) || grow(&m->pb, &m->cappb, m->nps + 1, sizeof *m->pb)) {
+		m->oom = 1;
+		return GT_NONE;
+	}
+	i = (uint32_t)m->nps++;
+	memset(&m->ps[i], 0, sizeof m->ps[i]);
+	memset(&m->pb[i], 0, sizeof m->pb[i]);
+	m->ps[i].id = id;
+	m->pb[i].syscalling = m->pb[i].sweep_g = m->pb[i].sweep_open = GT_NONE;
+	if (idmap_put(&m->pidx, (uint64_t)id, i))
+		m->oom = 1;
+	return i;
+}
+
+static uint32_t thread(gt_model *m, int64_t id)
+{
+	if (id == GT_NO_ID)
+		return GT_NONE;
+	uint32_t i = idmap_get(&m->midx, (uint64_t)id);
+	if (i != UINT32_MAX)
+		return i;
+	if (grow(&m->ms, &m->capms, m->nms + 1, sizeof *m->ms) || grow(&m->mb, &m->capmb, m->nms + 1, sizeof *m->mb)) {
+		m->oom = 1;
+		return GT_NONE;
+	}
+	i = (uint32_t)m->nms++;
+	memset(&m->ms[i], 0, sizeof m->ms[i]);
+	memset(&m->mb[i], 0, sizeof m->mb[i]);
+	m->ms[i].id = id;
+	if (idmap_put(&m->midx, (uint64_t)id, i))
+		m->oom = 1;
+	return i;
+}
+
+/* ---- spans ---- */
+
+static void span_close(gt_model *m, span_vec *v, bool *open, int64_t t)
+{
+	(void)m;
+	if (*open) {
+		v->v[v->n - 1].end = t;
+		*open = false;
+	}
+}
+
+static void span_open(gt_model *m, span_vec *v, bool *open, int64_t t, uint8_t state, uint32_t other, uint32_t stack,
+                      uint16_t reason)
+{
+	span_close(m, v, open, t);
+	gt_span s = {t, t, other, stack, reason, state, 0};
+	PUSH(m, v->v, v->n, v->cap, s);
+	*open = !m->oom;
+}
+
+/* ---- scheduler context ---- */
+
+/* Brings the integrals up to t; call before any change of state. */
+static void sched_advance(gt_model *m, int64_t t)
+{
+	sched_state *c = &m->cur;
+	int64_t dt = t - c->t;
+	if (dt <= 0)
+		return;
+	if (c->busy >= c->maxprocs && c->maxprocs > 0)
+		c->all_busy_ns += dt;
+	if (c->busy < c->maxprocs && c->stw == 0)
+		c->idle_ns += dt;
+	if (c->stw > 0)
+		c->stw_ns += dt;
+	if (c->gc > 0)
+		c->gc_ns += dt;
+	c->t = t;
+}
+
+/* Series change millions of times in a busy trace but are only drawn:
+ * changes closer than this to the previous sample fold into it, keeping the
+ * peak for counts and the last value for heap sizes. */
+#define SERIES_RESOLUTION_NS 16384
+
+static void series_add(gt_model *m, gt_series_id s, int64_t t, int64_t v)
+{
+	size_t n = m->nseries[s];
+	if (n && t - m->series[s][n - 1].time < SERIES_RESOLUTION_NS) {
+		gt_sample *last = &m->series[s][n - 1];
+		bool peak = s == GT_SERIES_RUNNABLE || s == GT_SERIES_RUNNING;
+		if (!peak || v > last->value)
+			last->value = v;
+		return;
+	}
+	PUSH(m, m->series[s], m->nseries[s], m->capseries[s], ((gt_sample){t, v}));
+}
+
+/* Busy Ps changed: a P got or lost a goroutine. */
+static void busy_delta(gt_model *m, int64_t t, int d)
+{
+	sched_advance(m, t);
+	m->cur.busy += d;
+}
+
+static void p_take(gt_model *m, uint32_t p, int64_t t, uint8_t state, uint32_t g)
+{
+	if (p == GT_NONE)
+		return;
+	pbuild *pb = &m->pb[p];
+	bool was = pb->open;
+	span_open(m, &pb->spans, &pb->open, t, state, g, 0, 0);
+	if (!was && pb->open)
+		busy_delta(m, t, +1);
+}
+
+static void p_release(gt_model *m, uint32_t p, int64_t t)
+{
+	if (p == GT_NONE || !m->pb[p].open)
+		return;
+	span_close(m, &m->pb[p].spans, &m->pb[p].open, t);
+	busy_delta(m, t, -1);
+}
+
+/* ---- Go's summary rules ---- */
+
+static void add_block(gt_model *m, gbuild *b, uint16_t reason, int64_t ns)
+{
+	for (size_t i = 0; i < b->nblock; i++) {
+		if (b->block[i].reason == reason) {
+			b->block[i].ns += ns;
+			return;
+		}
+	}
+	PUSH(m, b->block, b->nblock, b->capblock, ((gt_reason_ns){reason, ns}));
+}
+
+static void add_range(gt_model *m, gbuild *b, uint8_t range, uint16_t kind, int64_t ns)
+{
+	for (size_t i = 0; i < b->nrng; i++) {
+		if (b->rng[i].range == range && b->rng[i].kind == kind) {
+			b->rng[i].ns += ns;
+			return;
+		}
+	}
+	PUSH(m, b->rng, b->nrng, b->caprng, ((gt_range_ns){range, kind, ns}));
+}
+
+static open_range *find_lr(gbuild *b, uint8_t range, uint16_t kind)
+{
+	for (size_t i = 0; i < b->nlr; i++)
+		if (b->lr[i].range == range && b->lr[i].kind == kind)
+			return &b->lr[i];
+	return NULL;
+}
+
+/* snapshotStat + finalize: pending time counted up to last_ts. */
+static void finalize(gt_model *m, uint32_t gi, int64_t last_ts, const int64_t *trigger_time)
+{
+	gt_goroutine *g = &m->gs[gi];
+	gbuild *b = &m->gb[gi];
+	if (trigger_time)
+		g->end = *trigger_time;
+	if (b->finalized)
+		return;
+	gt_gstats *st = &g->stats;
+	if (st->total_ns == 0)
+		st->total_ns = last_ts - g->creation;
+	if (b->last_start)
+		st->exec_ns += last_ts - b->last_start;
+	if (b->last_runnable)
+		st->sched_wait_ns += last_ts - b->last_runnable;
+	if (b->last_block)
+		add_block(m, b, b->last_block_reason, last_ts - b->last_block);
+	if (b->last_syscall)
+		st->syscall_ns += last_ts - b->last_syscall;
+	/* Go counts a syscall still blocked at the end as scheduler wait. */
+	if (b->last_syscall_block)
+		st->sched_wait_ns += last_ts - b->last_syscall_block;
+	for (size_t i = 0; i < b->nlr; i++)
+		if (b->lr[i].ts)
+			add_range(m, b, b->lr[i].range, b->lr[i].kind, last_ts - b->lr[i].ts);
+	b->last_start = b->last_runnable = b->last_block = b->last_syscall = b->last_syscall_block = 0;
+	b->nlr = 0;
+	b->finalized = true;
+}
+
+static bool str_is(gt_str s, const char *lit)
+{
+	size_t n = strlen(lit);
+	return s.len == n && memcmp(s.ptr, lit, n) == 0;
+}
+
+/* ---- gaps ---- */
+
+static void gap_open(gt_model *m, uint32_t gi, int64_t t, gt_gap_cause cause, uint32_t unblocker, uint32_t stack)
+{
+	m->runnable++;
+	series_add(m, GT_SERIES_RUNNABLE, t - m->t0, m->runnable);
+	sched_advance(m, t);
+	/* The context fields hold minus the integrals until the gap closes. */
+	gt_gap gap = {.goroutine = gi,
+	              .cause = cause,
+	              .start = t,
+	              .end = t,
+	              .unblocker = unblocker,
+	              .unblock_stack = stack,
+	              .proc = GT_NONE,
+	              .all_ps_busy_ns = -m->cur.all_busy_ns,
+	              .idle_p_ns = -m->cur.idle_ns,
+	              .stw_ns = -m->cur.stw_ns,
+	              .gc_ns = -m->cur.gc_ns,
+	              .runnable_at_start = (uint32_t)m->runnable};
+	m->gb[gi].gap = (uint32_t)m->ngaps;
+	PUSH(m, m->gaps, m->ngaps, m->capgaps, gap);
+	if (m->oom)
+		m->gb[gi].gap = GT_NONE;
+}
+
+static void gap_close(gt_model *m, uint32_t gi, int64_t t, uint32_t p)
+{
+	uint32_t i = m->gb[gi].gap;
+	if (i == GT_NONE)
+		return;
+	sched_advance(m, t);
+	gt_gap *gap = &m->gaps[i];
+	gap->end = t;
+	gap->proc = p;
+	gap->all_ps_busy_ns += m->cur.all_busy_ns;
+	gap->idle_p_ns += m->cur.idle_ns;
+	gap->stw_ns += m->cur.stw_ns;
+	gap->gc_ns += m->cur.gc_ns;
+	m->gb[gi].gap = GT_NONE;
+	m->runnable--;
+	series_add(m, GT_SERIES_RUNNABLE, t - m->t0, m->runnable);
+}
+
+/* ---- events ---- */
+
+static void go_transition(gt_model *m, const gt_event *ev)
+{
+	int64_t t = ev->time;
+	gt_go_state from = ev->u.transition.from, to = ev->u.transition.to;
+	if (from == to)
+		return;
+	bool create = from == GT_GO_UNDETERMINED || from == GT_GO_NOT_EXIST;
+	uint32_t gi = goroutine(m, ev->u.transition.id, true);
+	if (gi == GT_NONE)
+		return;
+	gt_goroutine *g = &m->gs[gi];
+	gbuild *b = &m->gb[gi];
+	uint16_t reason = intern(m, ev->u.transition.reason);
+	uint32_t p = proc(m, ev->proc);
+	uint32_t th = thread(m, ev->thread);
+
+	/* Summarizer.Event: leaving the old state. */
+	if (create) {
+		if (from == GT_GO_UNDETERMINED) {
+			g->creation = m->sync_ts;
+			int64_t st = t - m->sync_ts;
+			switch (to) {
+			case GT_GO_RUNNING:
+				g->stats.exec_ns += st;
+				break;
+			case GT_GO_WAITING:
+				add_block(m, b, reason, st);
+				break;
+			case GT_GO_RUNNABLE:
+				g->stats.sched_wait_ns += st;
+				break;
+			case GT_GO_SYSCALL:
+				if (ev->proc == GT_NO_ID)
+					g->stats.syscall_block_ns += st;
+				else
+					g->stats.syscall_ns += st;
+				break;
+			default:
+				break;
+			}
+		} else {
+			g->creation = t;
+		}
+	} else {
+		switch (from) {
+		case GT_GO_RUNNING:
+			g->stats.exec_ns += t - b->last_start;
+			b->last_start = 0;
+			break;
+		case GT_GO_WAITING:
+			if (b->last_block) {
+				add_block(m, b, b->last_block_reason, t - b->last_block);
+				b->last_block = 0;
+			}
+			break;
+		case GT_GO_RUNNABLE:
+			if (b->last_runnable) {
+				g->stats.sched_wait_ns += t - b->last_runnable;
+				b->last_runnable = 0;
+			}
+			break;
+		case GT_GO_SYSCALL:
+			if (b->last_syscall) {
+				if (b->last_syscall_block) {
+					g->stats.syscall_block_ns += t - b->last_syscall_block;
+					g->stats.syscall_ns += b->last_syscall_block - b->last_syscall;
+				} else {
+					g->stats.syscall_ns += t - b->last_syscall;
+				}
+				b->last_syscall = 0;
+				b->last_syscall_block = 0;
+				if (b->proc != GT_NONE && m->pb[b->proc].syscalling == gi)
+					m->pb[b->proc].syscalling = GT_NONE;
+			}
+			break;
+		default:
+			break;
+		}
+	}
+	if (g->name.len == 0 && ev->u.transition.stack && ev->u.transition.stack->nframes) {
+		/* Go names a goroutine after the outermost frame of the first stack
+		 * it sees in one of its transitions: its entry function. */
+		const gt_stack *s = ev->u.transition.stack;
+		g->name = s->frames[s->nframes - 1].func;
+		g->pc = s->frames[s->nframes - 1].pc;
+	}
+
+	/* The model: spans of the goroutine, its P and its thread, and gaps. */
+	int64_t rel = t - m->t0;
+	int64_t span_start = from == GT_GO_UNDETERMINED ? m->sync_ts - m->t0 : rel;
+	if (from == GT_GO_RUNNABLE)
+		gap_close(m, gi, rel, to == GT_GO_RUNNING ? p : GT_NONE);
+	if (from == GT_GO_RUNNING || from == GT_GO_SYSCALL) {
+		m->running -= from == GT_GO_RUNNING;
+		if (from == GT_GO_RUNNING)
+			series_add(m, GT_SERIES_RUNNING, rel, m->running);
+		if (!(from == GT_GO_SYSCALL && to == GT_GO_RUNNING) && !(from == GT_GO_RUNNING && to == GT_GO_SYSCALL)) {
+			if (b->proc != GT_NONE && m->pb[b->proc].open && m->pb[b->proc].spans.v[m->pb[b->proc].spans.n - 1].other == gi)
+				p_release(m, b->proc, rel);
+			if (b->thread != GT_NONE)
+				span_close(m, &m->mb[b->thread].spans, &m->mb[b->thread].open, rel);
+			b->proc = b->thread = GT_NONE;
+		}
+	}
+	uint32_t stack = intern_stack(m, ev->u.transition.stack);
+	switch (to) {
+	case GT_GO_RUNNING:
+		span_open(m, &b->spans, &b->open, span_start, GT_GS_RUNNING, p, 0, 0);
+		m->running++;
+		series_add(m, GT_SERIES_RUNNING, rel, m->running);
+		b->proc = p;
+		b->thread = th;
+		p_take(m, p, span_start, GT_PS_RUNNING, gi);
+		if (th != GT_NONE)
+			span_open(m, &m->mb[th].spans, &m->mb[th].open, span_start, GT_PS_RUNNING, gi, 0, 0);
+		break;
+	case GT_GO_RUNNABLE: {
+		span_open(m, &b->spans, &b->open, span_start, GT_GS_RUNNABLE, GT_NONE, stack, reason);
+		gt_gap_cause cause = GT_CAUSE_UNBLOCKED;
+		uint32_t by = GT_NONE, by_stack = 0;
+		switch (from) {
+		case GT_GO_UNDETERMINED:
+			cause = GT_CAUSE_TRACE_START;
+			break;
+		case GT_GO_NOT_EXIST:
+			cause = GT_CAUSE_CREATED;
+			by = goroutine(m, ev->goroutine, false);
+			by_stack = intern_stack(m, ev->stack);
+			break;
+		case GT_GO_RUNNING:
+			cause = str_is(ev->u.transition.reason, "preempted") ? GT_CAUSE_PREEMPTED : GT_CAUSE_YIELDED;
+			break;
+		case GT_GO_SYSCALL:
+			cause = GT_CAUSE_SYSCALL;
+			break;
+		default:
+			by = goroutine(m, ev->goroutine, false);
+			by_stack = intern_stack(m, ev->stack);
+			break;
+		}
+		if (by == gi)
+			by = GT_NONE;
+		gap_open(m, gi, span_start, cause, by, by_stack);
+		break;
+	}
+	case GT_GO_WAITING:
+		span_open(m, &b->spans, &b->open, span_start, GT_GS_WAITING, GT_NONE, stack, reason);
+		break;
+	case GT_GO_SYSCALL:
+		span_open(m, &b->spans, &b->open, span_start,
+		          ev->proc == GT_NO_ID ? GT_GS_SYSCALL_BLOCKED : GT_GS_SYSCALL, p, stack, reason);
+		if (p != GT_NONE) {
+			b->proc = p;
+			p_take(m, p, span_start, GT_PS_SYSCALL, gi);
+		}
+		if (th != GT_NONE) {
+			b->thread = th;
+			span_open(m, &m->mb[th].spans, &m->mb[th].open, span_start, GT_PS_SYSCALL, gi, 0, 0);
+		}
+		break;
+	default: /* NotExist */
+		span_close(m, &b->spans, &b->open, rel);
+		break;
+	}
+	b->state = (uint8_t)to;
+
+	/* Summarizer.Event: entering the new state. */
+	switch (to) {
+	case GT_GO_RUNNING:
+		b->last_start = t;
+		if (g->start < 0)
+			g->start = t;
+		break;
+	case GT_GO_RUNNABLE:
+		b->last_runnable = t;
+		break;
+	case GT_GO_WAITING:
+		if (!str_is(ev->u.transition.reason, "forever")) {
+			b->last_block = t;
+			b->last_block_reason = reason;
+			break;
+		}
+		g->blocked_forever = true;
+		finalize(m, gi, t, &t);
+		break;
+	case GT_GO_NOT_EXIST:
+		finalize(m, gi, t, &t);
+		break;
+	case GT_GO_SYSCALL:
+		if (p != GT_NONE)
+			m->pb[p].syscalling = gi;
+		b->proc = p;
+		b->last_syscall = t;
+		break;
+	default:
+		break;
+	}
+}
+
+static void proc_transition(gt_model *m, const gt_event *ev)
+{
+	gt_proc_state from = ev->u.transition.from, to = ev->u.transition.to;
+	uint32_t p = proc(m, ev->u.transition.id);
+	if (p == GT_NONE || from == to || to != GT_PROC_IDLE)
+		return;
+	int64_t rel = ev->time - m->t0;
+	uint32_t gi = m->pb[p].syscalling;
+	if (gi != GT_NONE) {
+		/* The P was taken from a goroutine in a syscall: from here on the
+		 * syscall blocks without a P. */
+		gbuild *b = &m->gb[gi];
+		b->last_syscall_block = ev->time;
+		m->pb[p].syscalling = GT_NONE;
+		if (b->open && b->spans.v[b->spans.n - 1].state == GT_GS_SYSCALL) {
+			gt_span last = b->spans.v[b->spans.n - 1];
+			span_open(m, &b->spans, &b->open, rel, GT_GS_SYSCALL_BLOCKED, GT_NONE, last.stack, last.reason);
+		}
+		b->proc = GT_NONE;
+	}
+	p_release(m, p, rel);
+}
+
+static void range_event(gt_model *m, const gt_event *ev)
+{
+	int64_t rel = ev->time - m->t0;
+	gt_range_id id = ev->u.range.id;
+	uint16_t kind = id == GT_RANGE_STW ? intern(m, ev->u.range.stw_kind) : 0;
+	bool begin = ev->kind != GT_EV_RANGE_END;
+
+	/* The model's range spans. */
+	uint32_t gi = GT_NONE;
+	if (ev->u.range.scope == GT_RES_GOROUTINE)
+		gi = goroutine(m, ev->u.range.scope_id, false);
+	switch (id) {
+	case GT_RANGE_GC_MARK:
+		if (begin && m->gc_open == GT_NONE) {
+			m->gc_open = (uint32_t)m->nranges[id];
+			int64_t s = ev->kind == GT_EV_RANGE_ACTIVE ? m->sync_ts - m->t0 : rel;
+			PUSH(m, m->ranges[id], m->nranges[id], m->capranges[id], ((gt_range_span){s, s, GT_NONE, 0}));
+			sched_advance(m, s);
+			m->cur.gc = 1;
+		} else if (!begin && m->gc_open != GT_NONE) {
+			m->ranges[id][m->gc_open].end = rel;
+			m->gc_open = GT_NONE;
+			sched_advance(m, rel);
+			m->cur.gc = 0;
+		}
+		break;
+	case GT_RANGE_STW:
+	case GT_RANGE_MARK_ASSIST:
+		if (gi != GT_NONE) {
+			uint32_t *open = id == GT_RANGE_STW ? &m->gb[gi].stw_open : &m->gb[gi].assist_open;
+			if (begin && *open == GT_NONE) {
+				*open = (uint32_t)m->nranges[id];
+				int64_t s = ev->kind == GT_EV_RANGE_ACTIVE ? m->sync_ts - m->t0 : rel;
+				PUSH(m, m->ranges[id], m->nranges[id], m->capranges[id], ((gt_range_span){s, s, gi, kind}));
+				if (id == GT_RANGE_STW) {
+					sched_advance(m, s);
+					m->cur.stw++;
+				}
+			} else if (!begin && *open != GT_NONE) {
+				m->ranges[id][*open].end = rel;
+				*open = GT_NONE;
+				if (id == GT_RANGE_STW) {
+					sched_advance(m, rel);
+					m->cur.stw--;
+				}
+			}
+		}
+		break;
+	case GT_RANGE_SWEEP: {
+		uint32_t p = proc(m, ev->u.range.scope_id);
+		if (p == GT_NONE)
+			break;
+		if (begin && m->pb[p].sweep_open == GT_NONE) {
+			m->pb[p].sweep_open = (uint32_t)m->nranges[id];
+			PUSH(m, m->ranges[id], m->nranges[id], m->capranges[id],
+			     ((gt_range_span){rel, rel, goroutine(m, ev->goroutine, false), 0}));
+		} else if (!begin && m->pb[p].sweep_open != GT_NONE) {
+			m->ranges[id][m->pb[p].sweep_open].end = rel;
+			m->pb[p].sweep_open = GT_NONE;
+		}
+		break;
+	}
+	}
+
+	/* Summarizer.Event: range time per goroutine. */
+	uint8_t rk = (uint8_t)id;
+	uint32_t sg = GT_NONE;
+	if (begin) {
+		if (ev->u.range.scope == GT_RES_GOROUTINE) {
+			sg = gi;
+		} else if (ev->u.range.scope == GT_RES_PROC) {
+			sg = goroutine(m, ev->goroutine, false);
+			uint32_t p = proc(m, ev->u.range.scope_id);
+			if (sg != GT_NONE && p != GT_NONE)
+				m->pb[p].sweep_g = sg;
+		}
+		if (sg == GT_NONE || m->gb[sg].finalized)
+			return;
+		gbuild *b = &m->gb[sg];
+		open_range *lr = find_lr(b, rk, kind);
+		if (!lr) {
+			PUSH(m, b->lr, b->nlr, b->caplr, ((open_range){rk, kind, 0}));
+			if (m->oom)
+				return;
+			lr = &b->lr[b->nlr - 1];
+		}
+		if (ev->kind == GT_EV_RANGE_ACTIVE) {
+			if (lr->ts)
+				add_range(m, b, rk, kind, m->sync_ts - lr->ts);
+			lr->ts = m->sync_ts;
+		} else {
+			lr->ts = ev->time;
+		}
+		return;
+	}
+	if (ev->u.range.scope == GT_RES_GOROUTINE) {
+		sg = gi;
+	} else if (ev->u.range.scope == GT_RES_PROC) {
+		uint32_t p = proc(m, ev->u.range.scope_id);
+		if (p != GT_NONE && m->pb[p].sweep_g != GT_NONE) {
+			if (m->pb[p].sweep_g == goroutine(m, ev->goroutine, false))
+				sg = m->pb[p].sweep_g;
+			m->pb[p].sweep_g = GT_NONE;
+		}
+	}
+	if (sg == GT_NONE || m->gb[sg].finalized)
+		return;
+	gbuild *b = &m->gb[sg];
+	open_range *lr = find_lr(b, rk, kind);
+	if (!lr || lr->ts == 0)
+		return;
+	add_range(m, b, rk, kind, ev->time - lr->ts);
+	*lr = b->lr[--b->nlr];
+}
+
+static void annotation(gt_model *m, const gt_event *ev)
+{
+	int64_t rel = ev->time - m->t0;
+	uint32_t gi = goroutine(m, ev->goroutine, false);
+	switch (ev->kind) {
+	case GT_EV_REGION_BEGIN:
+		if (gi != GT_NONE) {
+			gbuild *b = &m->gb[gi];
+			gt_region r = {rel, -1, gi, ev->u.region.task, ev->u.region.type, (uint32_t)b->nregions};
+			uint32_t idx = (uint32_t)m->nregions_;
+			PUSH(m, m->regions, m->nregions_, m->capregions_, r);
+			PUSH(m, b->regions, b->nregions, b->capregions, idx);
+		}
+		break;
+	case GT_EV_REGION_END:
+		if (gi != GT_NONE && m->gb[gi].nregions)
+			m->regions[m->gb[gi].regions[--m->gb[gi].nregions]].end = rel;
+		break;
+	case GT_EV_TASK_BEGIN:
+	case GT_EV_TASK_END: {
+		uint32_t i = idmap_get(&m->task_idx, ev->u.task.id);
+		if (i == UINT32_MAX) {
+			i = (uint32_t)m->ntasks;
+			PUSH(m, m->tasks, m->ntasks, m->captasks,
+			     ((gt_task){ev->u.task.id, ev->u.task.parent, ev->u.task.type, -1, -1}));
+			if (idmap_put(&m->task_idx, ev->u.task.id, i))
+				m->oom = 1;
+			if (m->oom)
+				break;
+		}
+		gt_task *task = &m->tasks[i];
+		if (ev->u.task.type.len)
+			task->type = ev->u.task.type;
+		if (ev->kind == GT_EV_TASK_BEGIN)
+			task->start = rel;
+		else
+			task->end = rel;
+		break;
+	}
+	case GT_EV_LOG:
+		PUSH(m, m->logs, m->nlogs, m->caplogs,
+		     ((gt_log){rel, gi, ev->u.log.task, ev->u.log.category, ev->u.log.message}));
+		break;
+	default:
+		break;
+	}
+}
+
+static void model_event(gt_model *m, const gt_event *ev)
+{
+	if (!m->started) {
+		m->started = true;
+		m->t0 = ev->time;
+		m->sync_ts = ev->time;
+	}
+	m->last_ts = ev->time;
+	int64_t rel = ev->time - m->t0;
+	switch (ev->kind) {
+	case GT_EV_SYNC:
+		m->sync_ts = ev->time;
+		/* Stack ids restart with every generation. */
+		idmap_free(&m->gen_stacks);
+		break;
+	case GT_EV_STATE_TRANSITION:
+		if (ev->u.transition.resource == GT_RES_GOROUTINE)
+			go_transition(m, ev);
+		else
+			proc_transition(m, ev);
+		break;
+	case GT_EV_RANGE_BEGIN:
+	case GT_EV_RANGE_ACTIVE:
+	case GT_EV_RANGE_END:
+		range_event(m, ev);
+		break;
+	case GT_EV_METRIC:
+		switch (ev->u.metric.id) {
+		case GT_METRIC_GOMAXPROCS:
+			series_add(m, GT_SERIES_GOMAXPROCS, rel, (int64_t)ev->u.metric.value);
+			sched_advance(m, rel);
+			m->cur.maxprocs = (int32_t)ev->u.metric.value;
+			break;
+		case GT_METRIC_HEAP_ALLOC:
+			series_add(m, GT_SERIES_HEAP_ALLOC, rel, (int64_t)ev->u.metric.value);
+			break;
+		case GT_METRIC_HEAP_GOAL:
+			series_add(m, GT_SERIES_HEAP_GOAL, rel, (int64_t)ev->u.metric.value);
+			break;
+		}
+		break;
+	case GT_EV_STACK_SAMPLE:
+		PUSH(m, m->samples, m->nsamples, m->capsamples,
+		     ((gt_cpu_sample){rel, goroutine(m, ev->goroutine, false), intern_stack(m, ev->stack)}));
+		break;
+	case GT_EV_REGION_BEGIN:
+	case GT_EV_REGION_END:
+	case GT_EV_TASK_BEGIN:
+	case GT_EV_TASK_END:
+	case GT_EV_LOG:
+		annotation(m, ev);
+		break;
+	default:
+		break;
+	}
+}
+
+static void finish(gt_model *m)
+{
+	int64_t end = m->last_ts - m->t0;
+	for (uint32_t gi = 0; gi < m->ngs; gi++) {
+		gbuild *b = &m->gb[gi];
+		/* Still runnable at the end: counted up to the end, as Go's summary
+		 * does, with no P it ran on. */
+		if (b->gap != GT_NONE)
+			gap_close(m, gi, end, GT_NONE);
+		span_close(m, &b->spans, &b->open, end);
+		finalize(m, gi, m->last_ts, NULL);
+		for (size_t r = 0; r < b->nregions; r++)
+			m->regions[b->regions[r]].end = -1;
+	}
+	/* Gaps of goroutines found runnable at the start are recorded when their
+	 * status arrives, a little after gaps that began later: restore start
+	 * order. Insertion sort: it is stable and the displacements are small. */
+	for (size_t i = 1; i < m->ngaps; i++) {
+		gt_gap g = m->gaps[i];
+		size_t j = i;
+		while (j > 0 && m->gaps[j - 1].start > g.start) {
+			m->gaps[j] = m->gaps[j - 1];
+			j--;
+		}
+		m->gaps[j] = g;
+	}
+	for (uint32_t p = 0; p < m->nps; p++)
+		span_close(m, &m->pb[p].spans, &m->pb[p].open, end);
+	for (uint32_t t = 0; t < m->nms; t++)
+		span_close(m, &m->mb[t].spans, &m->mb[t].open, end);
+	for (int r = 0; r < 4; r++)
+		for (size_t i = 0; i < m->nranges[r]; i++)
+			if (m->ranges[r][i].end < m->ranges[r][i].start ||
+			    (m->ranges[r][i].end == m->ranges[r][i].start && r != GT_RANGE_SWEEP))
+				m->ranges[r][i].end = end;
+	if (m->gc_open != GT_NONE)
+		m->ranges[GT_RANGE_GC_MARK][m->gc_open].end = end;
+
+	/* Public views, with times relative to the start. */
+	for (uint32_t gi = 0; gi < m->ngs; gi++) {
+		gt_goroutine *g = &m->gs[gi];
+		gbuild *b = &m->gb[gi];
+		g->creation -= m->t0;
+		if (g->start >= 0)
+			g->start -= m->t0;
+		if (g->end >= 0)
+			g->end -= m->t0;
+		g->spans = b->spans.v;
+		g->nspans = b->spans.n;
+		g->stats.block = b->block;
+		g->stats.nblock = b->nblock;
+		g->stats.ranges = b->rng;
+		g->stats.nranges = b->nrng;
+	}
+	for (uint32_t p = 0; p < m->nps; p++) {
+		m->ps[p].spans = m->pb[p].spans.v;
+		m->ps[p].nspans = m->pb[p].spans.n;
+	}
+	for (uint32_t t = 0; t < m->nms; t++) {
+		m->ms[t].spans = m->mb[t].spans.v;
+		m->ms[t].nspans = m->mb[t].spans.n;
+	}
+}
+
+gt_status gt_model_build(gt_trace *t, gt_model **out, gt_progress_fn progress, void *ctx, gt_error *err)
+{
+	*out = NULL;
+	gt_model *m = calloc(1, sizeof *m);
+	if (!m) {
+		if (err)
+			*err = (gt_error){.status = GT_ERR_NOMEM, .detail = "out of memory"};
+		return GT_ERR_NOMEM;
+	}
+	m->gc_open = GT_NONE;
+	gt_trace_info info;
+	gt_trace_info_get(t, &info);
+	gt_event ev;
+	gt_status s;
+	uint64_t n = 0;
+	while ((s = gt_trace_next(t, &ev, err)) == GT_OK) {
+		model_event(m, &ev);
+		if (progress && (++n & 0xffff) == 0)
+			progress(ctx, ev.offset, info.size);
+		if (m->oom)
+			break;
+	}
+	if (m->oom) {
+		if (err)
+			*err = (gt_error){.status = GT_ERR_NOMEM, .offset = ev.offset, .detail = "out of memory building the model"};
+		gt_model_free(m);
+		return GT_ERR_NOMEM;
+	}
+	if (s != GT_EOF) {
+		gt_model_free(m);
+		return s;
+	}
+	finish(m);
+	if (progress)
+		progress(ctx, info.size, info.size);
+	*out = m;
+	return GT_OK;
+}
+
+void gt_model_free(gt_model *m)
+{
+	if (!m)
+		return;
+	for (size_t i = 0; i < m->ngs; i++) {
+		gbuild *b = &m->gb[i];
+		free(b->spans.v);
+		free(b->lr);
+		free(b->block);
+		free(b->rng);
+		free(b->regions);
+	}
+	free(m->gs);
+	free(m->gb);
+	idmap_free(&m->gidx);
+	for (size_t i = 0; i < m->nps; i++)
+		free(m->pb[i].spans.v);
+	free(m->ps);
+	free(m->pb);
+	idmap_free(&m->pidx);
+	for (size_t i = 0; i < m->nms; i++)
+		free(m->mb[i].spans.v);
+	free(m->ms);
+	free(m->mb);
+	idmap_free(&m->midx);
+	free(m->gaps);
+	for (int r = 0; r < 4; r++)
+		free(m->ranges[r]);
+	for (int s = 0; s < GT_SERIES_COUNT; s++)
+		free(m->series[s]);
+	free(m->reasons);
+	idmap_free(&m->reason_idx);
+	free(m->frames);
+	free(m->stacks);
+	idmap_free(&m->stack_idx);
+	idmap_free(&m->gen_stacks);
+	free(m->samples);
+	free(m->regions);
+	free(m->tasks);
+	idmap_free(&m->task_idx);
+	free(m->logs);
+	for (int k = 0; k < 3; k++) {
+		size_t n = k == 0 ? m->ngs : k == 1 ? m->nps : m->nms;
+		if (m->lod[k])
+			for (size_t i = 0; i < n; i++)
+				free(m->lod[k][i]);
+		free(m->lod[k]);
+		free(m->lod_levels[k]);
+	}
+	free(m);
+}
+
+/* ---- accessors ---- */
+
+int64_t gt_model_start_ns(const gt_model *m) { return m->t0; }
+int64_t gt_model_duration(const gt_model *m) { return m->last_ts - m->t0; }
+size_t gt_model_ngoroutines(const gt_model *m) { return m->ngs; }
+const gt_goroutine *gt_model_goroutine(const gt_model *m, uint32_t i) { return i < m->ngs ? &m->gs[i] : NULL; }
+
+uint32_t gt_model_find_goroutine(const gt_model *m, int64_t id)
+{
+	uint32_t i = idmap_get(&m->gidx, (uint64_t)id);
+	return i == UINT32_MAX ? GT_NONE : i;
+}
+
+size_t gt_model_nprocs(const gt_model *m) { return m->nps; }
+const gt_proc *gt_model_proc(const gt_model *m, uint32_t i) { return i < m->nps ? &m->ps[i] : NULL; }
+size_t gt_model_nthreads(const gt_model *m) { return m->nms; }
+const gt_thread *gt_model_thread(const gt_model *m, uint32_t i) { return i < m->nms ? &m->ms[i] : NULL; }
+size_t gt_model_ngaps(const gt_model *m) { return m->ngaps; }
+const gt_gap *gt_model_gaps(const gt_model *m) { return m->gaps; }
+
+size_t gt_model_ranges(const gt_model *m, gt_range_id which, const gt_range_span **out)
+{
+	*out = m->ranges[which];
+	return m->nranges[which];
+}
+
+size_t gt_model_series(const gt_model *m, gt_series_id which, const gt_sample **out)
+{
+	*out = m->series[which];
+	return m->nseries[which];
+}
+
+size_t gt_model_nreasons(const gt_model *m) { return m->nreasons; }
+
+gt_str gt_model_reason(const gt_model *m, uint16_t i)
+{
+	if (i >= m->nreasons)
+		return (gt_str){"", 0};
+	return m->reasons[i];
+}
+
+size_t gt_model_nstacks(const gt_model *m) { return m->nstacks; }
+
+size_t gt_model_stack(const gt_model *m, uint32_t id, const gt_frame **frames)
+{
+	if (id == 0 || id >= m->nstacks) {
+		*frames = NULL;
+		return 0;
+	}
+	*frames = m->frames + m->stacks[id].first;
+	return m->stacks[id].n;
+}
+
+size_t gt_model_cpu_samples(const gt_model *m, const gt_cpu_sample **out)
+{
+	*out = m->samples;
+	return m->nsamples;
+}
+
+size_t gt_model_regions(const gt_model *m, const gt_region **out)
+{
+	*out = m->regions;
+	return m->nregions_;
+}
+
+size_t gt_model_tasks(const gt_model *m, const gt_task **out)
+{
+	*out = m->tasks;
+	return m->ntasks;
+}
+
+size_t gt_model_logs(const gt_model *m, const gt_log **out)
+{
+	*out = m->logs;
+	return m->nlogs;
+}
+
+size_t gt_spans_find(const gt_span *spans, size_t n, int64_t t)
+{
+	size_t lo = 0, hi = n;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (spans[mid].end <= t)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/* ---- level of detail ---- */
+
+#define LOD_MIN_SHIFT 10 /* ~1 us: finer than this the viewer draws spans */
+#define LOD_LEVELS 24
+
+static void track_spans(const gt_model *m, int kind, uint32_t i, const gt_span **s, size_t *n)
+{
+	if (kind == 0) {
+		*s = m->gs[i].spans;
+		*n = m->gs[i].nspans;
+	} else if (kind == 1) {
+		*s = m->ps[i].spans;
+		*n = m->ps[i].nspans;
+	} else {
+		*s = m->ms[i].spans;
+		*n = m->ms[i].nspans;
+	}
+}
+
+static bool is_busy(int kind, uint8_t state)
+{
+	return kind == 0 ? state != GT_GS_WAITING && state != GT_GS_RUNNABLE : state != GT_PS_IDLE;
+}
+
+/* Builds every level of one track at once, finest first: level k has
+ * buckets of 1 << (LOD_MIN_SHIFT + 2k) ns. Levels are stored one after
+ * another; the per-track array starts with their offsets. */
+static gt_lod_bucket *build_lod(const gt_model *m, int kind, uint32_t idx)
+{
+	const gt_span *s;
+	size_t n;
+	track_spans(m, kind, idx, &s, &n);
+	int64_t dur = gt_model_duration(m) + 1;
+	size_t total = 0, counts[LOD_LEVELS];
+	for (int k = 0; k < LOD_LEVELS; k++) {
+		unsigned shift = LOD_MIN_SHIFT + 2u * (unsigned)k;
+		counts[k] = (size_t)((dur >> shift) + 1);
+		/* Levels finer than the spans themselves are never needed. */
+		if (counts[k] > 4 * n + 4)
+			counts[k] = 0;
+		total += counts[k];
+	}
+	gt_lod_bucket *all = calloc(total + 1, sizeof *all);
+	if (!all)
+		return NULL;
+	size_t off = 0;
+	for (int k = 0; k < LOD_LEVELS; k++) {
+		if (!counts[k])
+			continue;
+		unsigned shift = LOD_MIN_SHIFT + 2u * (unsigned)k;
+		gt_lod_bucket *b = all + off;
+		int64_t width = (int64_t)1 << shift;
+		/* Per-bucket time in each state, folded to the dominant one. */
+		int64_t *busy = calloc(counts[k], sizeof *busy);
+		int64_t(*by_state)[GT_GS_COUNT] = calloc(counts[k], sizeof *by_state);
+		if (!busy || !by_state) {
+			free(busy);
+			free(by_state);
+			free(all);
+			return NULL;
+		}
+		for (size_t i = 0; i < n; i++) {
+			int64_t a = s[i].start < 0 ? 0 : s[i].start, e = s[i].end;
+			size_t first = (size_t)(a >> shift), last = (size_t)((e > a ? e - 1 : a) >> shift);
+			if (first < counts[k] && b[first].count < 255)
+				b[first].count++;
+			for (size_t j = first; j <= last && j < counts[k]; j++) {
+				int64_t lo = (int64_t)j * width, hi = lo + width;
+				int64_t ov = (e < hi ? e : hi) - (a > lo ? a : lo);
+				if (ov <= 0)
+					continue;
+				if (s[i].state < GT_GS_COUNT)
+					by_state[j][s[i].state] += ov;
+				if (is_busy(kind, s[i].state))
+					busy[j] += ov;
+				if (kind == 0 && s[i].state == GT_GS_RUNNABLE && e - a > b[j].worst_gap_ns)
+					b[j].worst_gap_ns = e - a;
+			}
+		}
+		for (size_t j = 0; j < counts[k]; j++) {
+			b[j].dominant = 0xff;
+			int64_t best = 0;
+			for (int st = 0; st < GT_GS_COUNT; st++) {
+				if (by_state[j][st] > best) {
+					best = by_state[j][st];
+					b[j].dominant = (uint8_t)st;
+				}
+			}
+			b[j].busy_permille = (uint16_t)(busy[j] * 1000 / width);
+		}
+		free(busy);
+		free(by_state);
+		off += counts[k];
+	}
+	return all;
+}
+
+gt_lod gt_model_lod(const gt_model *m, int kind, uint32_t index, int64_t max_ns)
+{
+	gt_lod none = {0, 0, NULL};
+	size_t n = kind == 0 ? m->ngs : kind == 1 ? m->nps : m->nms;
+	if (kind < 0 || kind > 2 || index >= n)
+		return none;
+	/* Built lazily: most tracks are never drawn zoomed out. */
+	gt_model *mm = (gt_model *)m;
+	if (!mm->lod[kind]) {
+		mm->lod[kind] = calloc(n, sizeof *mm->lod[kind]);
+		if (!mm->lod[kind])
+			return none;
+	}
+	if (!mm->lod[kind][index]) {
+		mm->lod[kind][index] = build_lod(m, kind, index);
+		if (!mm->lod[kind][index])
+			return none;
+	}
+	const gt_span *s;
+	size_t ns;
+	track_spans(m, kind, index, &s, &ns);
+	int64_t dur = gt_model_duration(m) + 1;
+	size_t off = 0;
+	gt_lod best = none;
+	for (int k = 0; k < LOD_LEVELS; k++) {
+		unsigned shift = LOD_MIN_SHIFT + 2u * (unsigned)k;
+		size_t count = (size_t)((dur >> shift) + 1);
+		if (count > 4 * ns + 4)
+			count = 0;
+		if (count && ((int64_t)1 << shift) <= max_ns)
+			best = (gt_lod){shift, count, mm->lod[kind][index] + off};
+		off += count;
+	}
+	return best;
+}

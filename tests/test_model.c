@@ -1,0 +1,230 @@
+/* The model on real traces: goroutine summaries equal Go's own
+ * (tests/golden/<toolchain>/<name>.goroutines.jsonl.gz, from internal/trace's
+ * Summarizer via tests/gotools/gosummary), gaps add up to each goroutine's
+ * scheduler wait, spans are well formed, and the failure shapes recorded in
+ * traces/ show up where they should. */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "gotrace/model.h"
+#include "report.h"
+#include "testutil.h"
+
+static char **traces;
+static size_t ntraces;
+
+typedef struct loaded {
+	char *data;
+	size_t len;
+	gt_trace *t;
+	gt_model *m;
+} loaded;
+
+static int load(const char *rel, loaded *l)
+{
+	char path[4096];
+	snprintf(path, sizeof path, "%s/traces/%s", tu_source_dir(), rel);
+	l->data = tu_read_file(path, &l->len);
+	ck_assert_msg(l->data != NULL, "cannot read %s", path);
+	unsigned v = 0;
+	if (sscanf(l->data, "go 1.%u trace", &v) != 1 || v < 22) {
+		free(l->data);
+		return 0; /* the old format has its own suite */
+	}
+	gt_error e;
+	ck_assert_int_eq(gt_trace_open(l->data, l->len, &l->t, &e), GT_OK);
+	gt_status s = gt_model_build(l->t, &l->m, NULL, NULL, &e);
+	ck_assert_msg(s == GT_OK, "%s: %s", path, e.detail);
+	return 1;
+}
+
+static void unload(loaded *l)
+{
+	gt_model_free(l->m);
+	gt_trace_close(l->t);
+	free(l->data);
+}
+
+START_TEST(goroutine_summaries_match_go)
+{
+	loaded l;
+	if (!load(traces[_i], &l))
+		return;
+	char gpath[4096];
+	const char *name = traces[_i];
+	snprintf(gpath, sizeof gpath, "%s/tests/golden/%.*s.goroutines.jsonl.gz", tu_source_dir(),
+	         (int)(strlen(name) - strlen(".trace")), name);
+	size_t glen;
+	char *golden = tu_read_file(gpath, &glen);
+	ck_assert_msg(golden != NULL, "missing %s", gpath);
+	gf_buf b = {0};
+	rp_goroutines(&b, l.m, RP_JSONL, false);
+	size_t line = tu_first_diff_line(b.p, b.len, golden, glen);
+	ck_assert_msg(line == 0, "%s: goroutine summaries differ from Go's at line %zu", name, line);
+	gf_free(&b);
+	free(golden);
+	unload(&l);
+}
+END_TEST
+
+/* Every runnable interval is a gap, so per goroutine the gaps sum to Go's
+ * scheduler wait -- except that Go's summary also counts, as scheduler wait,
+ * a syscall still blocked without a P when the trace ends. */
+START_TEST(gaps_sum_to_sched_wait)
+{
+	loaded l;
+	if (!load(traces[_i], &l))
+		return;
+	size_t ng = gt_model_ngoroutines(l.m);
+	int64_t *sum = calloc(ng, sizeof *sum);
+	const gt_gap *gaps = gt_model_gaps(l.m);
+	for (size_t i = 0; i < gt_model_ngaps(l.m); i++) {
+		ck_assert_int_le(gaps[i].start, gaps[i].end);
+		ck_assert_int_ge(gaps[i].all_ps_busy_ns, 0);
+		ck_assert_int_ge(gaps[i].idle_p_ns, 0);
+		ck_assert_int_le(gaps[i].all_ps_busy_ns + gaps[i].idle_p_ns + gaps[i].stw_ns,
+		                 gaps[i].end - gaps[i].start + gaps[i].stw_ns);
+		ck_assert_uint_ge(gaps[i].runnable_at_start, 1);
+		if (i)
+			ck_assert_int_le(gaps[i - 1].start, gaps[i].start);
+		sum[gaps[i].goroutine] += gaps[i].end - gaps[i].start;
+	}
+	for (uint32_t gi = 0; gi < ng; gi++) {
+		const gt_goroutine *g = gt_model_goroutine(l.m, gi);
+		int64_t extra = 0;
+		if (g->nspans && g->spans[g->nspans - 1].state == GT_GS_SYSCALL_BLOCKED && g->end < 0)
+			extra = g->spans[g->nspans - 1].end - g->spans[g->nspans - 1].start;
+		ck_assert_msg(sum[gi] + extra == g->stats.sched_wait_ns, "%s: goroutine %lld: gaps %lld, sched wait %lld",
+		              traces[_i], (long long)g->id, (long long)sum[gi], (long long)g->stats.sched_wait_ns);
+		for (size_t s = 0; s < g->nspans; s++) {
+			ck_assert_int_le(g->spans[s].start, g->spans[s].end);
+			if (s)
+				ck_assert_int_le(g->spans[s - 1].end, g->spans[s].start);
+		}
+	}
+	free(sum);
+	unload(&l);
+}
+END_TEST
+
+static int name_has(const gt_goroutine *g, const char *s)
+{
+	return g->name.len && memmem(g->name.ptr, g->name.len, s, strlen(s)) != NULL;
+}
+
+/* The recordings show their shapes in the model. */
+START_TEST(shapes_are_visible)
+{
+	loaded l;
+	const char *name = traces[_i];
+	if (!load(name, &l))
+		return;
+	const gt_range_span *r;
+	if (strstr(name, "/starved.")) {
+		/* The worst gaps are waits while every P was busy. */
+		const gt_gap *gaps = gt_model_gaps(l.m), *worst = NULL;
+		for (size_t i = 0; i < gt_model_ngaps(l.m); i++)
+			if (!worst || gaps[i].end - gaps[i].start > worst->end - worst->start)
+				worst = &gaps[i];
+		ck_assert_ptr_nonnull(worst);
+		ck_assert_msg(worst->all_ps_busy_ns * 2 > worst->end - worst->start,
+		              "%s: worst gap %lld ns, all Ps busy only %lld ns", name, (long long)(worst->end - worst->start),
+		              (long long)worst->all_ps_busy_ns);
+		ck_assert_int_gt(worst->end - worst->start, 1000000);
+	} else if (strstr(name, "/gcassist.")) {
+		ck_assert_uint_gt(gt_model_ranges(l.m, GT_RANGE_MARK_ASSIST, &r), 0);
+		ck_assert_uint_gt(gt_model_ranges(l.m, GT_RANGE_STW, &r), 0);
+		ck_assert_uint_gt(gt_model_ranges(l.m, GT_RANGE_GC_MARK, &r), 0);
+	} else if (strstr(name, "/stw.")) {
+		ck_assert_uint_ge(gt_model_ranges(l.m, GT_RANGE_STW, &r), 8);
+	} else if (strstr(name, "/syscalls.")) {
+		size_t syscalls = 0, blocked = 0;
+		for (uint32_t gi = 0; gi < gt_model_ngoroutines(l.m); gi++) {
+			const gt_goroutine *g = gt_model_goroutine(l.m, gi);
+			for (size_t s = 0; s < g->nspans; s++) {
+				syscalls += g->spans[s].state == GT_GS_SYSCALL;
+				blocked += g->spans[s].state == GT_GS_SYSCALL_BLOCKED;
+			}
+		}
+		ck_assert_uint_gt(syscalls, 0);
+		ck_assert_uint_gt(blocked, 0);
+	} else if (strstr(name, "/leak.")) {
+		size_t stuck = 0;
+		for (uint32_t gi = 0; gi < gt_model_ngoroutines(l.m); gi++) {
+			const gt_goroutine *g = gt_model_goroutine(l.m, gi);
+			const gt_span *last = g->nspans ? &g->spans[g->nspans - 1] : NULL;
+			if (name_has(g, "main.") && last && last->state == GT_GS_WAITING && g->end < 0 &&
+			    last->end == gt_model_duration(l.m))
+				stuck++;
+		}
+		ck_assert_uint_ge(stuck, 50);
+	} else if (strstr(name, "/tasks.")) {
+		const gt_task *tasks;
+		const gt_region *regions;
+		const gt_log *logs;
+		ck_assert_uint_ge(gt_model_tasks(l.m, &tasks), 24);
+		ck_assert_uint_gt(gt_model_regions(l.m, &regions), 0);
+		ck_assert_uint_gt(gt_model_logs(l.m, &logs), 0);
+	} else if (strstr(name, "/cpuprofile.")) {
+		const gt_cpu_sample *samples;
+		ck_assert_uint_ge(gt_model_cpu_samples(l.m, &samples), 20);
+	}
+	unload(&l);
+}
+END_TEST
+
+START_TEST(lod_levels)
+{
+	loaded l;
+	if (!load(traces[_i], &l))
+		return;
+	int64_t dur = gt_model_duration(l.m);
+	for (uint32_t p = 0; p < gt_model_nprocs(l.m); p++) {
+		const gt_proc *pr = gt_model_proc(l.m, p);
+		gt_lod lod = gt_model_lod(l.m, 1, p, dur / 100 + 1);
+		if (!lod.nbuckets)
+			continue;
+		ck_assert_int_le((int64_t)1 << lod.shift, dur / 100 + 1);
+		/* Busy time in buckets equals busy time in spans. */
+		int64_t spans = 0, buckets = 0;
+		for (size_t s = 0; s < pr->nspans; s++)
+			spans += pr->spans[s].end - pr->spans[s].start;
+		for (size_t k = 0; k < lod.nbuckets; k++)
+			buckets += (int64_t)lod.buckets[k].busy_permille * ((int64_t)1 << lod.shift) / 1000;
+		int64_t tol = (int64_t)lod.nbuckets * (((int64_t)1 << lod.shift) / 1000 + 1);
+		ck_assert_msg(buckets >= spans - tol && buckets <= spans + tol, "busy %lld in buckets vs %lld in spans",
+		              (long long)buckets, (long long)spans);
+	}
+	unload(&l);
+}
+END_TEST
+
+int main(void)
+{
+	char dir[4096];
+	snprintf(dir, sizeof dir, "%s/traces", tu_source_dir());
+	ntraces = tu_list(dir, ".trace", &traces);
+	if (!ntraces)
+		return 1;
+	Suite *s = suite_create("model");
+	TCase *tc = tcase_create("model:summaries");
+	tcase_add_loop_test(tc, goroutine_summaries_match_go, 0, (int)ntraces);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("model:gaps");
+	tcase_add_loop_test(tc, gaps_sum_to_sched_wait, 0, (int)ntraces);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("model:shapes");
+	tcase_add_loop_test(tc, shapes_are_visible, 0, (int)ntraces);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("model:lod");
+	tcase_add_loop_test(tc, lod_levels, 0, (int)ntraces);
+	suite_add_tcase(s, tc);
+	SRunner *sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	int failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	tu_list_free(traces, ntraces);
+	return failed ? 1 : 0;
+}
