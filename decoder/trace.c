@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "gosort.h"
+#include "v1.h"
 #include "v2.h"
 #include "v2_order.h"
 
@@ -31,6 +32,8 @@ struct gt_trace {
 	gt_status failed;
 	gt_error failure;
 	bool done;
+
+	v1_reader *v1; /* set for Go 1.11-1.21 traces; the v2 state is unused then */
 
 	/* v2 */
 	v2_source src;
@@ -127,10 +130,8 @@ gt_status gt_trace_open(const void *data, size_t len, gt_trace **out, gt_error *
 	case 11:
 	case 19:
 	case 21:
-		return dc_fail(err, GT_ERR_VERSION, 0,
-		               "trace version go 1.%u (the format of Go 1.11-1.21) is not supported yet; gotrace reads "
-		               "1.22-1.26",
-		               version);
+		format = GT_FORMAT_V1;
+		break;
 	case V2_GO122:
 	case V2_GO123:
 	case V2_GO125:
@@ -138,8 +139,8 @@ gt_status gt_trace_open(const void *data, size_t len, gt_trace **out, gt_error *
 		format = GT_FORMAT_V2;
 		break;
 	default:
-		return dc_fail(err, GT_ERR_VERSION, 0, "unsupported trace version go 1.%u; gotrace supports 1.22-1.26",
-		               version);
+		return dc_fail(err, GT_ERR_VERSION, 0,
+		               "unsupported trace version go 1.%u; gotrace supports 1.11, 1.19, 1.21 and 1.22-1.26", version);
 	}
 	gt_trace *t = calloc(1, sizeof *t);
 	if (!t)
@@ -150,6 +151,15 @@ gt_status gt_trace_open(const void *data, size_t len, gt_trace **out, gt_error *
 	t->info.version = version;
 	t->info.size = len;
 	t->info.valid_bytes = hdr_len;
+	if (format == GT_FORMAT_V1) {
+		gt_status vs = v1_reader_new(data, len, hdr_len, version, &t->v1, err);
+		if (vs) {
+			free(t);
+			return vs;
+		}
+		*out = t;
+		return GT_OK;
+	}
 	t->src.cur = (dc_cursor){data, hdr_len, len};
 	t->src.version = version;
 	v2_order_init(&t->order, version);
@@ -161,6 +171,7 @@ void gt_trace_close(gt_trace *t)
 {
 	if (!t)
 		return;
+	v1_reader_free(t->v1);
 	v2_gen_free(&t->gen);
 	v2_order_free(&t->order);
 	free(t->cursors);
@@ -168,7 +179,16 @@ void gt_trace_close(gt_trace *t)
 	free(t);
 }
 
-void gt_trace_info_get(const gt_trace *t, gt_trace_info *out) { *out = t->info; }
+void gt_trace_info_get(const gt_trace *t, gt_trace_info *out)
+{
+	*out = t->info;
+	if (t->v1) {
+		/* A v1 trace is one generation, read whole or not at all. */
+		out->generations = v1_reader_generations(t->v1);
+		if (out->generations)
+			out->valid_bytes = out->size;
+	}
+}
 
 static gt_status stick(gt_trace *t, gt_status s, const gt_error *e, gt_error *err)
 {
@@ -720,6 +740,14 @@ gt_status gt_trace_next(gt_trace *t, gt_event *ev, gt_error *err)
 		return stick(t, t->failed, &t->failure, err);
 	if (t->done)
 		return GT_EOF;
+	if (t->v1) {
+		gt_status s = v1_reader_next(t->v1, ev, &e);
+		if (s == GT_EOF)
+			t->done = true;
+		else if (s)
+			return stick(t, s, &e, err);
+		return s;
+	}
 
 	v2_ev qe;
 	if (v2_order_pop(&t->order, &qe)) {
