@@ -14,6 +14,7 @@
 #include "gotrace/decoder.h"
 #include "gotrace/model.h"
 #include "input.h"
+#include "gaps.h"
 #include "report.h"
 
 #define EXIT_BAD 1
@@ -358,9 +359,12 @@ static int cmd_bench(int argc, char **argv)
 /* Common options of the report commands. */
 typedef struct opts {
 	const char *path;
+	const char **paths; /* all FILE arguments (argv order), npaths of them */
+	int npaths;
 	const char *out;
 	int format;
 	bool group;
+	gp_options gaps;
 } opts;
 
 /* Parses FILE plus the options named in `allowed` ("format,group,o"). */
@@ -368,15 +372,23 @@ static int parse_opts(int argc, char **argv, const char *usage, const char *allo
 {
 	memset(o, 0, sizeof *o);
 	o->format = RP_TEXT;
+	o->gaps.min_ns = 1000000;
+	o->gaps.to_ns = -1;
+	o->gaps.top = -1;
+	o->paths = calloc((size_t)argc, sizeof *o->paths);
+	if (!o->paths)
+		return EXIT_BAD;
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
 		const char *val = NULL;
 		if (a[0] != '-' || a[1] == '\0') {
-			if (o->path) {
+			if (o->path && !strstr(allowed, "many")) {
 				fprintf(stderr, "gotrace: too many arguments\nusage: %s\n", usage);
 				return EXIT_USAGE;
 			}
-			o->path = a;
+			if (!o->path)
+				o->path = a;
+			o->paths[o->npaths++] = a;
 			continue;
 		}
 		while (*a == '-')
@@ -414,6 +426,21 @@ static int parse_opts(int argc, char **argv, const char *usage, const char *allo
 			}
 		} else if (strcmp(name, "o") == 0) {
 			o->out = val;
+		} else if (strcmp(name, "goroutine") == 0) {
+			o->gaps.name_filter = val;
+		} else if (strcmp(name, "top") == 0) {
+			char *end;
+			o->gaps.top = strtol(val, &end, 10);
+			if (*end || o->gaps.top < 0) {
+				fprintf(stderr, "gotrace: --top wants a count, not %s\n", val);
+				return EXIT_USAGE;
+			}
+		} else {
+			int64_t *dst = strcmp(name, "min") == 0 ? &o->gaps.min_ns : strcmp(name, "from") == 0 ? &o->gaps.from_ns : &o->gaps.to_ns;
+			if (gp_parse_duration(val, dst) != 0) {
+				fprintf(stderr, "gotrace: --%s wants a duration like 250us, 1.5ms or 2s, not %s\n", name, val);
+				return EXIT_USAGE;
+			}
 		}
 	}
 	if (!o->path) {
@@ -471,6 +498,7 @@ static int cmd_goroutines(int argc, char **argv)
 	static const char usage_text[] = "gotrace goroutines [--format text|csv|json|jsonl] [--group] [-o OUT] FILE";
 	opts o;
 	int r = parse_opts(argc, argv, usage_text, "format,group,o", &o);
+	free(o.paths);
 	if (r)
 		return r;
 	if (o.format != RP_TEXT && o.format != RP_CSV && o.format != RP_JSON && o.format != RP_JSONL) {
@@ -496,11 +524,87 @@ static int cmd_goroutines(int argc, char **argv)
 	return r;
 }
 
+/* Runs a report over the model of every FILE into one output. */
+static int report_files(opts *o, rp_format f, void (*report)(gf_buf *, const gt_model *, rp_format, opts *, const char *))
+{
+	FILE *out = open_output(o->out);
+	if (!out)
+		return EXIT_BAD;
+	gf_buf b = {.out = out};
+	int r = 0;
+	for (int i = 0; i < o->npaths; i++) {
+		gt_input in;
+		gt_trace *t;
+		gt_model *m;
+		int lr = load_model(o->paths[i], &in, &t, &m);
+		if (lr) {
+			r = lr;
+			continue;
+		}
+		report(&b, m, f, o, o->paths[i]);
+		gt_model_free(m);
+		gt_trace_close(t);
+		gt_input_close(&in);
+	}
+	int w = close_output(out, &b);
+	return r ? r : w;
+}
+
+static void gaps_one(gf_buf *b, const gt_model *m, rp_format f, opts *o, const char *path)
+{
+	o->gaps.file = path;
+	gp_gaps(b, m, f, &o->gaps);
+}
+
+static int cmd_gaps(int argc, char **argv)
+{
+	static const char usage_text[] =
+		"gotrace gaps [--min DURATION] [--from T] [--to T] [--goroutine PATTERN] [--top N]\n"
+		"                   [--format text|csv|json|jsonl|md|html] [-o OUT] FILE...";
+	opts o;
+	int r = parse_opts(argc, argv, usage_text, "min,from,to,goroutine,top,format,o,many", &o);
+	if (!r && o.npaths > 1 && o.format != RP_JSONL) {
+		fprintf(stderr, "gotrace: gaps: several files need --format jsonl\n");
+		r = EXIT_USAGE;
+	}
+	if (!r)
+		r = report_files(&o, (rp_format)o.format, gaps_one);
+	free(o.paths);
+	return r;
+}
+
+static void leaks_one(gf_buf *b, const gt_model *m, rp_format f, opts *o, const char *path)
+{
+	(void)o;
+	gp_leaks(b, m, f, path);
+}
+
+static int cmd_leaks(int argc, char **argv)
+{
+	static const char usage_text[] = "gotrace leaks [--format text|json|jsonl] [-o OUT] FILE";
+	opts o;
+	int r = parse_opts(argc, argv, usage_text, "format,o", &o);
+	if (!r && o.format != RP_TEXT && o.format != RP_JSON && o.format != RP_JSONL) {
+		fprintf(stderr, "gotrace: leaks: format must be text, json or jsonl\n");
+		r = EXIT_USAGE;
+	}
+	if (!r)
+		r = report_files(&o, (rp_format)o.format, leaks_one);
+	free(o.paths);
+	return r;
+}
+
 static const command commands[] = {
 	{"info", "format version, duration, counts, generations, truncation", "gotrace info FILE", cmd_info},
 	{"dump", "every event, in the format of `go tool trace -d=parsed`", "gotrace dump FILE", cmd_dump},
 	{"goroutines", "per-goroutine summaries, as go tool trace's goroutine analysis",
 	 "gotrace goroutines [--format text|csv|json|jsonl] [--group] [-o OUT] FILE", cmd_goroutines},
+	{"gaps", "scheduler-latency gaps with their causes, beside STW pauses, assists and syscalls",
+	 "gotrace gaps [--min D] [--from T] [--to T] [--goroutine PATTERN] [--top N] [--format text|csv|json|jsonl|md|html] "
+	 "[-o OUT] FILE...",
+	 cmd_gaps},
+	{"leaks", "goroutines still blocked at the end, grouped by reason and stack", "gotrace leaks [--format text|json] FILE",
+	 cmd_leaks},
 	{"bench", "decode throughput and peak memory on one file", "gotrace bench FILE", cmd_bench},
 };
 
