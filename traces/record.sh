@@ -3,6 +3,8 @@
 #
 #   traces/record.sh [VERSION...]      e.g.  traces/record.sh 1.22 1.27
 #
+#   PROGRAMS="periodic" traces/record.sh   records only the programs named
+#
 # For every Go toolchain /usr/lib/go-VERSION (all installed ones by default),
 # builds each program in traces/programs/ (except busy, see record-big.sh),
 # runs it to write traces/goVERSION/NAME.trace, then writes what Go's own
@@ -23,7 +25,7 @@ set -eu
 
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(dirname "$here")
-programs="leak gcassist stw syscalls contention starved cgo tasks cpuprofile flightrec"
+programs=${PROGRAMS:-"leak gcassist stw syscalls contention starved cgo tasks cpuprofile flightrec periodic"}
 ref=${GO_REF:-/usr/lib/go-1.27/bin/go}
 
 export GOTOOLCHAIN=local GO111MODULE=off CGO_ENABLED=1 GOFLAGS=
@@ -89,6 +91,9 @@ for v in $versions; do
 		gzip -9n <"$tmp/parsed.1" >"$golden/$p.parsed.gz"
 	done
 done
+
+# Go's own goroutine summaries of the new recordings, for the model's tests.
+sh "$repo/tests/gotools/regen-summaries.sh"
 
 if [ "$failures" -gt 0 ]; then
 	echo "record.sh: $failures program run(s) failed" >&2
