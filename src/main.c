@@ -16,6 +16,9 @@
 #include "input.h"
 #include "gaps.h"
 #include "report.h"
+#ifdef GT_HAVE_VIEWER
+#include "viewer.h"
+#endif
 
 #define EXIT_BAD 1
 #define EXIT_USAGE 2
@@ -594,7 +597,26 @@ static int cmd_leaks(int argc, char **argv)
 	return r;
 }
 
+/* ---- view: the viewer lives in viewer/, built only when enabled ---- */
+
+static int cmd_view(int argc, char **argv)
+{
+#ifdef GT_HAVE_VIEWER
+	return viewer_main(argc, argv);
+#else
+	(void)argc;
+	(void)argv;
+	fprintf(stderr, "gotrace: view: this gotrace was built without the viewer (-Dviewer=disabled, or SDL2 or "
+	                "cairo missing); the other commands work\n");
+	return EXIT_BAD;
+#endif
+}
+
 static const command commands[] = {
+	{"view", "the timeline viewer (--screenshot OUT.png renders it without a display)",
+	 "gotrace view FILE [--size WxH] [--from T] [--to T] [--select-gap N] [--threshold T] "
+	 "[--screenshot OUT.png [--window]] [--bench]",
+	 cmd_view},
 	{"info", "format version, duration, counts, generations, truncation", "gotrace info FILE", cmd_info},
 	{"dump", "every event, in the format of `go tool trace -d=parsed`", "gotrace dump FILE", cmd_dump},
 	{"goroutines", "per-goroutine summaries, as go tool trace's goroutine analysis",

@@ -1,0 +1,868 @@
+/* The v2 reader loop (internal/trace/reader.go and batchcursor.go), with the
+ * next generation read ahead on a second thread.
+ *
+ * Go's reader orders one generation at a time; the ordering is sequential,
+ * but reading the next generation's batches, tables and events is not. A
+ * worker thread reads generation k+1 (structure, string and stack tables,
+ * and every event's varints and timestamp) while this thread orders
+ * generation k. Two slots alternate; errors found by the worker surface at
+ * the same point Go would report them, so the output is unchanged. */
+#include <pthread.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "gosort.h"
+#include "v2_order.h"
+#include "v2_read.h"
+
+/* An event decoded ahead: Go's baseEvent with its offset. */
+typedef struct v2_pev {
+	int64_t time;
+	uint64_t args[4];
+	uint64_t off;
+	uint8_t typ;
+} v2_pev;
+
+/* One M's decoded events in a slot, and the error that ends them if any. */
+typedef struct v2_mrange {
+	size_t begin, end;
+	bool failed;
+	gt_error err;
+} v2_mrange;
+
+/* A generation read by the worker. */
+typedef struct gen_slot {
+	v2_gen gen;
+	v2_pev *evs;
+	size_t nevs, capevs;
+	v2_mrange *mr;
+	size_t capmr;
+	v2_read_result res;
+	bool truncation;
+	gt_error err;
+	/* The source right after this generation (before Go 1.26 its end is
+	 * known only from what follows). */
+	bool has_spill_after;
+	bool pending;
+	bool pending_is_truncation;
+	gt_error pending_err;
+	size_t tail_off;
+	bool ready; /* filled, not yet installed */
+	bool busy;  /* installed: its tables are in use */
+} gen_slot;
+
+/* One M's position in its events (batchCursor). */
+typedef struct v2_bcursor {
+	int64_t m;
+	uint32_t state; /* index of the M's ordering state, a cache */
+	size_t pos, end;
+	const v2_mrange *mr;
+	v2_ev ev; /* the event read last */
+} v2_bcursor;
+
+/* What ends the stream after the Sync event that is handed out next. */
+typedef enum term_kind { TERM_NONE, TERM_ERROR, TERM_TRUNCATED } term_kind;
+
+struct v2_reader {
+	const uint8_t *data;
+	size_t len;
+	unsigned version;
+	uint64_t generations;
+	size_t valid_bytes;
+	bool truncated;
+	gt_error truncation;
+
+	/* Worker and its two slots. */
+	pthread_t worker;
+	bool worker_started;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	bool stop;
+	v2_source src;
+	gen_slot slots[2];
+	unsigned next_fill; /* slot the worker fills next */
+	unsigned next_take; /* slot this thread installs next */
+
+	gen_slot *cur;      /* installed slot */
+	const v2_gen *gen;  /* cur->gen */
+	size_t tail_off;    /* where reading stopped, for final Sync offsets */
+	v2_order order;
+	v2_bcursor *cursors;
+	size_t capcursors;
+	v2_bcursor **frontier;
+	size_t nfrontier, capfrontier;
+	size_t sample_pos;
+	int64_t last_ts;
+	uint64_t syncs;
+	term_kind term;
+	gt_error term_err;
+	bool term_synced; /* the Sync before term was handed out */
+};
+
+static gt_status fail(gt_status s, const gt_error *e, gt_error *err)
+{
+	if (err)
+		*err = *e;
+	return s;
+}
+
+static inline int64_t freq_mul(double freq, uint64_t ticks) { return dc_f64_to_i64((double)ticks * freq); }
+
+/* ---- the worker: read a generation and decode its events ---- */
+
+static bool grow_evs(gen_slot *s, size_t need) { return dc_grow(&s->evs, &s->capevs, need, sizeof *s->evs); }
+
+/* Decodes every event of every M as batchCursor.nextEvent would, keeping
+ * the first error of each M for when the reader reaches it. */
+static void predecode(const uint8_t *data, gen_slot *s)
+{
+	const v2_gen *g = &s->gen;
+	s->nevs = 0;
+	if (!dc_grow(&s->mr, &s->capmr, g->nms ? g->nms : 1, sizeof *s->mr)) {
+		s->res = V2_GEN_ERROR;
+		s->truncation = false;
+		dc_fail(&s->err, GT_ERR_NOMEM, g->start_off, "out of memory");
+		return;
+	}
+	for (size_t mi = 0; mi < g->nms; mi++) {
+		v2_mrange *mr = &s->mr[mi];
+		mr->begin = s->nevs;
+		mr->failed = false;
+		const v2_mbatches *mb = &g->ms[mi];
+		for (size_t bi = 0; bi < mb->n && !mr->failed; bi++) {
+			const v2_batch *b = &g->batches[mb->idx[bi]];
+			dc_cursor c = {data, b->off, b->off + b->len};
+			int64_t last_ts = 0;
+			while (dc_left(&c)) {
+				if (last_ts == 0)
+					last_ts = freq_mul(g->freq, b->time);
+				size_t at = c.pos;
+				uint8_t typ = 0;
+				dc_u8(&c, &typ);
+				const v2_spec *spec = typ < V2_MaxExperimentalEvent ? &v2_specs[typ] : NULL;
+				uint64_t dt;
+				if (!spec) {
+					dc_fail(&mr->err, GT_ERR_MALFORMED, at, "found invalid event type: %u", typ);
+				} else if (spec->nargs == 0 || !spec->timed) {
+					dc_fail(&mr->err, GT_ERR_MALFORMED, at,
+					        spec->name ? "found event without a timestamp: type=%u" : "unknown event type %u", typ);
+				} else if (dc_uvarint(&c, &dt) != DC_VARINT_OK) {
+					dc_fail(&mr->err, GT_ERR_MALFORMED, at, "found invalid uvarint for timestamp");
+				} else {
+					if (s->nevs == s->capevs && !grow_evs(s, s->nevs + 1)) {
+						dc_fail(&mr->err, GT_ERR_NOMEM, at, "out of memory");
+						mr->failed = true;
+						break;
+					}
+					v2_pev *e = &s->evs[s->nevs];
+					e->typ = typ;
+					e->off = at;
+					unsigned i = 0;
+					for (; i + 1 < spec->nargs; i++)
+						if (dc_uvarint(&c, &e->args[i]) != DC_VARINT_OK)
+							break;
+					if (i + 1 < spec->nargs) {
+						dc_fail(&mr->err, GT_ERR_MALFORMED, at, "found invalid uvarint");
+					} else {
+						for (; i < 4; i++)
+							e->args[i] = 0;
+						e->time = (int64_t)((uint64_t)freq_mul(g->freq, dt) + (uint64_t)last_ts);
+						last_ts = e->time;
+						s->nevs++;
+						continue;
+					}
+				}
+				mr->failed = true;
+				break;
+			}
+		}
+		mr->end = s->nevs;
+	}
+}
+
+/* Reads one generation into s (on the worker thread). */
+static void fill_slot(v2_reader *r, gen_slot *s)
+{
+	bool truncation = false;
+	s->res = v2_read_generation(&r->src, &s->gen, &truncation, &s->err);
+	s->truncation = truncation;
+	s->has_spill_after = r->src.has_spill;
+	s->pending = r->src.pending;
+	s->pending_is_truncation = r->src.pending_is_truncation;
+	s->pending_err = r->src.pending_err;
+	s->tail_off = r->src.has_spill ? r->src.spill.hdr_off : r->src.cur.pos;
+	if (s->res == V2_GEN_OK)
+		predecode(r->data, s);
+}
+
+/* Whether another generation may follow the one just read. */
+static bool more_to_read(const v2_reader *r, const gen_slot *s)
+{
+	if (s->res != V2_GEN_OK)
+		return false;
+	return r->version >= V2_GO126 || s->has_spill_after;
+}
+
+static void *worker_main(void *arg)
+{
+	v2_reader *r = arg;
+	pthread_mutex_lock(&r->mu);
+	for (;;) {
+		gen_slot *s = &r->slots[r->next_fill];
+		while (!r->stop && (s->ready || s->busy))
+			pthread_cond_wait(&r->cv, &r->mu);
+		if (r->stop)
+			break;
+		pthread_mutex_unlock(&r->mu);
+		fill_slot(r, s);
+		pthread_mutex_lock(&r->mu);
+		s->ready = true;
+		r->next_fill ^= 1;
+		pthread_cond_broadcast(&r->cv);
+		if (!more_to_read(r, s))
+			break;
+	}
+	pthread_mutex_unlock(&r->mu);
+	return NULL;
+}
+
+/* Waits for the next generation from the worker. */
+static gen_slot *take_slot(v2_reader *r)
+{
+	gen_slot *s = &r->slots[r->next_take];
+	pthread_mutex_lock(&r->mu);
+	while (!s->ready)
+		pthread_cond_wait(&r->cv, &r->mu);
+	s->ready = false;
+	s->busy = true;
+	r->next_take ^= 1;
+	pthread_mutex_unlock(&r->mu);
+	return s;
+}
+
+/* The installed generation is done with: the worker may reuse its slot. */
+static void release_slot(v2_reader *r, gen_slot *s)
+{
+	if (!s)
+		return;
+	pthread_mutex_lock(&r->mu);
+	s->busy = false;
+	pthread_cond_broadcast(&r->cv);
+	pthread_mutex_unlock(&r->mu);
+}
+
+gt_status v2_reader_new(const uint8_t *data, size_t len, size_t hdr_len, unsigned version, v2_reader **out,
+                        gt_error *err)
+{
+	v2_reader *r = calloc(1, sizeof *r);
+	if (!r)
+		return dc_fail(err, GT_ERR_NOMEM, 0, "out of memory");
+	r->data = data;
+	r->len = len;
+	r->version = version;
+	r->valid_bytes = hdr_len;
+	r->tail_off = hdr_len;
+	r->src.cur = (dc_cursor){data, hdr_len, len};
+	r->src.version = version;
+	v2_order_init(&r->order, version);
+	pthread_mutex_init(&r->mu, NULL);
+	pthread_cond_init(&r->cv, NULL);
+	if (pthread_create(&r->worker, NULL, worker_main, r) != 0) {
+		v2_reader_free(r);
+		return dc_fail(err, GT_ERR_NOMEM, 0, "cannot start the reading thread");
+	}
+	r->worker_started = true;
+	*out = r;
+	return GT_OK;
+}
+
+void v2_reader_free(v2_reader *r)
+{
+	if (!r)
+		return;
+	if (r->worker_started) {
+		pthread_mutex_lock(&r->mu);
+		r->stop = true;
+		pthread_cond_broadcast(&r->cv);
+		pthread_mutex_unlock(&r->mu);
+		pthread_join(r->worker, NULL);
+	}
+	pthread_mutex_destroy(&r->mu);
+	pthread_cond_destroy(&r->cv);
+	for (int i = 0; i < 2; i++) {
+		v2_gen_free(&r->slots[i].gen);
+		free(r->slots[i].evs);
+		free(r->slots[i].mr);
+	}
+	v2_order_free(&r->order);
+	free(r->cursors);
+	free(r->frontier);
+	free(r);
+}
+
+void v2_reader_info(const v2_reader *r, gt_trace_info *info)
+{
+	info->generations = r->generations;
+	info->valid_bytes = r->valid_bytes;
+	info->truncated = r->truncated;
+	info->truncation = r->truncation;
+}
+
+/* ---- batch cursors and the frontier heap (same sift rules as Go, so ties
+ * break the same way) ---- */
+
+static gt_status cursor_next(v2_reader *t, v2_bcursor *bc, bool *ok, gt_error *err)
+{
+	if (bc->pos == bc->end) {
+		*ok = false;
+		if (bc->mr->failed)
+			return fail(bc->mr->err.status, &bc->mr->err, err);
+		return GT_OK;
+	}
+	const v2_pev *p = &t->cur->evs[bc->pos++];
+	v2_ev *ev = &bc->ev;
+	ev->typ = p->typ;
+	ev->time = p->time;
+	ev->off = p->off;
+	memcpy(ev->args, p->args, sizeof ev->args);
+	*ok = true;
+	return GT_OK;
+}
+
+static size_t heap_sift_up(v2_bcursor **h, size_t i)
+{
+	while (i > 0 && h[(i - 1) / 2]->ev.time > h[i]->ev.time) {
+		v2_bcursor *tmp = h[(i - 1) / 2];
+		h[(i - 1) / 2] = h[i];
+		h[i] = tmp;
+		i = (i - 1) / 2;
+	}
+	return i;
+}
+
+static void heap_sift_down(v2_bcursor **h, size_t n, size_t i)
+{
+	for (;;) {
+		size_t m = i;
+		int64_t min_t = i < n ? h[i]->ev.time : INT64_MAX;
+		if (2 * i + 1 < n && h[2 * i + 1]->ev.time < min_t) {
+			min_t = h[2 * i + 1]->ev.time;
+			m = 2 * i + 1;
+		}
+		if (2 * i + 2 < n && h[2 * i + 2]->ev.time < min_t)
+			m = 2 * i + 2;
+		if (m == i)
+			return;
+		v2_bcursor *tmp = h[i];
+		h[i] = h[m];
+		h[m] = tmp;
+		i = m;
+	}
+}
+
+static void heap_update(v2_bcursor **h, size_t n, size_t i)
+{
+	if (heap_sift_up(h, i) != i)
+		return;
+	heap_sift_down(h, n, i);
+}
+
+static void heap_remove(v2_bcursor **h, size_t *n, size_t i)
+{
+	/* Move i to the root regardless of order, then pop the root. */
+	while (i > 0) {
+		v2_bcursor *tmp = h[(i - 1) / 2];
+		h[(i - 1) / 2] = h[i];
+		h[i] = tmp;
+		i = (i - 1) / 2;
+	}
+	h[0] = h[*n - 1];
+	(*n)--;
+	heap_sift_down(h, *n, 0);
+}
+
+static int cmp_cursor_time(const void *a, const void *b, void *ctx)
+{
+	(void)ctx;
+	int64_t x = (*(v2_bcursor *const *)a)->ev.time, y = (*(v2_bcursor *const *)b)->ev.time;
+	return (x > y) - (x < y);
+}
+
+/* ---- turning ordered events into public ones ---- */
+
+static void fix_time(v2_reader *t, gt_event *ev)
+{
+	/* Go's reader forces strictly increasing timestamps. */
+	if (ev->time <= t->last_ts)
+		ev->time = (int64_t)((uint64_t)t->last_ts + 1);
+	t->last_ts = ev->time;
+}
+
+static gt_status make_sync(v2_reader *t, bool with_table, int64_t time, gt_event *ev)
+{
+	memset(ev, 0, sizeof *ev);
+	ev->kind = GT_EV_SYNC;
+	ev->thread = ev->proc = ev->goroutine = GT_NO_ID;
+	ev->time = time;
+	ev->offset = with_table ? t->gen->start_off : t->tail_off;
+	ev->u.sync.n = t->syncs;
+	if (with_table) {
+		const v2_gen *g = t->gen;
+		ev->u.sync.nexp = g->nexp;
+		ev->u.sync.exp = g->exp;
+		if (g->has_clock) {
+			ev->u.sync.has_clock = true;
+			ev->u.sync.clock_trace = freq_mul(g->freq, g->snap_time);
+			ev->u.sync.clock_mono = g->snap_mono;
+			ev->u.sync.wall_sec = (int64_t)g->snap_sec;
+			ev->u.sync.wall_nsec = (int64_t)g->snap_nsec;
+		}
+	}
+	fix_time(t, ev);
+	return GT_OK;
+}
+
+static const uint8_t type_to_kind[256] = {
+	[V2_EvCPUSample] = GT_EV_STACK_SAMPLE,
+	[V2_EvProcsChange] = GT_EV_METRIC,
+	[V2_EvProcStart] = GT_EV_STATE_TRANSITION,
+	[V2_EvProcStop] = GT_EV_STATE_TRANSITION,
+	[V2_EvProcSteal] = GT_EV_STATE_TRANSITION,
+	[V2_EvProcStatus] = GT_EV_STATE_TRANSITION,
+	[V2_EvGoCreate] = GT_EV_STATE_TRANSITION,
+	[V2_EvGoCreateSyscall] = GT_EV_STATE_TRANSITION,
+	[V2_EvGoStart] = GT_EV_STATE_TRANSITION,
+	[V2_EvGoDestroy] = GT_EV_STATE_TRANSITION,
+	[V2_EvGoDestroySyscall] = GT_EV_STATE_TRANSITION,
+	[V2_EvGoStop] = GT_EV_STATE_TRANSITION,
+	[V2_EvGoBlock] = GT_EV_STATE_TRANSITION,
+	[V2_EvGoUnblock] = GT_EV_STATE_TRANSITION,
+	[V2_EvGoSyscallBegin] = GT_EV_STATE_TRANSITION,
+	[V2_EvGoSyscallEnd] = GT_EV_STATE_TRANSITION,
+	[V2_EvGoSyscallEndBlocked] = GT_EV_STATE_TRANSITION,
+	[V2_EvGoStatus] = GT_EV_STATE_TRANSITION,
+	[V2_EvSTWBegin] = GT_EV_RANGE_BEGIN,
+	[V2_EvSTWEnd] = GT_EV_RANGE_END,
+	[V2_EvGCActive] = GT_EV_RANGE_ACTIVE,
+	[V2_EvGCBegin] = GT_EV_RANGE_BEGIN,
+	[V2_EvGCEnd] = GT_EV_RANGE_END,
+	[V2_EvGCSweepActive] = GT_EV_RANGE_ACTIVE,
+	[V2_EvGCSweepBegin] = GT_EV_RANGE_BEGIN,
+	[V2_EvGCSweepEnd] = GT_EV_RANGE_END,
+	[V2_EvGCMarkAssistActive] = GT_EV_RANGE_ACTIVE,
+	[V2_EvGCMarkAssistBegin] = GT_EV_RANGE_BEGIN,
+	[V2_EvGCMarkAssistEnd] = GT_EV_RANGE_END,
+	[V2_EvHeapAlloc] = GT_EV_METRIC,
+	[V2_EvHeapGoal] = GT_EV_METRIC,
+	[V2_EvGoLabel] = GT_EV_LABEL,
+	[V2_EvUserTaskBegin] = GT_EV_TASK_BEGIN,
+	[V2_EvUserTaskEnd] = GT_EV_TASK_END,
+	[V2_EvUserRegionBegin] = GT_EV_REGION_BEGIN,
+	[V2_EvUserRegionEnd] = GT_EV_REGION_END,
+	[V2_EvUserLog] = GT_EV_LOG,
+	[V2_EvGoSwitch] = GT_EV_STATE_TRANSITION,
+	[V2_EvGoSwitchDestroy] = GT_EV_STATE_TRANSITION,
+	[V2_EvGoCreateBlocked] = GT_EV_STATE_TRANSITION,
+	[V2_EvGoStatusStack] = GT_EV_STATE_TRANSITION,
+	[V2_EvSpan] = GT_EV_EXPERIMENTAL,
+	[V2_EvSpanAlloc] = GT_EV_EXPERIMENTAL,
+	[V2_EvSpanFree] = GT_EV_EXPERIMENTAL,
+	[V2_EvHeapObject] = GT_EV_EXPERIMENTAL,
+	[V2_EvHeapObjectAlloc] = GT_EV_EXPERIMENTAL,
+	[V2_EvHeapObjectFree] = GT_EV_EXPERIMENTAL,
+	[V2_EvGoroutineStack] = GT_EV_EXPERIMENTAL,
+	[V2_EvGoroutineStackAlloc] = GT_EV_EXPERIMENTAL,
+	[V2_EvGoroutineStackFree] = GT_EV_EXPERIMENTAL,
+};
+
+static const gt_str empty_str = {"", 0};
+
+static gt_str gen_str(const v2_gen *g, uint64_t id)
+{
+	gt_str s;
+	return v2_gen_string(g, id, &s) ? s : empty_str;
+}
+
+static const gt_stack *gen_stack(const v2_gen *g, uint64_t id)
+{
+	const gt_stack *s;
+	return v2_gen_stack(g, id, &s) ? s : NULL;
+}
+
+static void go_transition(gt_event *ev, int64_t id, gt_go_state from, gt_go_state to)
+{
+	ev->u.transition.resource = GT_RES_GOROUTINE;
+	ev->u.transition.id = id;
+	ev->u.transition.from = (uint8_t)from;
+	ev->u.transition.to = (uint8_t)to;
+}
+
+static void proc_transition(gt_event *ev, int64_t id, gt_proc_state from, gt_proc_state to)
+{
+	ev->u.transition.resource = GT_RES_PROC;
+	ev->u.transition.id = id;
+	ev->u.transition.from = (uint8_t)from;
+	ev->u.transition.to = (uint8_t)to;
+}
+
+/* Event.validateTableIDs, then the accessors of event.go, in one step. */
+static gt_status convert(v2_reader *t, const v2_ev *e, gt_event *ev, gt_error *err)
+{
+	const v2_gen *g = t->gen;
+	const v2_spec *spec = &v2_specs[e->typ];
+	const gt_stack *stk;
+	gt_str str;
+	if (e->typ != V2_EvCPUSample) {
+		for (int i = 0; i < 2 && spec->stack_args[i] >= 0; i++) {
+			uint64_t id = e->args[spec->stack_args[i] - 1];
+			if (!v2_gen_stack(g, id, &stk))
+				return dc_fail(err, GT_ERR_INVALID, e->off, "found invalid stack ID %llu for event %s",
+				               (unsigned long long)id, spec->name);
+		}
+		for (int i = 0; i < 2 && spec->string_args[i] >= 0; i++) {
+			uint64_t id = e->args[spec->string_args[i] - 1];
+			if (!v2_gen_string(g, id, &str))
+				return dc_fail(err, GT_ERR_INVALID, e->off, "found invalid string ID %llu for event %s",
+				               (unsigned long long)id, spec->name);
+		}
+	}
+
+	/* Zero the header and the largest detail that is common; kinds with
+	 * other details clear theirs below. A full memset of the event costs
+	 * more than the rest of this function. */
+	memset(ev, 0, offsetof(gt_event, u) + sizeof ev->u.transition);
+	ev->kind = (gt_event_kind)type_to_kind[e->typ];
+	if (ev->kind == GT_EV_RANGE_BEGIN || ev->kind == GT_EV_RANGE_ACTIVE || ev->kind == GT_EV_RANGE_END)
+		memset(&ev->u.range, 0, sizeof ev->u.range);
+	else if (ev->kind == GT_EV_EXPERIMENTAL)
+		memset(&ev->u.experimental, 0, sizeof ev->u.experimental);
+	ev->wire_type = e->typ;
+	ev->time = e->time;
+	ev->thread = e->m;
+	ev->proc = e->p;
+	ev->goroutine = e->g;
+	ev->offset = e->off;
+	if (e->typ == V2_EvCPUSample) {
+		/* Go hands a sample's stack out even when its id is 0 or unknown. */
+		if (!v2_gen_stack(g, e->args[0], &ev->stack))
+			return dc_fail(err, GT_ERR_INVALID, e->off, "found invalid stack ID %llu for CPU sample",
+			               (unsigned long long)e->args[0]);
+	} else if (spec->stack_args[0] >= 0) {
+		uint64_t id = e->args[spec->stack_args[0] - 1];
+		ev->stack = id ? gen_stack(g, id) : NULL;
+	}
+
+	switch (e->typ) {
+	case V2_EvProcsChange:
+	case V2_EvHeapAlloc:
+	case V2_EvHeapGoal:
+		ev->u.metric.id = e->typ == V2_EvProcsChange ? GT_METRIC_GOMAXPROCS
+		                  : e->typ == V2_EvHeapAlloc ? GT_METRIC_HEAP_ALLOC
+		                                             : GT_METRIC_HEAP_GOAL;
+		ev->u.metric.name = e->typ == V2_EvProcsChange ? "/sched/gomaxprocs:threads"
+		                    : e->typ == V2_EvHeapAlloc ? "/memory/classes/heap/objects:bytes"
+		                                               : "/gc/heap/goal:bytes";
+		ev->u.metric.value = e->args[0];
+		break;
+	case V2_EvGoLabel:
+		ev->u.label.label = gen_str(g, e->args[0]);
+		ev->u.label.goroutine = e->g;
+		break;
+	case V2_EvSTWBegin:
+	case V2_EvSTWEnd:
+		ev->u.range.id = GT_RANGE_STW;
+		/* Go looks the kind up in the current generation's table, even for an
+		 * end whose begin came in an earlier one; fall back to the text kept
+		 * from the begin where that id does not exist. */
+		if (!v2_gen_string(g, e->args[0], &ev->u.range.stw_kind))
+			ev->u.range.stw_kind = e->str;
+		ev->u.range.scope = GT_RES_GOROUTINE;
+		ev->u.range.scope_id = e->g;
+		break;
+	case V2_EvGCBegin:
+	case V2_EvGCActive:
+	case V2_EvGCEnd:
+		ev->u.range.id = GT_RANGE_GC_MARK;
+		ev->u.range.scope = GT_RES_NONE;
+		break;
+	case V2_EvGCSweepBegin:
+	case V2_EvGCSweepActive:
+	case V2_EvGCSweepEnd:
+		ev->u.range.id = GT_RANGE_SWEEP;
+		ev->u.range.scope = GT_RES_PROC;
+		ev->u.range.scope_id = e->typ == V2_EvGCSweepActive ? (int64_t)e->args[0] : e->p;
+		if (e->typ == V2_EvGCSweepEnd) {
+			ev->u.range.has_sweep_stats = true;
+			ev->u.range.swept_bytes = e->args[0];
+			ev->u.range.reclaimed_bytes = e->args[1];
+		}
+		break;
+	case V2_EvGCMarkAssistBegin:
+	case V2_EvGCMarkAssistActive:
+	case V2_EvGCMarkAssistEnd:
+		ev->u.range.id = GT_RANGE_MARK_ASSIST;
+		ev->u.range.scope = GT_RES_GOROUTINE;
+		ev->u.range.scope_id = e->typ == V2_EvGCMarkAssistActive ? (int64_t)e->args[0] : e->g;
+		break;
+	case V2_EvUserTaskBegin:
+		ev->u.task.id = e->args[0];
+		ev->u.task.parent = e->args[1];
+		ev->u.task.type = gen_str(g, e->args[2]);
+		break;
+	case V2_EvUserTaskEnd:
+		ev->u.task.id = e->args[0];
+		ev->u.task.parent = e->args[2];
+		ev->u.task.type = e->str;
+		break;
+	case V2_EvUserRegionBegin:
+	case V2_EvUserRegionEnd:
+		ev->u.region.task = e->args[0];
+		ev->u.region.type = gen_str(g, e->args[1]);
+		break;
+	case V2_EvUserLog:
+		ev->u.log.task = e->args[0];
+		ev->u.log.category = gen_str(g, e->args[1]);
+		ev->u.log.message = gen_str(g, e->args[2]);
+		break;
+	case V2_EvProcStart:
+		proc_transition(ev, (int64_t)e->args[0], GT_PROC_IDLE, GT_PROC_RUNNING);
+		break;
+	case V2_EvProcStop:
+		proc_transition(ev, e->p, GT_PROC_RUNNING, GT_PROC_IDLE);
+		break;
+	case V2_EvProcSteal:
+		proc_transition(ev, (int64_t)e->args[0],
+		                e->args[3] == V2_ProcSyscallAbandoned ? GT_PROC_IDLE : GT_PROC_RUNNING, GT_PROC_IDLE);
+		break;
+	case V2_EvProcStatus: {
+		static const uint8_t to_state[5] = {GT_PROC_UNDETERMINED, GT_PROC_RUNNING, GT_PROC_IDLE, GT_PROC_RUNNING,
+		                                    GT_PROC_IDLE};
+		proc_transition(ev, (int64_t)e->args[0], (gt_proc_state)e->args[2],
+		                (gt_proc_state)(e->args[1] < 5 ? to_state[e->args[1]] : GT_PROC_UNDETERMINED));
+		break;
+	}
+	case V2_EvGoCreate:
+	case V2_EvGoCreateBlocked:
+		go_transition(ev, (int64_t)e->args[0], GT_GO_NOT_EXIST,
+		              e->typ == V2_EvGoCreateBlocked ? GT_GO_WAITING : GT_GO_RUNNABLE);
+		/* Go attaches the new goroutine's stack even when its id is 0. */
+		if (!v2_gen_stack(g, e->args[1], &ev->u.transition.stack))
+			ev->u.transition.stack = NULL;
+		break;
+	case V2_EvGoCreateSyscall:
+		go_transition(ev, (int64_t)e->args[0], GT_GO_NOT_EXIST, GT_GO_SYSCALL);
+		break;
+	case V2_EvGoStart:
+		go_transition(ev, (int64_t)e->args[0], GT_GO_RUNNABLE, GT_GO_RUNNING);
+		break;
+	case V2_EvGoDestroy:
+		go_transition(ev, e->g, GT_GO_RUNNING, GT_GO_NOT_EXIST);
+		break;
+	case V2_EvGoDestroySyscall:
+		go_transition(ev, e->g, GT_GO_SYSCALL, GT_GO_NOT_EXIST);
+		break;
+	case V2_EvGoStop:
+	case V2_EvGoBlock:
+		go_transition(ev, e->g, GT_GO_RUNNING, e->typ == V2_EvGoStop ? GT_GO_RUNNABLE : GT_GO_WAITING);
+		ev->u.transition.reason = gen_str(g, e->args[0]);
+		ev->u.transition.stack = ev->stack;
+		break;
+	case V2_EvGoUnblock:
+	case V2_EvGoSwitch:
+	case V2_EvGoSwitchDestroy:
+		/* A switch first unblocks the goroutine it names, like GoUnblock. */
+		go_transition(ev, (int64_t)e->args[0], GT_GO_WAITING, GT_GO_RUNNABLE);
+		break;
+	case V2_EvGoSyscallBegin:
+		go_transition(ev, e->g, GT_GO_RUNNING, GT_GO_SYSCALL);
+		ev->u.transition.stack = ev->stack;
+		break;
+	case V2_EvGoSyscallEnd:
+		go_transition(ev, e->g, GT_GO_SYSCALL, GT_GO_RUNNING);
+		break;
+	case V2_EvGoSyscallEndBlocked:
+		go_transition(ev, e->g, GT_GO_SYSCALL, GT_GO_RUNNABLE);
+		break;
+	case V2_EvGoStatus:
+	case V2_EvGoStatusStack: {
+		static const uint8_t to_state[5] = {GT_GO_UNDETERMINED, GT_GO_RUNNABLE, GT_GO_RUNNING, GT_GO_SYSCALL,
+		                                    GT_GO_WAITING};
+		uint64_t packed = e->args[2];
+		uint64_t from = packed >> 32, to = packed & 0xffffffffu;
+		go_transition(ev, (int64_t)e->args[0], (gt_go_state)from,
+		              (gt_go_state)(to < 5 ? to_state[to] : GT_GO_UNDETERMINED));
+		ev->u.transition.stack = ev->stack;
+		break;
+	}
+	case V2_EvCPUSample:
+		break;
+	default:
+		if (ev->kind == GT_EV_EXPERIMENTAL) {
+			ev->u.experimental.name = spec->name;
+			ev->u.experimental.experiment = spec->experiment == 1 ? "AllocFree" : "Unknown";
+			ev->u.experimental.nargs = (uint32_t)(spec->nargs - 1);
+			ev->u.experimental.arg_names = spec->arg_names;
+			for (unsigned i = 0; i + 1 < spec->nargs; i++) {
+				ev->u.experimental.args[i] = e->args[i];
+				size_t n = strlen(spec->arg_names[i]);
+				if (n >= 6 && strcmp(spec->arg_names[i] + n - 6, "string") == 0)
+					ev->u.experimental.arg_strs[i] = gen_str(g, e->args[i]);
+			}
+		}
+		break;
+	}
+	fix_time(t, ev);
+	return GT_OK;
+}
+
+/* ---- generations ---- */
+
+static gt_status install_gen(v2_reader *t, gen_slot *s, gt_event *ev, gt_error *err)
+{
+	gen_slot *prev = t->cur;
+	t->cur = s;
+	t->gen = &s->gen;
+	/* The previous generation's events are all handed out, and the caller's
+	 * last event from it dies with this call. */
+	release_slot(t, prev);
+	const v2_gen *g = t->gen;
+	t->generations++;
+	t->valid_bytes = g->end_off;
+	t->tail_off = s->tail_off;
+	t->sample_pos = 0;
+	t->nfrontier = 0;
+	if (!dc_grow(&t->cursors, &t->capcursors, g->nms, sizeof *t->cursors) ||
+	    !dc_grow(&t->frontier, &t->capfrontier, g->nms, sizeof *t->frontier))
+		return dc_fail(err, GT_ERR_NOMEM, g->start_off, "out of memory");
+	for (size_t i = 0; i < g->nms; i++) {
+		v2_bcursor *bc = &t->cursors[i];
+		memset(bc, 0, sizeof *bc);
+		bc->m = g->ms[i].m;
+		bc->state = UINT32_MAX;
+		bc->mr = &s->mr[i];
+		bc->pos = s->mr[i].begin;
+		bc->end = s->mr[i].end;
+		bool ok;
+		gt_status st = cursor_next(t, bc, &ok, err);
+		if (st)
+			return st;
+		if (!ok)
+			continue;
+		t->frontier[t->nfrontier++] = bc;
+		heap_sift_up(t->frontier, t->nfrontier - 1);
+	}
+	t->syncs++;
+	return make_sync(t, true, freq_mul(g->freq, g->min_ts), ev);
+}
+
+/* The end of the stream: a Sync, then EOF or the error. */
+static gt_status final_sync(v2_reader *t, term_kind term, const gt_error *e, gt_event *ev)
+{
+	t->term = term;
+	if (e)
+		t->term_err = *e;
+	t->term_synced = true;
+	t->syncs++;
+	t->gen = NULL;
+	return make_sync(t, false, t->last_ts, ev);
+}
+
+static gt_status after_final_sync(v2_reader *t, gt_error *err)
+{
+	if (t->term == TERM_ERROR)
+		return fail(t->term_err.status, &t->term_err, err);
+	if (t->term == TERM_TRUNCATED) {
+		t->truncated = true;
+		t->truncation = t->term_err;
+	}
+	return GT_EOF;
+}
+
+static gt_status next_generation(v2_reader *t, gt_event *ev, gt_error *err)
+{
+	if (t->term_synced)
+		return after_final_sync(t, err);
+	gen_slot *cur = t->cur;
+	if (cur && !more_to_read(t, cur)) {
+		/* Before Go 1.26 nothing follows the last generation; an error
+		 * after it (Go's spillErr) ends the stream after its Sync. */
+		if (cur->pending)
+			return final_sync(t, cur->pending_is_truncation ? TERM_TRUNCATED : TERM_ERROR, &cur->pending_err, ev);
+		return final_sync(t, TERM_NONE, NULL, ev);
+	}
+	gen_slot *s = take_slot(t);
+	t->tail_off = s->tail_off;
+	switch (s->res) {
+	case V2_GEN_OK:
+		return install_gen(t, s, ev, err);
+	case V2_GEN_DONE:
+		return final_sync(t, TERM_NONE, NULL, ev);
+	case V2_GEN_ERROR:
+	default:
+		return final_sync(t, s->truncation ? TERM_TRUNCATED : TERM_ERROR, &s->err, ev);
+	}
+}
+
+static gt_status try_advance(v2_reader *t, size_t i, bool *ok, gt_error *err)
+{
+	v2_bcursor *bc = t->frontier[i];
+	gt_status s = v2_order_advance(&t->order, &bc->ev, t->gen, bc->m, &bc->state, ok, err);
+	if (s || !*ok)
+		return s;
+	bool more;
+	if ((s = cursor_next(t, bc, &more, err)))
+		return s;
+	if (more)
+		heap_update(t->frontier, t->nfrontier, i);
+	else
+		heap_remove(t->frontier, &t->nfrontier, i);
+	return GT_OK;
+}
+
+gt_status v2_reader_next(v2_reader *t, gt_event *ev, gt_error *err)
+{
+	gt_error e;
+	v2_ev qe;
+	if (v2_order_pop(&t->order, &qe)) {
+		gt_status s = convert(t, &qe, ev, &e);
+		return s ? fail(s, &e, err) : GT_OK;
+	}
+	const v2_gen *g = t->gen;
+	if (!g || (t->nfrontier == 0 && t->sample_pos == g->nsamples))
+		return next_generation(t, ev, err);
+
+	if (t->sample_pos < g->nsamples &&
+	    (t->nfrontier == 0 || g->samples[t->sample_pos].time < t->frontier[0]->ev.time)) {
+		const v2_cpu_sample *cs = &g->samples[t->sample_pos++];
+		v2_ev se = {.typ = V2_EvCPUSample, .time = cs->time, .args = {cs->stack, 0, 0, 0}, .off = cs->off,
+		            .m = cs->m, .p = cs->p, .g = cs->g};
+		gt_status s = convert(t, &se, ev, &e);
+		return s ? fail(s, &e, err) : GT_OK;
+	}
+
+	bool ok;
+	gt_status s = try_advance(t, 0, &ok, &e);
+	if (s)
+		return fail(s, &e, err);
+	if (!ok) {
+		/* Rare: the earliest event must wait. Try the others in time order. */
+		gt_gosort(t->frontier, t->nfrontier, sizeof *t->frontier, cmp_cursor_time, NULL);
+		for (size_t i = 1; i < t->nfrontier && !ok; i++) {
+			if ((s = try_advance(t, i, &ok, &e)))
+				return fail(s, &e, err);
+		}
+		if (!ok) {
+			dc_fail(&e, GT_ERR_INVALID, t->frontier[0]->ev.off,
+			        "broken trace: failed to advance: no thread's next event can happen next (gen=%llu, %zu threads)",
+			        (unsigned long long)g->gen, t->nfrontier);
+			return fail(e.status, &e, err);
+		}
+	}
+	if (!v2_order_pop(&t->order, &qe)) {
+		dc_fail(&e, GT_ERR_INVALID, 0, "internal error: advance successful, but queue is empty");
+		return fail(e.status, &e, err);
+	}
+	s = convert(t, &qe, ev, &e);
+	return s ? fail(s, &e, err) : GT_OK;
+}

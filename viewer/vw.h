@@ -1,0 +1,356 @@
+/* The viewer's core: view state, layout and the per-frame draw list, in
+ * plain C with no SDL or cairo, so that every piece of view logic is tested
+ * without a window. Data flows model (read-only) -> view state (changed
+ * only by input handlers) -> a draw list built each frame -> a renderer
+ * (cairo image for screenshots, SDL window). Prefix `vw_`. */
+#ifndef GOTRACE_VIEWER_VW_H
+#define GOTRACE_VIEWER_VW_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "gotrace/model.h"
+
+/* ---- time <-> pixels, zoom, pan, undo ---- */
+
+typedef struct vw_viewport {
+	double t0;        /* model time (ns) at the left edge of the timeline */
+	double ns_per_px; /* zoom */
+	double scroll_y;  /* how far the track area is scrolled down, px */
+} vw_viewport;
+
+#define VW_UNDO_MAX 128
+#define VW_MIN_NS_PER_PX 0.02 /* 1 ns is 50 px: past that nothing more to see */
+
+typedef struct vw_view {
+	vw_viewport vp;
+	int64_t duration; /* of the trace */
+	double width;     /* of the timeline area, px */
+	vw_viewport undo[VW_UNDO_MAX], redo[VW_UNDO_MAX];
+	int nundo, nredo;
+} vw_view;
+
+void vw_view_init(vw_view *v, int64_t duration, double width);
+double vw_x_of(const vw_view *v, double t); /* px from the timeline's left edge */
+double vw_t_of(const vw_view *v, double x);
+double vw_view_end(const vw_view *v); /* time at the right edge */
+/* Resizes the timeline keeping the left edge and the zoom. */
+void vw_view_resize(vw_view *v, double width);
+void vw_view_fit(vw_view *v);
+/* Zooms by factor (< 1 zooms in) keeping the time under x in place. */
+void vw_view_zoom_at(vw_view *v, double x, double factor);
+void vw_view_pan(vw_view *v, double dx_px);
+/* Shows [from, to) with a margin of `margin` of the width on each side. */
+void vw_view_show(vw_view *v, double from, double to, double margin);
+/* Snapshots the viewport before a change; a new change clears redo. */
+void vw_view_push(vw_view *v);
+bool vw_view_undo(vw_view *v);
+bool vw_view_redo(vw_view *v);
+
+/* ---- gaps ---- */
+
+/* Index of the first gap starting at or after t (gaps are sorted by start). */
+size_t vw_gap_first_from(const gt_model *m, double t);
+/* First gap at least min_ns long starting after t, or GT_NONE. */
+uint32_t vw_gap_next(const gt_model *m, double t, int64_t min_ns);
+/* Last gap at least min_ns long starting before t, or GT_NONE. */
+uint32_t vw_gap_prev(const gt_model *m, double t, int64_t min_ns);
+/* The k longest gaps, longest first (ties: earliest first). Returns how
+ * many were written to out[0..k). */
+size_t vw_worst_gaps(const gt_model *m, uint32_t *out, size_t k);
+
+/* ---- range statistics ---- */
+
+#define VW_BUSIEST 5
+typedef struct vw_range_stats {
+	int64_t from, to;
+	int64_t state_ns[GT_GS_COUNT]; /* goroutine time in each state, clipped to the range */
+	size_t ngaps;                  /* gaps starting in the range */
+	size_t ngaps_over;             /* of those, at least the threshold */
+	int64_t gap_p50, gap_p90, gap_p99, gap_max;
+	int64_t gc_ns, stw_ns; /* GC marking and stop-the-world, clipped */
+	size_t nbusiest;
+	struct {
+		uint32_t goroutine;
+		int64_t exec_ns;
+	} busiest[VW_BUSIEST];
+} vw_range_stats;
+
+/* Returns 0, or -1 when out of memory. */
+int vw_range_stats_compute(const gt_model *m, int64_t from, int64_t to, int64_t threshold, vw_range_stats *out);
+
+/* ---- level of detail ---- */
+
+/* One item of a track as drawn: a run of pixel columns [x0, x1) with one
+ * state. Spans narrower than a pixel are folded into their column, which
+ * keeps the state covering most of it and the worst gap inside. */
+typedef struct vw_bin {
+	int32_t x0, x1;
+	uint8_t state;     /* gt_gstate / gt_pstate; 0xff: nothing */
+	uint8_t folded;    /* several spans in it */
+	uint16_t reason;   /* of the span, when not folded */
+	uint32_t other;    /* of the span, when not folded */
+	int64_t worst_gap; /* longest runnable span touching it */
+} vw_bin;
+
+/* Bins a track (kind 0 goroutine, 1 P, 2 thread) over the columns
+ * [0, ncols) of the view: individual spans when they are few, the model's
+ * level-of-detail pyramid when there are more spans than columns. Writes
+ * at most 2 * ncols + 2 bins to out and returns how many. */
+size_t vw_bin_track(const gt_model *m, int kind, uint32_t index, const vw_view *v, int ncols, vw_bin *out);
+
+/* ---- layout: the rows of the track area ---- */
+
+typedef enum vw_row_kind {
+	VW_ROW_GC,
+	VW_ROW_HEAP,
+	VW_ROW_RUNNABLE,
+	VW_ROW_CPU,
+	VW_ROW_REGIONS,
+	VW_ROW_SECTION, /* header of Procs / Threads / Goroutines; index: vw_section */
+	VW_ROW_PROC,
+	VW_ROW_THREAD,
+	VW_ROW_GROUP, /* goroutines sharing a start function; index: group */
+	VW_ROW_GOROUTINE,
+} vw_row_kind;
+
+typedef enum vw_section { VW_SEC_PROCS, VW_SEC_THREADS, VW_SEC_GOROUTINES } vw_section;
+
+typedef struct vw_row {
+	uint8_t kind;
+	uint32_t index;
+	float y, h; /* in the scrolled track area, px */
+} vw_row;
+
+typedef struct vw_group {
+	gt_str name;
+	uint32_t *members; /* goroutine indices, sorted by the layout's key */
+	size_t n;
+	bool collapsed;
+	int64_t sched_wait_ns, exec_ns, worst_gap_ns;
+	int64_t min_id;
+} vw_group;
+
+typedef enum vw_sort { VW_SORT_WAIT, VW_SORT_EXEC, VW_SORT_ID, VW_SORT_COUNT } vw_sort;
+
+typedef struct vw_layout {
+	const gt_model *m;
+	vw_group *groups;
+	size_t ngroups;
+	uint32_t *members; /* storage of every group's members */
+	vw_row *rows;
+	size_t nrows, cap;
+	float total_h;
+	vw_sort sort;
+	bool threads_collapsed, procs_collapsed;
+	int64_t *gwait, *gexec; /* per goroutine: sort keys */
+	uint32_t *group_of;     /* per goroutine: its group */
+	bool has_regions, has_cpu;
+} vw_layout;
+
+/* Groups goroutines by start function. Returns 0 or -1 (out of memory). */
+int vw_layout_init(vw_layout *l, const gt_model *m);
+void vw_layout_free(vw_layout *l);
+void vw_layout_sort(vw_layout *l, vw_sort s);
+/* Lays rows out for a scale (1 normally, 2 on a HiDPI screen). */
+int vw_layout_rows(vw_layout *l, float scale);
+/* Row under y (track-area coordinates), or SIZE_MAX. */
+size_t vw_layout_row_at(const vw_layout *l, float y);
+/* Row of goroutine gi after expanding its group, or SIZE_MAX. */
+size_t vw_layout_reveal(vw_layout *l, uint32_t gi, float scale);
+
+/* The span of a track under time t, within tol ns when none covers t
+ * exactly; NULL when none. */
+const gt_span *vw_span_at(const gt_span *s, size_t n, double t, double tol);
+
+/* ---- the per-frame draw list ---- */
+
+typedef struct vw_rect {
+	float x, y, w, h;
+	uint32_t rgba; /* 0xRRGGBBAA */
+} vw_rect;
+
+typedef enum vw_op_kind {
+	VW_OP_FILL,    /* rectangle, x y w h */
+	VW_OP_FRAME,   /* rectangle outline, width in size */
+	VW_OP_LINE,    /* from x y to x+w y+h, width in size */
+	VW_OP_TEXT,    /* at x (per align) with its baseline at y; size in px */
+	VW_OP_POLY,    /* n points at pts[off..], width in size; filled to y+h when h > 0 */
+	VW_OP_ARROW,   /* curved arrow from x y to x+w y+h */
+	VW_OP_CLIP,    /* restrict what follows to x y w h */
+	VW_OP_UNCLIP,
+} vw_op_kind;
+
+enum { VW_ALIGN_LEFT, VW_ALIGN_CENTER, VW_ALIGN_RIGHT };
+
+typedef struct vw_op {
+	uint8_t kind, align, bold;
+	float x, y, w, h;
+	float size;
+	uint32_t rgba;
+	uint32_t off, n; /* text bytes or points */
+} vw_op;
+
+/* Bulk rectangles are drawn first, in order, then the ops over them. */
+typedef struct vw_drawlist {
+	vw_rect *rects;
+	size_t nrects, caprects;
+	vw_op *ops;
+	size_t nops, capops;
+	char *text;
+	size_t ntext, captext;
+	float *pts;
+	size_t npts, cappts;
+	int width, height;
+	uint32_t background;
+	bool oom;
+} vw_drawlist;
+
+void vw_dl_reset(vw_drawlist *d, int width, int height, uint32_t background);
+void vw_dl_free(vw_drawlist *d);
+void vw_dl_rect(vw_drawlist *d, float x, float y, float w, float h, uint32_t rgba);
+void vw_dl_fill(vw_drawlist *d, float x, float y, float w, float h, uint32_t rgba);
+void vw_dl_frame(vw_drawlist *d, float x, float y, float w, float h, float lw, uint32_t rgba);
+void vw_dl_line(vw_drawlist *d, float x0, float y0, float x1, float y1, float lw, uint32_t rgba);
+void vw_dl_text(vw_drawlist *d, float x, float y, float size, int align, bool bold, uint32_t rgba, const char *s);
+void vw_dl_arrow(vw_drawlist *d, float x0, float y0, float x1, float y1, float lw, uint32_t rgba);
+void vw_dl_clip(vw_drawlist *d, float x, float y, float w, float h);
+void vw_dl_unclip(vw_drawlist *d);
+/* Starts a polyline; add points with vw_dl_point. fill_to > 0 fills the
+ * area between the line and y = fill_to. */
+void vw_dl_poly(vw_drawlist *d, float lw, uint32_t rgba, float fill_to);
+void vw_dl_point(vw_drawlist *d, float x, float y);
+
+/* ---- the whole view state ---- */
+
+/* Measures text for layout of boxes; the renderer supplies it. */
+typedef float (*vw_measure_fn)(void *ctx, const char *s, float size, bool bold);
+
+typedef enum vw_sel_kind { VW_SEL_NONE, VW_SEL_GAP, VW_SEL_SPAN } vw_sel_kind;
+
+typedef struct vw_state {
+	const gt_model *m;
+	vw_view view;
+	vw_layout layout;
+	int width, height; /* of the frame, px */
+	float scale;       /* HiDPI: output pixels per window pixel */
+	int64_t threshold; /* gaps at least this long stand out */
+	/* selection */
+	vw_sel_kind sel;
+	uint32_t sel_gap;                /* gap index */
+	uint32_t sel_kind, sel_track;    /* track of the selected span (0 g, 1 P, 2 M) */
+	gt_span sel_span;
+	bool has_range;
+	int64_t range_from, range_to;
+	vw_range_stats range;
+	/* pointer */
+	float mouse_x, mouse_y;
+	bool mouse_in;
+	/* drags */
+	int drag; /* vw_drag */
+	float drag_x0, drag_y0;
+	double drag_t0, drag_scroll0;
+	bool drag_moved;
+	int last_action; /* vw_action: continuous actions share one undo step */
+	/* panels */
+	bool help, show_side;
+	uint32_t worst[200];
+	size_t nworst;
+	float side_scroll;
+	/* overview cache: worst gap per column */
+	int64_t *overview;
+	int overview_cols;
+	vw_measure_fn measure;
+	void *measure_ctx;
+	char status[256]; /* a message in the status bar */
+	/* loading */
+	bool loading;
+	double progress; /* 0..1 */
+	char error[512];
+	int64_t heap_max, runnable_max; /* plot scales, over the whole trace */
+	vw_bin *bins; /* scratch */
+	size_t nbins_cap;
+} vw_state;
+
+/* Geometry of the frame, in px (scaled). */
+typedef struct vw_geom {
+	float overview_y, overview_h;
+	float axis_y, axis_h;
+	float tracks_y, tracks_h;
+	float label_w;
+	float timeline_x, timeline_w;
+	float side_x, side_w;
+	float status_y, status_h;
+} vw_geom;
+
+enum vw_drag { VW_DRAG_NONE, VW_DRAG_PAN, VW_DRAG_OVERVIEW, VW_DRAG_RANGE };
+enum vw_action { VW_ACT_NONE, VW_ACT_ZOOM, VW_ACT_PAN, VW_ACT_JUMP };
+
+/* What is under a point of the frame. */
+typedef enum vw_area {
+	VW_AREA_NONE,
+	VW_AREA_OVERVIEW,
+	VW_AREA_AXIS,
+	VW_AREA_LABELS,
+	VW_AREA_TRACKS,
+	VW_AREA_SIDE
+} vw_area;
+
+typedef struct vw_hit {
+	vw_area area;
+	double t;           /* time under the point */
+	size_t row;         /* track row, SIZE_MAX if none */
+	int kind;           /* of the row's spans: 0 goroutine, 1 P, 2 thread */
+	uint32_t track;     /* goroutine, P or thread index */
+	const gt_span *span; /* under the point, or NULL */
+	uint32_t gap;       /* gap under the point (runnable span or side list), or GT_NONE */
+} vw_hit;
+
+/* Side panel: the list of worst gaps. */
+#define VW_SIDE_ITEM_H 17
+float vw_side_list_top(const vw_state *s); /* below the top of the track area, px */
+size_t vw_side_list_count(const vw_state *s);
+
+/* Takes the model (not owned). Returns 0 or -1 (out of memory). */
+int vw_state_init(vw_state *s, const gt_model *m, int width, int height, float scale);
+void vw_state_free(vw_state *s);
+void vw_state_resize(vw_state *s, int width, int height, float scale);
+vw_geom vw_state_geom(const vw_state *s);
+/* Selects a gap, reveals its goroutine and zooms around it. */
+void vw_state_select_gap(vw_state *s, uint32_t gap);
+void vw_state_set_range(vw_state *s, int64_t from, int64_t to);
+void vw_state_clear_range(vw_state *s);
+
+/* Input, in frame pixels. Keys are ASCII or one of VW_KEY_*. */
+enum {
+	VW_KEY_LEFT = 0x100,
+	VW_KEY_RIGHT,
+	VW_KEY_UP,
+	VW_KEY_DOWN,
+	VW_KEY_PAGEUP,
+	VW_KEY_PAGEDOWN,
+	VW_KEY_HOME,
+	VW_KEY_ESCAPE,
+	VW_KEY_UNDO,
+	VW_KEY_REDO,
+};
+vw_hit vw_hit_test(const vw_state *s, float x, float y);
+void vw_input_key(vw_state *s, int key);
+void vw_input_wheel(vw_state *s, float x, float y, float dy, bool ctrl_or_shift);
+void vw_input_motion(vw_state *s, float x, float y);
+void vw_input_press(vw_state *s, float x, float y, int button);
+void vw_input_release(vw_state *s, float x, float y, int button);
+void vw_input_leave(vw_state *s);
+
+/* Builds the frame for the current state. */
+void vw_frame_build(vw_state *s, vw_drawlist *d);
+
+/* Colours. */
+uint32_t vw_gstate_color(const gt_model *m, const gt_span *sp);
+extern const uint32_t VW_COLOR_RUNNING, VW_COLOR_RUNNABLE, VW_COLOR_GAP, VW_COLOR_SYSCALL, VW_COLOR_SYSCALL_BLOCKED;
+
+/* Formats a duration the short way: "1.25ms". */
+void vw_fmt_dur(char *buf, size_t n, double ns);
+
+#endif

@@ -1,0 +1,609 @@
+/* `gotrace view`: the SDL window, the loading thread, headless screenshots
+ * and the frame-time benchmark. Everything the user sees comes from the
+ * draw list of vw_frame_build, painted by cairo. */
+#define _POSIX_C_SOURCE 200809L
+#include <SDL.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "gotrace/decoder.h"
+#include "gaps.h"
+#include "gotrace/model.h"
+#include "input.h"
+#include "viewer.h"
+#include "vw.h"
+#include "vw_cairo.h"
+
+#define EXIT_BAD 1
+#define EXIT_USAGE 2
+
+static const char usage_text[] =
+	"usage: gotrace view FILE [--size WxH] [--from T] [--to T] [--select-gap N] [--threshold T]\n"
+	"                         [--screenshot OUT.png [--window]] [--bench]\n"
+	"\n"
+	"Opens the timeline viewer. T is a Go duration from the trace start (250us, 1.5ms, 2s).\n"
+	"  --screenshot OUT.png  render the first frame to a PNG without a display and exit;\n"
+	"                        with --window, open the real window and read its pixels back\n"
+	"  --size WxH            window or picture size (default 1600x900)\n"
+	"  --from T --to T       initial time range (default: the whole trace)\n"
+	"  --select-gap N        select the N-th worst gap (1 = the longest) and zoom to it\n"
+	"  --threshold T         gaps at least this long stand out (default 1ms)\n"
+	"  --bench               replay fit, zoom into the worst gap, pan, zoom out; print frame times\n";
+
+typedef struct options {
+	const char *path, *screenshot;
+	int width, height;
+	int64_t from, to, threshold;
+	bool has_from, has_to, bench, window;
+	long select_gap;
+} options;
+
+static int parse(int argc, char **argv, options *o)
+{
+	memset(o, 0, sizeof *o);
+	o->width = 1600;
+	o->height = 900;
+	o->threshold = -1;
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+			fputs(usage_text, stdout);
+			exit(0);
+		}
+		if (strcmp(a, "--bench") == 0) {
+			o->bench = true;
+			continue;
+		}
+		if (strcmp(a, "--window") == 0) {
+			o->window = true;
+			continue;
+		}
+		if (a[0] != '-' || a[1] == '\0') {
+			if (o->path) {
+				fprintf(stderr, "gotrace: view: too many arguments\n%s", usage_text);
+				return EXIT_USAGE;
+			}
+			o->path = a;
+			continue;
+		}
+		if (i + 1 >= argc) {
+			fprintf(stderr, "gotrace: view: option %s needs a value\n%s", a, usage_text);
+			return EXIT_USAGE;
+		}
+		const char *v = argv[++i];
+		bool ok = true;
+		if (strcmp(a, "--screenshot") == 0)
+			o->screenshot = v;
+		else if (strcmp(a, "--size") == 0)
+			ok = sscanf(v, "%dx%d", &o->width, &o->height) == 2 && o->width >= 200 && o->height >= 150 &&
+			     o->width <= 16384 && o->height <= 16384;
+		else if (strcmp(a, "--from") == 0)
+			ok = (o->has_from = gp_parse_duration(v, &o->from) == 0);
+		else if (strcmp(a, "--to") == 0)
+			ok = (o->has_to = gp_parse_duration(v, &o->to) == 0);
+		else if (strcmp(a, "--threshold") == 0)
+			ok = gp_parse_duration(v, &o->threshold) == 0;
+		else if (strcmp(a, "--select-gap") == 0) {
+			char *end;
+			o->select_gap = strtol(v, &end, 10);
+			ok = *end == '\0' && o->select_gap >= 1;
+		} else {
+			fprintf(stderr, "gotrace: view: unknown option %s\n%s", a, usage_text);
+			return EXIT_USAGE;
+		}
+		if (!ok) {
+			fprintf(stderr, "gotrace: view: bad value for %s: %s\n%s", a, v, usage_text);
+			return EXIT_USAGE;
+		}
+	}
+	if (!o->path) {
+		fprintf(stderr, "gotrace: view: missing FILE\n%s", usage_text);
+		return EXIT_USAGE;
+	}
+	return 0;
+}
+
+static double now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+/* ---- loading ---- */
+
+typedef struct loader {
+	const char *path;
+	gt_input in;
+	bool in_open;
+	gt_trace *t;
+	gt_model *m;
+	SDL_atomic_t permille;
+	SDL_atomic_t done;
+	char error[512];
+} loader;
+
+static void on_progress(void *ctx, uint64_t done, uint64_t total)
+{
+	loader *l = ctx;
+	SDL_AtomicSet(&l->permille, total ? (int)(done * 1000 / total) : 0);
+}
+
+/* Runs on the loading thread, or inline for screenshots. */
+static int load(void *arg)
+{
+	loader *l = arg;
+	gt_error e;
+	if (gt_input_open(&l->in, l->path) != 0) {
+		snprintf(l->error, sizeof l->error, "%s: %s", l->path, strerror(errno));
+	} else {
+		l->in_open = true;
+		if (gt_trace_open(l->in.data, l->in.len, &l->t, &e) != GT_OK) {
+			snprintf(l->error, sizeof l->error, "%s: offset %" PRIu64 ": %s", l->path, e.offset, e.detail);
+		} else if (gt_model_build(l->t, &l->m, on_progress, l, &e) != GT_OK) {
+			snprintf(l->error, sizeof l->error, "%s: offset %" PRIu64 ": %s", l->path, e.offset, e.detail);
+		} else {
+			gt_trace_info info;
+			gt_trace_info_get(l->t, &info);
+			if (info.truncated)
+				fprintf(stderr, "gotrace: %s: warning: trace cut short at offset %" PRIu64 ": %s\n", l->path,
+				        info.truncation.offset, info.truncation.detail);
+		}
+	}
+	SDL_AtomicSet(&l->done, 1);
+	return 0;
+}
+
+static void loader_free(loader *l)
+{
+	gt_model_free(l->m);
+	gt_trace_close(l->t);
+	if (l->in_open)
+		gt_input_close(&l->in);
+}
+
+/* Applies --threshold, --select-gap, --from/--to, in that order, so that a
+ * range given with a gap wins over the gap's own zoom. */
+static void apply_options(vw_state *s, const options *o)
+{
+	if (o->threshold >= 0)
+		s->threshold = o->threshold;
+	if (o->select_gap > 0) {
+		if ((size_t)o->select_gap <= s->nworst)
+			vw_state_select_gap(s, s->worst[o->select_gap - 1]);
+		else
+			fprintf(stderr, "gotrace: view: the trace has only %zu gaps\n", s->nworst);
+	}
+	if (o->has_from || o->has_to) {
+		double from = o->has_from ? (double)o->from : 0;
+		double to = o->has_to ? (double)o->to : (double)gt_model_duration(s->m);
+		vw_view_show(&s->view, from, to, 0);
+	}
+	s->status[0] = '\0';
+}
+
+/* ---- headless ---- */
+
+static int screenshot_headless(const options *o, loader *l)
+{
+	cairo_surface_t *surf = cairo_image_surface_create(CAIRO_FORMAT_ARGB32, o->width, o->height);
+	cairo_t *cr = cairo_create(surf);
+	vw_state s;
+	vw_drawlist d = {0};
+	int r = 0;
+	if (vw_state_init(&s, l->m, o->width, o->height, 1) != 0) {
+		fprintf(stderr, "gotrace: view: out of memory\n");
+		r = EXIT_BAD;
+	} else {
+		s.measure = vw_cairo_measure;
+		s.measure_ctx = cr;
+		apply_options(&s, o);
+		vw_frame_build(&s, &d);
+		vw_cairo_render(cr, &d);
+		cairo_surface_flush(surf);
+		cairo_status_t st = cairo_surface_write_to_png(surf, o->screenshot);
+		if (st != CAIRO_STATUS_SUCCESS) {
+			fprintf(stderr, "gotrace: %s: %s\n", o->screenshot, cairo_status_to_string(st));
+			r = EXIT_BAD;
+		}
+	}
+	vw_dl_free(&d);
+	vw_state_free(&s);
+	cairo_destroy(cr);
+	cairo_surface_destroy(surf);
+	return r;
+}
+
+/* ---- the window ---- */
+
+typedef struct window {
+	SDL_Window *win;
+	SDL_Renderer *ren;
+	SDL_Texture *tex;
+	int tw, th; /* texture size = output pixels */
+	float scale;
+	cairo_surface_t *measure_surf;
+	cairo_t *measure_cr;
+} window;
+
+static int window_open(window *w, const options *o, bool vsync)
+{
+	memset(w, 0, sizeof *w);
+	if (SDL_Init(SDL_INIT_VIDEO) != 0) {
+		fprintf(stderr, "gotrace: view: cannot open a window: %s\n", SDL_GetError());
+		return -1;
+	}
+	char title[512];
+	snprintf(title, sizeof title, "gotrace — %s", o->path);
+	w->win = SDL_CreateWindow(title, SDL_WINDOWPOS_UNDEFINED, SDL_WINDOWPOS_UNDEFINED, o->width, o->height,
+	                          SDL_WINDOW_RESIZABLE | SDL_WINDOW_ALLOW_HIGHDPI);
+	if (!w->win) {
+		fprintf(stderr, "gotrace: view: cannot open a window: %s\n", SDL_GetError());
+		return -1;
+	}
+	Uint32 flags = SDL_RENDERER_ACCELERATED | (vsync ? SDL_RENDERER_PRESENTVSYNC : 0);
+	w->ren = SDL_CreateRenderer(w->win, -1, flags);
+	if (!w->ren) /* no GPU: the software renderer draws the same frame */
+		w->ren = SDL_CreateRenderer(w->win, -1, SDL_RENDERER_SOFTWARE);
+	if (!w->ren) {
+		fprintf(stderr, "gotrace: view: no renderer: %s\n", SDL_GetError());
+		return -1;
+	}
+	w->measure_surf = cairo_image_surface_create(CAIRO_FORMAT_ARGB32, 1, 1);
+	w->measure_cr = cairo_create(w->measure_surf);
+	return 0;
+}
+
+static void window_close(window *w)
+{
+	if (w->measure_cr)
+		cairo_destroy(w->measure_cr);
+	if (w->measure_surf)
+		cairo_surface_destroy(w->measure_surf);
+	if (w->tex)
+		SDL_DestroyTexture(w->tex);
+	if (w->ren)
+		SDL_DestroyRenderer(w->ren);
+	if (w->win)
+		SDL_DestroyWindow(w->win);
+	SDL_Quit();
+}
+
+/* Output size in pixels and the HiDPI scale; recreates the texture when the
+ * size changed. */
+static int window_sync_size(window *w)
+{
+	int ow, oh, ww, wh;
+	SDL_GetRendererOutputSize(w->ren, &ow, &oh);
+	SDL_GetWindowSize(w->win, &ww, &wh);
+	w->scale = ww > 0 ? (float)ow / (float)ww : 1;
+	if (w->scale < 1)
+		w->scale = 1;
+	if (w->tex && ow == w->tw && oh == w->th)
+		return 0;
+	if (w->tex)
+		SDL_DestroyTexture(w->tex);
+	w->tex = SDL_CreateTexture(w->ren, SDL_PIXELFORMAT_ARGB8888, SDL_TEXTUREACCESS_STREAMING, ow, oh);
+	w->tw = ow;
+	w->th = oh;
+	return w->tex ? 0 : -1;
+}
+
+static void window_draw(window *w, const vw_drawlist *d)
+{
+	void *pixels;
+	int pitch;
+	if (SDL_LockTexture(w->tex, NULL, &pixels, &pitch) != 0)
+		return;
+	/* cairo's ARGB32 is SDL's ARGB8888: native-endian 32-bit words. */
+	cairo_surface_t *surf = cairo_image_surface_create_for_data(pixels, CAIRO_FORMAT_ARGB32, w->tw, w->th, pitch);
+	cairo_t *cr = cairo_create(surf);
+	vw_cairo_render(cr, d);
+	cairo_destroy(cr);
+	cairo_surface_flush(surf);
+	cairo_surface_destroy(surf);
+	SDL_UnlockTexture(w->tex);
+	SDL_RenderCopy(w->ren, w->tex, NULL, NULL);
+	SDL_RenderPresent(w->ren);
+}
+
+/* Reads the window back (what SDL presented) into a PNG. */
+static int window_screenshot(window *w, const char *path)
+{
+	cairo_surface_t *surf = cairo_image_surface_create(CAIRO_FORMAT_ARGB32, w->tw, w->th);
+	cairo_surface_flush(surf);
+	int r = SDL_RenderReadPixels(w->ren, NULL, SDL_PIXELFORMAT_ARGB8888, cairo_image_surface_get_data(surf),
+	                             cairo_image_surface_get_stride(surf));
+	cairo_surface_mark_dirty(surf);
+	if (r == 0 && cairo_surface_write_to_png(surf, path) != CAIRO_STATUS_SUCCESS)
+		r = -1;
+	if (r != 0)
+		fprintf(stderr, "gotrace: view: cannot save the window to %s: %s\n", path, SDL_GetError());
+	cairo_surface_destroy(surf);
+	return r;
+}
+
+static int map_key(const SDL_KeyboardEvent *k)
+{
+	bool ctrl = (k->keysym.mod & KMOD_CTRL) != 0;
+	switch (k->keysym.sym) {
+	case SDLK_LEFT: return VW_KEY_LEFT;
+	case SDLK_RIGHT: return VW_KEY_RIGHT;
+	case SDLK_UP: return VW_KEY_UP;
+	case SDLK_DOWN: return VW_KEY_DOWN;
+	case SDLK_PAGEUP: return VW_KEY_PAGEUP;
+	case SDLK_PAGEDOWN: return VW_KEY_PAGEDOWN;
+	case SDLK_HOME: return VW_KEY_HOME;
+	case SDLK_ESCAPE: return VW_KEY_ESCAPE;
+	case SDLK_z: return ctrl ? VW_KEY_UNDO : 0;
+	case SDLK_y: return ctrl ? VW_KEY_REDO : 0;
+	default: return 0;
+	}
+}
+
+/* Handles one event; returns false on quit. */
+static bool handle(vw_state *s, window *w, const SDL_Event *e)
+{
+	float k = w->scale;
+	switch (e->type) {
+	case SDL_QUIT:
+		return false;
+	case SDL_KEYDOWN: {
+		if (e->key.keysym.sym == SDLK_q && !(e->key.keysym.mod & (KMOD_CTRL | KMOD_ALT)))
+			return false;
+		int key = map_key(&e->key);
+		if (key && s->m)
+			vw_input_key(s, key);
+		break;
+	}
+	case SDL_TEXTINPUT:
+		/* Printable keys come as text so that '?', '[' and '+' follow the
+		 * keyboard layout. */
+		if (s->m && e->text.text[0] && !e->text.text[1] && e->text.text[0] != 'q')
+			vw_input_key(s, (unsigned char)e->text.text[0]);
+		break;
+	case SDL_MOUSEMOTION:
+		if (s->m)
+			vw_input_motion(s, (float)e->motion.x * k, (float)e->motion.y * k);
+		break;
+	case SDL_MOUSEBUTTONDOWN:
+		if (s->m)
+			vw_input_press(s, (float)e->button.x * k, (float)e->button.y * k, e->button.button);
+		break;
+	case SDL_MOUSEBUTTONUP:
+		if (s->m)
+			vw_input_release(s, (float)e->button.x * k, (float)e->button.y * k, e->button.button);
+		break;
+	case SDL_MOUSEWHEEL: {
+		int mx, my;
+		SDL_GetMouseState(&mx, &my);
+		SDL_Keymod mod = SDL_GetModState();
+		float dy = e->wheel.preciseY != 0 ? e->wheel.preciseY : (float)e->wheel.y;
+		if (s->m)
+			vw_input_wheel(s, (float)mx * k, (float)my * k, dy, (mod & (KMOD_SHIFT | KMOD_CTRL)) != 0);
+		break;
+	}
+	case SDL_WINDOWEVENT:
+		if (e->window.event == SDL_WINDOWEVENT_LEAVE && s->m)
+			vw_input_leave(s);
+		break;
+	default:
+		break;
+	}
+	return true;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return (x > y) - (x < y);
+}
+
+static double pct(const double *v, size_t n, double p)
+{
+	size_t r = (size_t)((p / 100.0) * (double)n + 0.999999);
+	return n ? v[(r ? r : 1) - 1] : 0;
+}
+
+static double frame(vw_state *s, window *w, vw_drawlist *d)
+{
+	double t0 = now_ms();
+	window_sync_size(w);
+	if (w->tw != s->width || w->th != s->height || w->scale != s->scale)
+		vw_state_resize(s, w->tw, w->th, w->scale);
+	vw_frame_build(s, d);
+	window_draw(w, d);
+	return now_ms() - t0;
+}
+
+/* The scripted sequence of --bench: fit, zoom into the worst gap, pan
+ * across the trace, zoom back out. Prints per-phase and overall frame
+ * times. */
+static int bench(vw_state *s, window *w, vw_drawlist *d)
+{
+	enum { FRAMES = 600 };
+	static double times[FRAMES], sorted[FRAMES];
+	const char *phase_name[4] = {"fit", "zoom-in", "pan", "zoom-out"};
+	int phase_end[4];
+	int n = 0;
+	vw_geom g = vw_state_geom(s);
+	for (int i = 0; i < 30; i++, n++) {
+		vw_view_fit(&s->view);
+		times[n] = frame(s, w, d);
+	}
+	phase_end[0] = n;
+	double target = g.timeline_w / 2;
+	int64_t target_len = 1000;
+	if (s->nworst) {
+		const gt_gap *gp = &gt_model_gaps(s->m)[s->worst[0]];
+		target = vw_x_of(&s->view, (double)gp->start);
+		target_len = gp->end - gp->start;
+		s->sel = VW_SEL_GAP;
+		s->sel_gap = s->worst[0];
+		size_t row = vw_layout_reveal(&s->layout, gp->goroutine, s->scale);
+		if (row != SIZE_MAX)
+			s->view.vp.scroll_y = s->layout.rows[row].y - g.tracks_h / 3;
+	}
+	/* Zoom around the gap until it is a fifth of the screen or at most 1 us
+	 * per screen, to cover the finest levels too. */
+	while (n < 200 && s->view.vp.ns_per_px * g.timeline_w > (double)target_len * 5 &&
+	       s->view.vp.ns_per_px * g.timeline_w > 1000) {
+		if (s->nworst)
+			target = vw_x_of(&s->view, (double)gt_model_gaps(s->m)[s->worst[0]].start);
+		vw_view_zoom_at(&s->view, target, 0.85);
+		times[n++] = frame(s, w, d);
+	}
+	phase_end[1] = n;
+	for (int i = 0; i < 150 && n < FRAMES - 150; i++) {
+		vw_view_pan(&s->view, -g.timeline_w / 40);
+		times[n++] = frame(s, w, d);
+	}
+	phase_end[2] = n;
+	while (n < FRAMES && s->view.vp.ns_per_px * g.timeline_w < (double)s->view.duration) {
+		vw_view_zoom_at(&s->view, g.timeline_w / 2, 1 / 0.85);
+		times[n++] = frame(s, w, d);
+	}
+	phase_end[3] = n;
+	int start = 0;
+	for (int p = 0; p < 4; p++) {
+		int m = phase_end[p] - start;
+		memcpy(sorted, times + start, (size_t)m * sizeof *sorted);
+		qsort(sorted, (size_t)m, sizeof *sorted, cmp_double);
+		printf("phase=%-8s frames=%-4d p50=%.2fms p95=%.2fms p99=%.2fms max=%.2fms\n", phase_name[p], m,
+		       pct(sorted, (size_t)m, 50), pct(sorted, (size_t)m, 95), pct(sorted, (size_t)m, 99),
+		       m ? sorted[m - 1] : 0);
+		start = phase_end[p];
+	}
+	memcpy(sorted, times, (size_t)n * sizeof *sorted);
+	qsort(sorted, (size_t)n, sizeof *sorted, cmp_double);
+	printf("all      frames=%-4d p50=%.2fms p95=%.2fms p99=%.2fms max=%.2fms size=%dx%d renderer=%s\n", n,
+	       pct(sorted, (size_t)n, 50), pct(sorted, (size_t)n, 95), pct(sorted, (size_t)n, 99), sorted[n - 1], w->tw,
+	       w->th, "sdl+cairo");
+	return 0;
+}
+
+static int run_window(const options *o, loader *l)
+{
+	window w;
+	if (window_open(&w, o, !o->bench && !o->screenshot) != 0) {
+		window_close(&w);
+		return EXIT_BAD;
+	}
+	SDL_RendererInfo ri;
+	if (SDL_GetRendererInfo(w.ren, &ri) == 0 && (o->bench || getenv("GOTRACE_VIEW_VERBOSE")))
+		fprintf(stderr, "gotrace: view: renderer %s%s\n", ri.name,
+		        ri.flags & SDL_RENDERER_ACCELERATED ? " (accelerated)" : " (software)");
+	double t_load = now_ms();
+	SDL_Thread *th = SDL_CreateThread(load, "gotrace-load", l);
+	if (!th)
+		load(l);
+	vw_state s;
+	memset(&s, 0, sizeof s);
+	vw_drawlist d = {0};
+	bool running = true, loaded = false;
+	int r = 0;
+	/* The window answers at once: a progress bar while the model builds. */
+	while (running && !loaded) {
+		SDL_Event e;
+		while (SDL_PollEvent(&e))
+			running &= handle(&s, &w, &e);
+		s.progress = SDL_AtomicGet(&l->permille) / 1000.0;
+		if (SDL_AtomicGet(&l->done)) {
+			if (th)
+				SDL_WaitThread(th, NULL);
+			th = NULL;
+			loaded = true;
+		}
+		if (!loaded) {
+			frame(&s, &w, &d);
+			SDL_Delay(30);
+		}
+	}
+	if (th) {
+		/* Quit while loading: the model build has no cancel, let it end. */
+		SDL_WaitThread(th, NULL);
+	}
+	if (!running) {
+		vw_dl_free(&d);
+		window_close(&w);
+		return 0;
+	}
+	if (o->bench)
+		printf("load=%.0fms\n", now_ms() - t_load);
+	if (l->error[0]) {
+		fprintf(stderr, "gotrace: %s\n", l->error);
+		snprintf(s.error, sizeof s.error, "%s", l->error);
+		r = EXIT_BAD;
+		if (o->bench || o->screenshot)
+			running = false;
+		while (running) {
+			frame(&s, &w, &d);
+			SDL_Event e;
+			if (SDL_WaitEvent(&e))
+				running &= handle(&s, &w, &e);
+		}
+		vw_dl_free(&d);
+		window_close(&w);
+		return r;
+	}
+	window_sync_size(&w);
+	if (vw_state_init(&s, l->m, w.tw, w.th, w.scale) != 0) {
+		fprintf(stderr, "gotrace: view: out of memory\n");
+		vw_dl_free(&d);
+		window_close(&w);
+		return EXIT_BAD;
+	}
+	s.measure = vw_cairo_measure;
+	s.measure_ctx = w.measure_cr;
+	apply_options(&s, o);
+	if (o->bench) {
+		r = bench(&s, &w, &d);
+	} else if (o->screenshot) {
+		frame(&s, &w, &d);
+		r = window_screenshot(&w, o->screenshot) == 0 ? 0 : EXIT_BAD;
+	} else {
+		frame(&s, &w, &d);
+		while (running) {
+			SDL_Event e;
+			if (!SDL_WaitEvent(&e))
+				break;
+			running &= handle(&s, &w, &e);
+			while (running && SDL_PollEvent(&e))
+				running &= handle(&s, &w, &e);
+			if (running)
+				frame(&s, &w, &d);
+		}
+	}
+	vw_state_free(&s);
+	vw_dl_free(&d);
+	window_close(&w);
+	return r;
+}
+
+int viewer_main(int argc, char **argv)
+{
+	options o;
+	int r = parse(argc, argv, &o);
+	if (r)
+		return r;
+	loader l;
+	memset(&l, 0, sizeof l);
+	l.path = o.path;
+	if (o.screenshot && !o.window && !o.bench) {
+		load(&l);
+		if (l.error[0]) {
+			fprintf(stderr, "gotrace: %s\n", l.error);
+			r = EXIT_BAD;
+		} else {
+			r = screenshot_headless(&o, &l);
+		}
+	} else {
+		r = run_window(&o, &l);
+	}
+	loader_free(&l);
+	return r;
+}

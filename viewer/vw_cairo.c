@@ -1,0 +1,137 @@
+/* Renders a draw list with cairo: into a PNG for screenshots, into the
+ * window's streaming texture otherwise, so both show the same pixels. */
+#include <math.h>
+
+#include "vw_cairo.h"
+
+static void set_rgba(cairo_t *cr, uint32_t c)
+{
+	cairo_set_source_rgba(cr, (double)(c >> 24) / 255.0, (double)((c >> 16) & 0xff) / 255.0,
+	                      (double)((c >> 8) & 0xff) / 255.0, (double)(c & 0xff) / 255.0);
+}
+
+static void set_font(cairo_t *cr, float size, bool bold)
+{
+	cairo_select_font_face(cr, "DejaVu Sans", CAIRO_FONT_SLANT_NORMAL, bold ? CAIRO_FONT_WEIGHT_BOLD : CAIRO_FONT_WEIGHT_NORMAL);
+	cairo_set_font_size(cr, size);
+}
+
+float vw_cairo_measure(void *ctx, const char *s, float size, bool bold)
+{
+	cairo_t *cr = ctx;
+	cairo_text_extents_t e;
+	set_font(cr, size, bold);
+	cairo_text_extents(cr, s, &e);
+	return (float)e.x_advance;
+}
+
+static void arrow(cairo_t *cr, const vw_op *o)
+{
+	double x0 = o->x, y0 = o->y, x1 = o->x + o->w, y1 = o->y + o->h;
+	/* A curve that leaves the unblock going right and lands on the start
+	 * from above or below: readable even when both ends share a row. */
+	double bend = fabs(y1 - y0) < 4 ? -30 : 0;
+	double cx0 = x0 + (x1 - x0) * 0.5, cy0 = y0 + bend, cx1 = x1 - (x1 - x0) * 0.2, cy1 = y0 + (y1 - y0) * 0.2 + bend;
+	cairo_move_to(cr, x0, y0);
+	cairo_curve_to(cr, cx0, cy0, cx1, cy1, x1, y1);
+	cairo_set_line_width(cr, o->size);
+	cairo_stroke(cr);
+	double ang = atan2(y1 - cy1, x1 - cx1), len = 4.5 * o->size;
+	cairo_move_to(cr, x1, y1);
+	cairo_line_to(cr, x1 - len * cos(ang - 0.45), y1 - len * sin(ang - 0.45));
+	cairo_line_to(cr, x1 - len * cos(ang + 0.45), y1 - len * sin(ang + 0.45));
+	cairo_close_path(cr);
+	cairo_fill(cr);
+}
+
+void vw_cairo_render(cairo_t *cr, const vw_drawlist *d)
+{
+	cairo_save(cr);
+	set_rgba(cr, d->background);
+	cairo_set_operator(cr, CAIRO_OPERATOR_SOURCE);
+	cairo_paint(cr);
+	cairo_set_operator(cr, CAIRO_OPERATOR_OVER);
+	/* Bulk rectangles are pixel-aligned: no antialiasing, and one fill per
+	 * run of the same colour, which is what keeps big frames fast. */
+	cairo_set_antialias(cr, CAIRO_ANTIALIAS_NONE);
+	uint32_t cur = 0;
+	bool open = false;
+	for (size_t i = 0; i < d->nrects; i++) {
+		const vw_rect *r = &d->rects[i];
+		if (!open || r->rgba != cur) {
+			if (open)
+				cairo_fill(cr);
+			set_rgba(cr, r->rgba);
+			cur = r->rgba;
+			open = true;
+		}
+		cairo_rectangle(cr, floor(r->x), floor(r->y), ceil(r->w), ceil(r->h));
+	}
+	if (open)
+		cairo_fill(cr);
+	cairo_set_antialias(cr, CAIRO_ANTIALIAS_DEFAULT);
+	for (size_t i = 0; i < d->nops; i++) {
+		const vw_op *o = &d->ops[i];
+		if (o->kind != VW_OP_CLIP && o->kind != VW_OP_UNCLIP)
+			set_rgba(cr, o->rgba);
+		switch (o->kind) {
+		case VW_OP_FILL:
+			cairo_rectangle(cr, o->x, o->y, o->w, o->h);
+			cairo_fill(cr);
+			break;
+		case VW_OP_FRAME:
+			cairo_set_line_width(cr, o->size);
+			cairo_rectangle(cr, o->x, o->y, o->w, o->h);
+			cairo_stroke(cr);
+			break;
+		case VW_OP_LINE:
+			cairo_set_line_width(cr, o->size);
+			/* Half-pixel offset: a 1 px line on a pixel, not across two. */
+			cairo_move_to(cr, floor(o->x) + 0.5, floor(o->y) + 0.5);
+			cairo_line_to(cr, floor(o->x + o->w) + 0.5, floor(o->y + o->h) + 0.5);
+			cairo_stroke(cr);
+			break;
+		case VW_OP_TEXT: {
+			const char *s = d->text + o->off;
+			set_font(cr, o->size, o->bold);
+			double x = o->x;
+			if (o->align != VW_ALIGN_LEFT) {
+				cairo_text_extents_t e;
+				cairo_text_extents(cr, s, &e);
+				x -= o->align == VW_ALIGN_CENTER ? e.x_advance / 2 : e.x_advance;
+			}
+			cairo_move_to(cr, x, o->y);
+			cairo_show_text(cr, s);
+			break;
+		}
+		case VW_OP_POLY: {
+			const float *p = d->pts + 2 * (size_t)o->off;
+			if (o->n < 2)
+				break;
+			cairo_move_to(cr, p[0], p[1]);
+			for (uint32_t k = 1; k < o->n; k++)
+				cairo_line_to(cr, p[2 * k], p[2 * k + 1]);
+			if (o->h > 0) {
+				cairo_close_path(cr);
+				cairo_fill(cr);
+			} else {
+				cairo_set_line_width(cr, o->size);
+				cairo_stroke(cr);
+			}
+			break;
+		}
+		case VW_OP_ARROW:
+			arrow(cr, o);
+			break;
+		case VW_OP_CLIP:
+			cairo_save(cr);
+			cairo_rectangle(cr, o->x, o->y, o->w, o->h);
+			cairo_clip(cr);
+			break;
+		case VW_OP_UNCLIP:
+			cairo_restore(cr);
+			break;
+		}
+	}
+	cairo_restore(cr);
+}

@@ -1,0 +1,461 @@
+/* Time <-> pixels, zoom and pan, undo; gap navigation and range
+ * statistics; level-of-detail binning by pixel column. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "vw.h"
+
+void vw_view_init(vw_view *v, int64_t duration, double width)
+{
+	memset(v, 0, sizeof *v);
+	v->duration = duration > 0 ? duration : 1;
+	v->width = width > 1 ? width : 1;
+	vw_view_fit(v);
+}
+
+double vw_x_of(const vw_view *v, double t) { return (t - v->vp.t0) / v->vp.ns_per_px; }
+double vw_t_of(const vw_view *v, double x) { return v->vp.t0 + x * v->vp.ns_per_px; }
+double vw_view_end(const vw_view *v) { return vw_t_of(v, v->width); }
+
+/* Keeps some of the trace on screen and the zoom between a few ns per
+ * screen and a little more than the whole trace. */
+static void clamp(vw_view *v)
+{
+	double max_npp = (double)v->duration * 1.5 / v->width;
+	if (max_npp < VW_MIN_NS_PER_PX)
+		max_npp = VW_MIN_NS_PER_PX;
+	if (!(v->vp.ns_per_px >= VW_MIN_NS_PER_PX))
+		v->vp.ns_per_px = VW_MIN_NS_PER_PX;
+	if (v->vp.ns_per_px > max_npp)
+		v->vp.ns_per_px = max_npp;
+	double span = v->width * v->vp.ns_per_px;
+	double lo = -0.5 * span, hi = (double)v->duration - 0.5 * span;
+	if (!(v->vp.t0 >= lo))
+		v->vp.t0 = lo;
+	if (v->vp.t0 > hi)
+		v->vp.t0 = hi;
+	if (v->vp.scroll_y < 0)
+		v->vp.scroll_y = 0;
+}
+
+void vw_view_resize(vw_view *v, double width)
+{
+	v->width = width > 1 ? width : 1;
+	clamp(v);
+}
+
+void vw_view_fit(vw_view *v)
+{
+	double margin = (double)v->duration * 0.01;
+	v->vp.ns_per_px = ((double)v->duration + 2 * margin) / v->width;
+	v->vp.t0 = -margin;
+	clamp(v);
+}
+
+void vw_view_zoom_at(vw_view *v, double x, double factor)
+{
+	double t = vw_t_of(v, x);
+	v->vp.ns_per_px *= factor;
+	clamp(v);
+	v->vp.t0 = t - x * v->vp.ns_per_px;
+	clamp(v);
+}
+
+void vw_view_pan(vw_view *v, double dx_px)
+{
+	v->vp.t0 -= dx_px * v->vp.ns_per_px;
+	clamp(v);
+}
+
+void vw_view_show(vw_view *v, double from, double to, double margin)
+{
+	double len = to - from;
+	if (len < 1)
+		len = 1;
+	v->vp.ns_per_px = len / (v->width * (1 - 2 * margin));
+	clamp(v);
+	v->vp.t0 = from + len / 2 - v->width * v->vp.ns_per_px / 2;
+	clamp(v);
+}
+
+void vw_view_push(vw_view *v)
+{
+	if (v->nundo && memcmp(&v->undo[v->nundo - 1], &v->vp, sizeof v->vp) == 0)
+		return;
+	if (v->nundo == VW_UNDO_MAX) {
+		memmove(v->undo, v->undo + 1, (VW_UNDO_MAX - 1) * sizeof v->undo[0]);
+		v->nundo--;
+	}
+	v->undo[v->nundo++] = v->vp;
+	v->nredo = 0;
+}
+
+bool vw_view_undo(vw_view *v)
+{
+	if (!v->nundo)
+		return false;
+	if (v->nredo < VW_UNDO_MAX)
+		v->redo[v->nredo++] = v->vp;
+	v->vp = v->undo[--v->nundo];
+	clamp(v);
+	return true;
+}
+
+bool vw_view_redo(vw_view *v)
+{
+	if (!v->nredo)
+		return false;
+	if (v->nundo < VW_UNDO_MAX)
+		v->undo[v->nundo++] = v->vp;
+	v->vp = v->redo[--v->nredo];
+	clamp(v);
+	return true;
+}
+
+/* ---- gaps ---- */
+
+size_t vw_gap_first_from(const gt_model *m, double t)
+{
+	const gt_gap *g = gt_model_gaps(m);
+	size_t n = gt_model_ngaps(m);
+	size_t lo = 0, hi = n;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if ((double)g[mid].start < t)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+uint32_t vw_gap_next(const gt_model *m, double t, int64_t min_ns)
+{
+	const gt_gap *g = gt_model_gaps(m);
+	size_t n = gt_model_ngaps(m);
+	for (size_t i = vw_gap_first_from(m, floor(t) + 1); i < n; i++)
+		if (g[i].end - g[i].start >= min_ns)
+			return (uint32_t)i;
+	return GT_NONE;
+}
+
+uint32_t vw_gap_prev(const gt_model *m, double t, int64_t min_ns)
+{
+	const gt_gap *g = gt_model_gaps(m);
+	for (size_t i = vw_gap_first_from(m, ceil(t)); i-- > 0;)
+		if (g[i].end - g[i].start >= min_ns)
+			return (uint32_t)i;
+	return GT_NONE;
+}
+
+/* Longer first; on a tie the earlier gap. */
+static bool worse(const gt_gap *g, uint32_t a, uint32_t b)
+{
+	int64_t da = g[a].end - g[a].start, db = g[b].end - g[b].start;
+	return da != db ? da > db : a < b;
+}
+
+size_t vw_worst_gaps(const gt_model *m, uint32_t *out, size_t k)
+{
+	const gt_gap *g = gt_model_gaps(m);
+	size_t n = gt_model_ngaps(m), len = 0;
+	if (!k)
+		return 0;
+	/* A min-heap of the k worst so far: one pass over millions of gaps. */
+	for (size_t i = 0; i < n; i++) {
+		uint32_t c = (uint32_t)i;
+		if (len < k) {
+			size_t j = len++;
+			while (j && worse(g, out[(j - 1) / 2], c)) {
+				out[j] = out[(j - 1) / 2];
+				j = (j - 1) / 2;
+			}
+			out[j] = c;
+		} else if (worse(g, c, out[0])) {
+			size_t j = 0;
+			for (;;) {
+				size_t a = 2 * j + 1, b = a + 1, s = j;
+				uint32_t sv = c;
+				if (a < len && worse(g, sv, out[a]))
+					s = a, sv = out[a];
+				if (b < len && worse(g, sv, out[b]))
+					s = b;
+				if (s == j)
+					break;
+				out[j] = out[s];
+				j = s;
+			}
+			out[j] = c;
+		}
+	}
+	/* Heap to sorted, worst first: insertion sort is fine for k ~ 200. */
+	for (size_t i = 1; i < len; i++) {
+		uint32_t c = out[i];
+		size_t j = i;
+		while (j && worse(g, c, out[j - 1])) {
+			out[j] = out[j - 1];
+			j--;
+		}
+		out[j] = c;
+	}
+	return len;
+}
+
+/* ---- range statistics ---- */
+
+static int cmp_i64(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+	return (x > y) - (x < y);
+}
+
+static int64_t overlap(int64_t a0, int64_t a1, int64_t b0, int64_t b1)
+{
+	int64_t lo = a0 > b0 ? a0 : b0, hi = a1 < b1 ? a1 : b1;
+	return hi > lo ? hi - lo : 0;
+}
+
+/* Nearest rank, as the gap report computes it. */
+static int64_t rank(const int64_t *v, size_t n, int pct)
+{
+	if (!n)
+		return 0;
+	size_t r = (size_t)ceil((double)pct / 100.0 * (double)n);
+	return v[r ? r - 1 : 0];
+}
+
+static size_t ranges_time(const gt_model *m, gt_range_id id, int64_t from, int64_t to, int64_t *ns)
+{
+	const gt_range_span *r;
+	size_t n = gt_model_ranges(m, id, &r), hits = 0;
+	for (size_t i = 0; i < n && r[i].start < to; i++) {
+		int64_t o = overlap(r[i].start, r[i].end, from, to);
+		*ns += o;
+		hits += o > 0;
+	}
+	return hits;
+}
+
+int vw_range_stats_compute(const gt_model *m, int64_t from, int64_t to, int64_t threshold, vw_range_stats *out)
+{
+	memset(out, 0, sizeof *out);
+	out->from = from;
+	out->to = to;
+	for (uint32_t gi = 0; gi < gt_model_ngoroutines(m); gi++) {
+		const gt_goroutine *g = gt_model_goroutine(m, gi);
+		int64_t exec = 0;
+		for (size_t i = gt_spans_find(g->spans, g->nspans, from); i < g->nspans && g->spans[i].start < to; i++) {
+			int64_t o = overlap(g->spans[i].start, g->spans[i].end, from, to);
+			out->state_ns[g->spans[i].state] += o;
+			if (g->spans[i].state == GT_GS_RUNNING)
+				exec += o;
+		}
+		if (exec <= 0)
+			continue;
+		/* Keep the top few by insertion. */
+		size_t j = out->nbusiest < VW_BUSIEST ? out->nbusiest++ : VW_BUSIEST;
+		while (j > 0 && out->busiest[j - 1].exec_ns < exec) {
+			if (j < VW_BUSIEST)
+				out->busiest[j] = out->busiest[j - 1];
+			j--;
+		}
+		if (j < VW_BUSIEST) {
+			out->busiest[j].goroutine = gi;
+			out->busiest[j].exec_ns = exec;
+		}
+	}
+	const gt_gap *g = gt_model_gaps(m);
+	size_t first = vw_gap_first_from(m, (double)from), last = vw_gap_first_from(m, (double)to);
+	out->ngaps = last - first;
+	if (out->ngaps) {
+		int64_t *d = malloc(out->ngaps * sizeof *d);
+		if (!d)
+			return -1;
+		for (size_t i = first; i < last; i++) {
+			d[i - first] = g[i].end - g[i].start;
+			out->ngaps_over += d[i - first] >= threshold;
+		}
+		qsort(d, out->ngaps, sizeof *d, cmp_i64);
+		out->gap_p50 = rank(d, out->ngaps, 50);
+		out->gap_p90 = rank(d, out->ngaps, 90);
+		out->gap_p99 = rank(d, out->ngaps, 99);
+		out->gap_max = d[out->ngaps - 1];
+		free(d);
+	}
+	ranges_time(m, GT_RANGE_GC_MARK, from, to, &out->gc_ns);
+	ranges_time(m, GT_RANGE_STW, from, to, &out->stw_ns);
+	return 0;
+}
+
+/* ---- level of detail ---- */
+
+static void track_spans(const gt_model *m, int kind, uint32_t i, const gt_span **s, size_t *n)
+{
+	*s = NULL;
+	*n = 0;
+	if (kind == 0 && i < gt_model_ngoroutines(m)) {
+		*s = gt_model_goroutine(m, i)->spans;
+		*n = gt_model_goroutine(m, i)->nspans;
+	} else if (kind == 1 && i < gt_model_nprocs(m)) {
+		*s = gt_model_proc(m, i)->spans;
+		*n = gt_model_proc(m, i)->nspans;
+	} else if (kind == 2 && i < gt_model_nthreads(m)) {
+		*s = gt_model_thread(m, i)->spans;
+		*n = gt_model_thread(m, i)->nspans;
+	}
+}
+
+/* Appends a column item, merging with the previous one when it continues
+ * it with the same look. */
+static size_t emit(vw_bin *out, size_t n, vw_bin b)
+{
+	if (n) {
+		vw_bin *p = &out[n - 1];
+		if (p->x1 >= b.x0 && p->state == b.state && p->folded && b.folded && p->worst_gap == b.worst_gap) {
+			p->x1 = b.x1 > p->x1 ? b.x1 : p->x1;
+			return n;
+		}
+	}
+	out[n] = b;
+	return n + 1;
+}
+
+/* Time per state within one column, to fold sub-pixel spans. */
+typedef struct column {
+	int x;
+	int64_t by_state[GT_GS_COUNT];
+	int64_t worst_gap;
+	int spans;
+	uint16_t reason;
+	uint32_t other;
+} column;
+
+static size_t flush_column(column *c, vw_bin *out, size_t n)
+{
+	if (c->spans == 0)
+		return n;
+	uint8_t best = 0xff;
+	int64_t bt = -1;
+	for (int st = 0; st < GT_GS_COUNT; st++)
+		if (c->by_state[st] > bt && c->by_state[st] > 0)
+			bt = c->by_state[st], best = (uint8_t)st;
+	n = emit(out, n, (vw_bin){.x0 = c->x, .x1 = c->x + 1, .state = best, .folded = c->spans > 1, .reason = c->reason, .other = c->other, .worst_gap = c->worst_gap});
+	memset(c, 0, sizeof *c);
+	return n;
+}
+
+size_t vw_bin_track(const gt_model *m, int kind, uint32_t index, const vw_view *v, int ncols, vw_bin *out)
+{
+	const gt_span *s;
+	size_t ns, n = 0;
+	track_spans(m, kind, index, &s, &ns);
+	if (!ns || ncols <= 0)
+		return 0;
+	double t_lo = vw_t_of(v, 0), t_hi = vw_t_of(v, ncols);
+	size_t first = gt_spans_find(s, ns, (int64_t)floor(t_lo));
+	size_t last = first;
+	/* How many spans are in view decides spans or buckets: a bounded
+	 * search, since only "more than a few per column" matters. */
+	size_t budget = (size_t)ncols * 4;
+	while (last < ns && (double)s[last].start < t_hi && last - first <= budget)
+		last++;
+	double npp = v->vp.ns_per_px;
+	if (last - first > budget && npp >= 1024) {
+		gt_lod lod = gt_model_lod(m, kind, index, (int64_t)npp);
+		if (lod.nbuckets) {
+			int64_t w = (int64_t)1 << lod.shift;
+			for (int x = 0; x < ncols; x++) {
+				double a = vw_t_of(v, x), b = vw_t_of(v, x + 1);
+				if (b <= 0 || a >= (double)v->duration)
+					continue;
+				int64_t k0 = (int64_t)(a > 0 ? a : 0) / w, k1 = (int64_t)ceil(b) / w;
+				int votes[GT_GS_COUNT] = {0};
+				int64_t worst = 0;
+				int count = 0;
+				for (int64_t k = k0; k <= k1 && k < (int64_t)lod.nbuckets; k++) {
+					const gt_lod_bucket *bk = &lod.buckets[k];
+					count += bk->count;
+					if (bk->dominant < GT_GS_COUNT)
+						votes[bk->dominant]++;
+					if (bk->worst_gap_ns > worst)
+						worst = bk->worst_gap_ns;
+				}
+				uint8_t best = 0xff;
+				int bv = 0;
+				for (int st = 0; st < GT_GS_COUNT; st++)
+					if (votes[st] > bv)
+						bv = votes[st], best = (uint8_t)st;
+				if (best == 0xff)
+					continue;
+				n = emit(out, n, (vw_bin){.x0 = x, .x1 = x + 1, .state = best, .folded = 1, .other = GT_NONE, .worst_gap = worst});
+			}
+			return n;
+		}
+	}
+	column c = {0};
+	for (size_t i = first; i < ns && (double)s[i].start < t_hi; i++) {
+		double x0 = vw_x_of(v, (double)s[i].start), x1 = vw_x_of(v, (double)s[i].end);
+		if (x0 < 0)
+			x0 = 0;
+		if (x1 > ncols)
+			x1 = ncols;
+		int64_t gap = kind == 0 && s[i].state == GT_GS_RUNNABLE ? s[i].end - s[i].start : 0;
+		if (x1 - x0 >= 1.0) {
+			/* Wide enough to stand alone; its partial first column goes to
+			 * whatever was being folded there. */
+			int ix0 = (int)floor(x0), ix1 = (int)ceil(x1);
+			if (c.spans && c.x == ix0)
+				n = flush_column(&c, out, n), ix0++;
+			if (ix1 <= ix0)
+				ix1 = ix0 + 1;
+			n = emit(out, n, (vw_bin){.x0 = ix0, .x1 = ix1, .state = s[i].state, .reason = s[i].reason, .other = s[i].other, .worst_gap = gap});
+			continue;
+		}
+		int cx = (int)floor(x0);
+		if (c.spans && c.x != cx)
+			n = flush_column(&c, out, n);
+		if (n && out[n - 1].x1 > cx && !out[n - 1].folded)
+			continue; /* a sliver inside a column a wide span already owns */
+		c.x = cx;
+		c.spans++;
+		c.other = s[i].other;
+		c.reason = s[i].reason;
+		if (s[i].state < GT_GS_COUNT)
+			c.by_state[s[i].state] += s[i].end - s[i].start + 1;
+		if (gap > c.worst_gap)
+			c.worst_gap = gap;
+	}
+	return flush_column(&c, out, n);
+}
+
+const gt_span *vw_span_at(const gt_span *s, size_t n, double t, double tol)
+{
+	size_t i = gt_spans_find(s, n, (int64_t)floor(t - tol));
+	const gt_span *best = NULL;
+	double bd = tol + 1;
+	for (; i < n && (double)s[i].start <= t + tol; i++) {
+		double d = t < (double)s[i].start ? (double)s[i].start - t : t > (double)s[i].end ? t - (double)s[i].end : 0;
+		if (d < bd)
+			bd = d, best = &s[i];
+		if (d == 0)
+			break;
+	}
+	return bd <= tol ? best : NULL;
+}
+
+/* ---- durations ---- */
+
+void vw_fmt_dur(char *buf, size_t n, double ns)
+{
+	double a = fabs(ns);
+	if (a < 1e3)
+		snprintf(buf, n, "%.0fns", ns);
+	else if (a < 1e6)
+		snprintf(buf, n, "%.3gus", ns / 1e3);
+	else if (a < 1e9)
+		snprintf(buf, n, "%.4gms", ns / 1e6);
+	else
+		snprintf(buf, n, "%.4gs", ns / 1e9);
+}
