@@ -8,13 +8,18 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 #include <time.h>
 
 #include "gofmt.h"
 #include "gotrace/decoder.h"
 #include "gotrace/model.h"
 #include "input.h"
+#include "mmu.h"
 #include "gaps.h"
+#include "pprof.h"
 #include "report.h"
 #ifdef GT_HAVE_VIEWER
 #include "viewer.h"
@@ -209,6 +214,12 @@ static void print_duration(int64_t ns)
 static const char *writers(unsigned version)
 {
 	switch (version) {
+	case 11:
+		return "Go 1.11-1.18";
+	case 19:
+		return "Go 1.19-1.20"; /* Go 1.20 kept the 1.19 format */
+	case 21:
+		return "Go 1.21";
 	case 22:
 		return "Go 1.22";
 	case 23:
@@ -218,7 +229,7 @@ static const char *writers(unsigned version)
 	case 26:
 		return "Go 1.26-1.27";
 	}
-	return "Go 1.11-1.21";
+	return "an unknown Go version";
 }
 
 static int cmd_info(int argc, char **argv)
@@ -325,37 +336,159 @@ static long peak_rss_kb(void)
 	return ru.ru_maxrss;
 }
 
-/* Decode throughput: every event read and validated, nothing kept. */
-static int cmd_bench(int argc, char **argv)
+/* What one benchmark phase measured, passed back from a child process so
+ * each phase has its own peak RSS. */
+typedef struct phase_result {
+	int ok;
+	uint64_t events;
+	double secs, cpu_secs;
+	long peak_kb;
+} phase_result;
+
+static double cpu_s(void)
 {
-	const char *path;
-	int r = one_file_arg(argc, argv, "gotrace bench FILE", &path);
-	if (r)
-		return r;
-	double t0 = now_s();
-	gt_input in;
-	gt_trace *t;
-	if ((r = open_trace(path, &in, &t)))
-		return r;
-	gt_event ev;
-	gt_error e;
-	gt_status s;
-	uint64_t events = 0;
-	while ((s = gt_trace_next(t, &ev, &e)) == GT_OK)
-		events++;
-	double secs = now_s() - t0;
-	if (finish_trace(path, t, s, &e))
-		r = EXIT_BAD;
-	double mb = (double)in.len / 1e6;
-	printf("file=%s bytes=%zu events=%" PRIu64 " decode_s=%.3f MB/s=%.1f events/s=%.0f peak_rss_MB=%.1f "
-	       "rss_per_trace_MB=%.3f\n",
-	       path, in.len, events, secs, mb / secs, (double)events / secs, (double)peak_rss_kb() / 1024.0,
-	       (double)peak_rss_kb() / 1024.0 / (mb > 0 ? mb : 1));
-	gt_trace_close(t);
-	gt_input_close(&in);
-	return r;
+	struct rusage ru;
+	getrusage(RUSAGE_SELF, &ru);
+	return (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 + (double)ru.ru_stime.tv_sec +
+	       (double)ru.ru_stime.tv_usec / 1e6;
 }
 
+/* Phase 0: decode only. 1: decode and build the model. 2: also write the
+ * full gap report as JSON (to /dev/null). */
+static phase_result bench_phase(const char *path, int phase)
+{
+	phase_result pr = {0};
+	double t0 = now_s(), c0 = cpu_s();
+	gt_input in;
+	gt_trace *t;
+	if (open_trace(path, &in, &t))
+		return pr;
+	gt_error e;
+	if (phase == 0) {
+		gt_event ev;
+		gt_status s;
+		while ((s = gt_trace_next(t, &ev, &e)) == GT_OK)
+			pr.events++;
+		pr.ok = finish_trace(path, t, s, &e) == 0;
+	} else {
+		gt_model *m;
+		gt_status s = gt_model_build(t, &m, NULL, NULL, &e);
+		pr.ok = finish_trace(path, t, s == GT_OK ? GT_EOF : s, &e) == 0;
+		if (pr.ok && phase == 2) {
+			FILE *null = fopen("/dev/null", "w");
+			gf_buf b = {.out = null};
+			gp_options o = {.min_ns = 0, .to_ns = -1, .top = -1, .file = path};
+			gp_gaps(&b, m, RP_JSON, &o);
+			gf_flush(&b);
+			gf_free(&b);
+			if (null)
+				fclose(null);
+		}
+		gt_model_free(m);
+	}
+	gt_trace_close(t);
+	gt_input_close(&in);
+	pr.secs = now_s() - t0;
+	pr.cpu_secs = cpu_s() - c0;
+	pr.peak_kb = peak_rss_kb();
+	return pr;
+}
+
+static phase_result run_phase(const char *path, int phase)
+{
+	phase_result pr = {0};
+	int fds[2];
+	if (pipe(fds) != 0)
+		return pr;
+	pid_t pid = fork();
+	if (pid == 0) {
+		close(fds[0]);
+		phase_result r = bench_phase(path, phase);
+		ssize_t w = write(fds[1], &r, sizeof r);
+		_exit(w == (ssize_t)sizeof r ? 0 : 1);
+	}
+	close(fds[1]);
+	if (pid > 0 && read(fds[0], &pr, sizeof pr) != (ssize_t)sizeof pr)
+		memset(&pr, 0, sizeof pr);
+	close(fds[0]);
+	if (pid > 0)
+		waitpid(pid, NULL, 0);
+	return pr;
+}
+
+/* Go's own reader on the same file, through tests/gotools' goreader. */
+static int run_go_reader(const char *tool, const char *path, double *mbs, double *secs, double *rss_mb)
+{
+	char cmd[8192];
+	snprintf(cmd, sizeof cmd, "'%s' '%s' 2>/dev/null", tool, path);
+	FILE *p = popen(cmd, "r");
+	if (!p)
+		return -1;
+	char line[4096] = "";
+	char *got = fgets(line, sizeof line, p);
+	int rc = pclose(p);
+	if (!got || rc != 0)
+		return -1;
+	char *f;
+	*mbs = *secs = *rss_mb = 0;
+	if ((f = strstr(line, "MB_s=")))
+		*mbs = atof(f + 5);
+	if ((f = strstr(line, "decode_s=")))
+		*secs = atof(f + 9);
+	if ((f = strstr(line, "rss_MB=")))
+		*rss_mb = atof(f + 7);
+	return *mbs > 0 ? 0 : -1;
+}
+
+static int cmd_bench(int argc, char **argv)
+{
+	static const char usage_text[] = "gotrace bench [--go-reader PATH] FILE";
+	const char *path = NULL, *go_reader = getenv("GOTRACE_GOREADER");
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--go-reader") == 0 && i + 1 < argc)
+			go_reader = argv[++i];
+		else if (argv[i][0] == '-' && argv[i][1]) {
+			fprintf(stderr, "gotrace: unknown option %s\nusage: %s\n", argv[i], usage_text);
+			return EXIT_USAGE;
+		} else if (!path)
+			path = argv[i];
+		else {
+			fprintf(stderr, "gotrace: too many arguments\nusage: %s\n", usage_text);
+			return EXIT_USAGE;
+		}
+	}
+	if (!path) {
+		fprintf(stderr, "gotrace: missing FILE\nusage: %s\n", usage_text);
+		return EXIT_USAGE;
+	}
+	struct stat st;
+	if (stat(path, &st) != 0) {
+		fprintf(stderr, "gotrace: %s: %s\n", path, strerror(errno));
+		return EXIT_BAD;
+	}
+	double mb = (double)st.st_size / 1e6;
+	phase_result dec = run_phase(path, 0), mod = run_phase(path, 1), gap = run_phase(path, 2);
+	if (!dec.ok || !mod.ok || !gap.ok)
+		return EXIT_BAD;
+	printf("file=%s bytes=%lld events=%" PRIu64 "\n", path, (long long)st.st_size, dec.events);
+	printf("decode:        %7.3f s  %7.1f MB/s  %6.2f M events/s  cpu %.3f s  peak RSS %7.1f MB (%.2fx file)\n",
+	       dec.secs, mb / dec.secs, (double)dec.events / dec.secs / 1e6, dec.cpu_secs, (double)dec.peak_kb / 1024,
+	       (double)dec.peak_kb / 1024 / mb);
+	printf("decode+model:  %7.3f s  %7.1f MB/s  model build %.3f s  cpu %.3f s  peak RSS %7.1f MB (%.2fx file)\n",
+	       mod.secs, mb / mod.secs, mod.secs - dec.secs, mod.cpu_secs, (double)mod.peak_kb / 1024,
+	       (double)mod.peak_kb / 1024 / mb);
+	printf("gap report:    %7.3f s  (json, every gap)  report %.3f s  peak RSS %7.1f MB\n", gap.secs,
+	       gap.secs - mod.secs, (double)gap.peak_kb / 1024);
+	if (!go_reader && access("build-go/goreader", X_OK) == 0)
+		go_reader = "build-go/goreader";
+	double gmbs, gsecs, grss;
+	if (go_reader && run_go_reader(go_reader, path, &gmbs, &gsecs, &grss) == 0)
+		printf("go reader:     %7.3f s  %7.1f MB/s  peak RSS %7.1f MB  -> gotrace decode is %.1fx faster\n", gsecs,
+		       gmbs, grss, gsecs / dec.secs);
+	else
+		printf("go reader:     not run (build it with tests/gotools/build.sh; pass --go-reader PATH)\n");
+	return 0;
+}
 
 /* ---- commands over the model ---- */
 
@@ -366,6 +499,8 @@ typedef struct opts {
 	int npaths;
 	const char *out;
 	int format;
+	const char *format_name; /* export's formats are not report formats */
+	const char *profile;
 	bool group;
 	gp_options gaps;
 } opts;
@@ -422,13 +557,16 @@ static int parse_opts(int argc, char **argv, const char *usage, const char *allo
 			return EXIT_USAGE;
 		}
 		if (strcmp(name, "format") == 0) {
+			o->format_name = val;
 			o->format = rp_parse_format(val);
-			if (o->format < 0) {
+			if (o->format < 0 && !strstr(allowed, "export")) {
 				fprintf(stderr, "gotrace: unknown format %s\nusage: %s\n", val, usage);
 				return EXIT_USAGE;
 			}
 		} else if (strcmp(name, "o") == 0) {
 			o->out = val;
+		} else if (strcmp(name, "profile") == 0) {
+			o->profile = val;
 		} else if (strcmp(name, "goroutine") == 0) {
 			o->gaps.name_filter = val;
 		} else if (strcmp(name, "top") == 0) {
@@ -597,6 +735,107 @@ static int cmd_leaks(int argc, char **argv)
 	return r;
 }
 
+/* The MMU makes its own pass over the events: it needs no model. */
+static int cmd_mmu(int argc, char **argv)
+{
+	mu_opts o;
+	int r = mu_parse_args(argc, argv, &o);
+	gt_input in;
+	gt_trace *t;
+	if (r || (r = open_trace(o.path, &in, &t)))
+		return r;
+	mu_util *u;
+	gt_error e;
+	r = finish_trace(o.path, t, mu_util_read(t, o.flags, &u, &e), &e);
+	if (!r) {
+		gf_buf b = {.out = stdout};
+		if (mu_print(&b, u, o.json) != GT_OK) {
+			fprintf(stderr, "gotrace: %s: out of memory\n", o.path);
+			r = EXIT_BAD;
+		}
+		r |= close_output(stdout, &b);
+	}
+	mu_util_free(u);
+	gt_trace_close(t);
+	gt_input_close(&in);
+	return r;
+}
+
+/* ---- export ---- */
+
+#define EXPORT_USAGE                                                                                       \
+	"gotrace export --format pprof --profile sched|sync|net|syscall [-o OUT] FILE\n"                      \
+	"       gotrace export --format pprof --profile gaps [--min DURATION] [-o OUT] FILE\n"                \
+	"       gotrace export --format chrome [--from T] [--to T] [-o OUT.json] FILE"
+
+/* Go's four profiles come from a pass over the events, as go tool trace
+ * computes them; the gap profile comes from the model. */
+static int export_pprof(const opts *o, pp_kind k)
+{
+	pp_profile *p = pp_new(k);
+	if (!p) {
+		fprintf(stderr, "gotrace: out of memory\n");
+		return EXIT_BAD;
+	}
+	gt_input in;
+	gt_trace *t;
+	gt_model *m = NULL;
+	int r;
+	if (k == PP_GAPS) {
+		if ((r = load_model(o->path, &in, &t, &m))) {
+			pp_free(p);
+			return r;
+		}
+		if (pp_from_gaps(p, m, o->gaps.min_ns) != 0) {
+			fprintf(stderr, "gotrace: out of memory\n");
+			r = EXIT_BAD;
+		}
+	} else {
+		if ((r = open_trace(o->path, &in, &t))) {
+			pp_free(p);
+			return r;
+		}
+		gt_error e;
+		r = finish_trace(o->path, t, pp_from_trace(p, t, &e), &e);
+	}
+	if (!r) {
+		FILE *f = open_output(o->out);
+		if (f) {
+			gf_buf b = {.out = f};
+			pp_write(p, &b);
+			r = close_output(f, &b);
+		} else {
+			r = EXIT_BAD;
+		}
+	}
+	pp_free(p);
+	gt_model_free(m);
+	gt_trace_close(t);
+	gt_input_close(&in);
+	return r;
+}
+
+static int cmd_export(int argc, char **argv)
+{
+	opts o;
+	int r = parse_opts(argc, argv, EXPORT_USAGE, "format,profile,min,from,to,o,export", &o);
+	free(o.paths);
+	if (r)
+		return r;
+	const char *fmt = o.format_name ? o.format_name : "";
+	if (strcmp(fmt, "pprof") == 0) {
+		int k = o.profile ? pp_parse_kind(o.profile) : -1;
+		if (k < 0) {
+			fprintf(stderr, "gotrace: export: --profile must be sched, sync, net, syscall or gaps\nusage: %s\n",
+			        EXPORT_USAGE);
+			return EXIT_USAGE;
+		}
+		return export_pprof(&o, (pp_kind)k);
+	}
+	fprintf(stderr, "gotrace: export: --format must be pprof or chrome\nusage: %s\n", EXPORT_USAGE);
+	return EXIT_USAGE;
+}
+
 /* ---- view: the viewer lives in viewer/, built only when enabled ---- */
 
 static int cmd_view(int argc, char **argv)
@@ -627,7 +866,11 @@ static const command commands[] = {
 	 cmd_gaps},
 	{"leaks", "goroutines still blocked at the end, grouped by reason and stack", "gotrace leaks [--format text|json] FILE",
 	 cmd_leaks},
-	{"bench", "decode throughput and peak memory on one file", "gotrace bench FILE", cmd_bench},
+	{"mmu", MU_SUMMARY, MU_USAGE, cmd_mmu},
+	{"export", "pprof profiles (as go tool trace -pprof) and Chrome trace-event JSON for Perfetto", EXPORT_USAGE,
+	 cmd_export},
+	{"bench", "decode, model and report throughput and peak memory, beside Go's reader",
+	 "gotrace bench [--go-reader PATH] FILE", cmd_bench},
 };
 
 static void usage(FILE *f)
