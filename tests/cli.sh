@@ -80,5 +80,12 @@ head -c $((size - 7)) "$big" >"$tmp/cut-late"
 check "cut after complete generations" 0 "$gotrace" dump "$tmp/cut-late"
 expect_err "cut late warning" "^gotrace: .*/cut-late: warning: trace cut short at offset [0-9]+: .*lost [0-9]+ of $((size - 7)) bytes"
 
+# export: usage errors, and a gzipped profile out.
+check "export without format" 2 "$gotrace" export "$trace"
+check "export unknown profile" 2 "$gotrace" export --format pprof --profile heap "$trace"
+	check "export pprof $k" 0 "$gotrace" export --format pprof --profile $k --min 0 -o "$tmp/$k.pb.gz" "$trace"
+	check "export pprof $k is gzip" 0 gzip -t "$tmp/$k.pb.gz"
+done
+
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]
