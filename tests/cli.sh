@@ -83,6 +83,7 @@ expect_err "cut late warning" "^gotrace: .*/cut-late: warning: trace cut short a
 # export: usage errors, and a gzipped profile out.
 check "export without format" 2 "$gotrace" export "$trace"
 check "export unknown profile" 2 "$gotrace" export --format pprof --profile heap "$trace"
+for k in sched sync net syscall gaps; do
 	check "export pprof $k" 0 "$gotrace" export --format pprof --profile $k --min 0 -o "$tmp/$k.pb.gz" "$trace"
 	check "export pprof $k is gzip" 0 gzip -t "$tmp/$k.pb.gz"
 done
