@@ -233,7 +233,9 @@ static int cmp_u64(const void *a, const void *b)
  * apart by 1 ns each). Here they come in ascending goroutine id. */
 static gt_status flush_created(v1_reader *r, const v1_event *ev, gt_error *err)
 {
-	qsort(r->created_ids, r->ncreated, sizeof *r->created_ids, cmp_u64);
+	/* qsort's array may not be NULL even when empty. */
+	if (r->ncreated > 1)
+		qsort(r->created_ids, r->ncreated, sizeof *r->created_ids, cmp_u64);
 	for (size_t i = 0; i < r->ncreated; i++) {
 		uint64_t gid = r->created_ids[i];
 		if (!dc_map_get(&r->created, gid))

@@ -28,6 +28,9 @@ static void reserve(gf_buf *b, size_t n)
 
 void gf_put(gf_buf *b, const char *s, size_t n)
 {
+	/* Empty strings may come as {NULL, 0}, and the buffer may not exist yet. */
+	if (n == 0)
+		return;
 	reserve(b, n);
 	if (b->len + n > b->cap)
 		return;

@@ -259,6 +259,8 @@ static uint32_t goroutine(gt_model *m, int64_t id, bool create)
 	memset(&m->gs[i], 0, sizeof m->gs[i]);
 	memset(&m->gb[i], 0, sizeof m->gb[i]);
 	m->gs[i].id = id;
+	/* Empty, but never NULL: reports memcmp and memcpy names. */
+	m->gs[i].name = (gt_str){"", 0};
 	m->gs[i].start = -1;
 	m->gs[i].end = -1;
 	m->gb[i].gap = m->gb[i].proc = m->gb[i].thread = GT_NONE;

@@ -1,0 +1,89 @@
+/* Fuzz target: build the model of a trace and run every report in every
+ * format into memory, plus the queries the viewer makes (level of detail,
+ * gap statistics, span search). Built once per report format with
+ * FUZZ_FORMAT set to one rp_format, or with all of them when it is unset. */
+#include <stdlib.h>
+
+#include "fuzz.h"
+#include "gaps.h"
+#include "gotrace/model.h"
+#include "report.h"
+
+static void reports(gf_buf *b, const gt_model *m, rp_format f)
+{
+	if (f == RP_TEXT || f == RP_CSV || f == RP_JSON || f == RP_JSONL) {
+		rp_goroutines(b, m, f, false);
+		rp_goroutines(b, m, f, true);
+	}
+	gp_options o = {.min_ns = 0, .to_ns = -1, .top = -1, .file = "fuzz\"<&>.trace"};
+	gp_gaps(b, m, f, &o);
+	/* The command line's defaults, and a narrow window with a filter. */
+	o.min_ns = 1000000;
+	gp_gaps(b, m, f, &o);
+	o = (gp_options){.min_ns = 1, .from_ns = 1000, .to_ns = 1000000, .top = 3, .name_filter = "main.*[a-z]?"};
+	gp_gaps(b, m, f, &o);
+	if (f == RP_TEXT || f == RP_JSON || f == RP_JSONL)
+		gp_leaks(b, m, f, "fuzz.trace");
+	b->len = 0;
+}
+
+static void queries(const gt_model *m)
+{
+	int64_t dur = gt_model_duration(m);
+	size_t n[3] = {gt_model_ngoroutines(m), gt_model_nprocs(m), gt_model_nthreads(m)};
+	for (int kind = 0; kind < 3; kind++) {
+		/* Every track would be slow on big inputs; the first few find the bugs. */
+		for (uint32_t i = 0; i < n[kind] && i < 16; i++) {
+			gt_lod l = gt_model_lod(m, kind, i, dur / 100 + 1);
+			for (size_t j = 0; j < l.nbuckets; j++)
+				if (l.buckets[j].busy_permille > 1000)
+					abort();
+			l = gt_model_lod(m, kind, i, INT64_MAX);
+			(void)l;
+		}
+	}
+	for (uint32_t i = 0; i < n[0] && i < 16; i++) {
+		const gt_goroutine *g = gt_model_goroutine(m, i);
+		(void)gt_spans_find(g->spans, g->nspans, dur / 2);
+		if (gt_model_find_goroutine(m, g->id) == GT_NONE)
+			abort();
+	}
+	(void)gp_gap_stats(m, 0, dur + 1, 0);
+	(void)gp_gap_stats(m, dur / 3, dur / 2, 1000);
+	for (int s = 0; s < GT_SERIES_COUNT; s++) {
+		const gt_sample *smp;
+		(void)gt_model_series(m, (gt_series_id)s, &smp);
+	}
+	for (size_t i = 0; i < gt_model_nstacks(m) && i < 64; i++) {
+		const gt_frame *fr;
+		(void)gt_model_stack(m, (uint32_t)i, &fr);
+	}
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	uint8_t *copy;
+	gt_trace *t = fuzz_open(data, size, &copy);
+	if (!t) {
+		free(copy);
+		return 0;
+	}
+	gt_error e;
+	gt_model *m;
+	if (gt_model_build(t, &m, NULL, NULL, &e) == GT_OK) {
+		gf_buf b = {0};
+#ifdef FUZZ_FORMAT
+		reports(&b, m, FUZZ_FORMAT);
+		(void)queries;
+#else
+		for (int f = 0; f < RP_FORMAT_COUNT; f++)
+			reports(&b, m, (rp_format)f);
+		queries(m);
+#endif
+		gf_free(&b);
+		gt_model_free(m);
+	}
+	gt_trace_close(t);
+	free(copy);
+	return 0;
+}
