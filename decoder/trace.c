@@ -106,8 +106,16 @@ gt_status gt_trace_open(const void *data, size_t len, gt_trace **out, gt_error *
 		format = GT_FORMAT_V2;
 		break;
 	default:
-		return dc_fail(err, GT_ERR_VERSION, 0,
-		               "unsupported trace version go 1.%u; gotrace supports 1.11, 1.19, 1.21 and 1.22-1.26", version);
+		/* Go releases write only the headers above (1.12-1.18 write 1.11,
+		 * 1.20 writes 1.19, 1.24 writes 1.23, 1.27 writes 1.26), so the
+		 * range names the releases whose traces are read. */
+		if (version > 11 && version < 26)
+			return dc_fail(err, GT_ERR_VERSION, 0,
+			               "unsupported trace version go 1.%u (no Go release writes it); gotrace supports 1.11\u2013"
+			               "1.26",
+			               version);
+		return dc_fail(err, GT_ERR_VERSION, 0, "unsupported trace version go 1.%u; gotrace supports 1.11\u2013" "1.26",
+		               version);
 	}
 	gt_trace *t = calloc(1, sizeof *t);
 	if (!t)

@@ -603,6 +603,9 @@ v2_read_result v2_read_generation(v2_source *src, v2_gen *g, bool *truncation, g
 					return fail(err, truncation, true);
 				}
 				set_pending(src, &e, is_trunc);
+				/* The generation ends where the failed batch starts, so
+				 * what was lost is counted from there. */
+				src->cur.pos = at;
 				break;
 			}
 			*err = e;

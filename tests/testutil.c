@@ -139,3 +139,16 @@ size_t tu_first_diff_line(const char *a, size_t alen, const char *b, size_t blen
 	}
 	return alen == blen ? 0 : line;
 }
+
+size_t tu_nth_sync_line(const char *text, size_t len, size_t n)
+{
+	size_t seen = 0;
+	for (size_t i = 0; i < len;) {
+		const char *nl = memchr(text + i, '\n', len - i);
+		size_t end = nl ? (size_t)(nl - text) + 1 : len;
+		if (strncmp(text + i, "M=-1 P=-1 G=-1 Sync", 19) == 0 && ++seen == n)
+			return i;
+		i = end;
+	}
+	return len;
+}

@@ -25,6 +25,11 @@ void tu_list_free(char **list, size_t n);
  * *text is malloc'd. */
 gt_status tu_dump(const void *data, size_t len, char **text, size_t *text_len, gt_error *err);
 
+/* Byte offset of the start of the n-th (1-based) Sync line of Go's text
+ * format in text, or len when there are fewer: where the events of the
+ * first n-1 generations end. */
+size_t tu_nth_sync_line(const char *text, size_t len, size_t n);
+
 /* Index of the first differing line (1-based) or 0 when equal. */
 size_t tu_first_diff_line(const char *a, size_t alen, const char *b, size_t blen);
 
