@@ -175,9 +175,35 @@ typedef struct v2_gen {
 	size_t nms, capms;
 } v2_gen;
 
-/* Lookups that follow Go's dataTable.get: id 0 always resolves to the zero value. */
-bool v2_gen_string(const v2_gen *g, uint64_t id, gt_str *out);
-bool v2_gen_stack(const v2_gen *g, uint64_t id, const gt_stack **out);
+extern const gt_stack v2_empty_stack;
+
+/* Lookups that follow Go's dataTable.get: id 0 always resolves to the zero
+ * value. Inline: they run for nearly every event. */
+static inline bool v2_gen_string(const v2_gen *g, uint64_t id, gt_str *out)
+{
+	if (id == 0) {
+		*out = (gt_str){"", 0};
+		return true;
+	}
+	const uint32_t *i = dc_map_get(&g->str_index, id);
+	if (!i)
+		return false;
+	*out = g->strs[*i];
+	return true;
+}
+
+static inline bool v2_gen_stack(const v2_gen *g, uint64_t id, const gt_stack **out)
+{
+	if (id == 0) {
+		*out = &v2_empty_stack;
+		return true;
+	}
+	const uint32_t *i = dc_map_get(&g->stack_index, id);
+	if (!i)
+		return false;
+	*out = &g->stacks[*i];
+	return true;
+}
 
 /* The result of reading the next generation from the input. */
 typedef enum v2_read_result {

@@ -86,33 +86,7 @@ static const char *experiment_name(uint8_t exp)
 	return "Unknown";
 }
 
-bool v2_gen_string(const v2_gen *g, uint64_t id, gt_str *out)
-{
-	if (id == 0) {
-		*out = (gt_str){"", 0};
-		return true;
-	}
-	const uint32_t *i = dc_map_get(&g->str_index, id);
-	if (!i)
-		return false;
-	*out = g->strs[*i];
-	return true;
-}
-
-static const gt_stack empty_stack = {0, 0, NULL};
-
-bool v2_gen_stack(const v2_gen *g, uint64_t id, const gt_stack **out)
-{
-	if (id == 0) {
-		*out = &empty_stack;
-		return true;
-	}
-	const uint32_t *i = dc_map_get(&g->stack_index, id);
-	if (!i)
-		return false;
-	*out = &g->stacks[*i];
-	return true;
-}
+const gt_stack v2_empty_stack = {0, 0, NULL};
 
 void v2_gen_reset(v2_gen *g)
 {

@@ -190,14 +190,14 @@ static v2_ev *push(v2_order *o, const v2_ev *ev)
 	return slot;
 }
 
-bool v2_order_pop(v2_order *o, v2_ev *out)
+const v2_ev *v2_order_pop(v2_order *o)
 {
 	if (!o->qlen)
-		return false;
-	*out = o->queue[o->qstart];
+		return NULL;
+	const v2_ev *e = &o->queue[o->qstart];
 	o->qstart = (o->qstart + 1) & (o->qcap - 1);
 	o->qlen--;
-	return true;
+	return e;
 }
 
 /* Pushes the current event with context c. */

@@ -99,6 +99,7 @@ void v2_order_free(v2_order *o);
 gt_status v2_order_advance(v2_order *o, v2_ev *ev, const v2_gen *g, int64_t m, uint32_t *m_index, bool *ok,
                            gt_error *err);
 
-bool v2_order_pop(v2_order *o, v2_ev *out);
+/* The oldest queued event, or NULL; valid until the next advance. */
+const v2_ev *v2_order_pop(v2_order *o);
 
 #endif

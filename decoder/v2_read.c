@@ -484,12 +484,6 @@ static gt_str gen_str(const v2_gen *g, uint64_t id)
 	return v2_gen_string(g, id, &s) ? s : empty_str;
 }
 
-static const gt_stack *gen_stack(const v2_gen *g, uint64_t id)
-{
-	const gt_stack *s;
-	return v2_gen_stack(g, id, &s) ? s : NULL;
-}
-
 static void go_transition(gt_event *ev, int64_t id, gt_go_state from, gt_go_state to)
 {
 	ev->u.transition.resource = GT_RES_GOROUTINE;
@@ -511,7 +505,7 @@ static gt_status convert(v2_reader *t, const v2_ev *e, gt_event *ev, gt_error *e
 {
 	const v2_gen *g = t->gen;
 	const v2_spec *spec = &v2_specs[e->typ];
-	const gt_stack *stk;
+	const gt_stack *stk, *main_stack = NULL;
 	gt_str str;
 	if (e->typ != V2_EvCPUSample) {
 		for (int i = 0; i < 2 && spec->stack_args[i] >= 0; i++) {
@@ -519,6 +513,8 @@ static gt_status convert(v2_reader *t, const v2_ev *e, gt_event *ev, gt_error *e
 			if (!v2_gen_stack(g, id, &stk))
 				return dc_fail(err, GT_ERR_INVALID, e->off, "found invalid stack ID %llu for event %s",
 				               (unsigned long long)id, spec->name);
+			if (i == 0 && id)
+				main_stack = stk;
 		}
 		for (int i = 0; i < 2 && spec->string_args[i] >= 0; i++) {
 			uint64_t id = e->args[spec->string_args[i] - 1];
@@ -548,9 +544,8 @@ static gt_status convert(v2_reader *t, const v2_ev *e, gt_event *ev, gt_error *e
 		if (!v2_gen_stack(g, e->args[0], &ev->stack))
 			return dc_fail(err, GT_ERR_INVALID, e->off, "found invalid stack ID %llu for CPU sample",
 			               (unsigned long long)e->args[0]);
-	} else if (spec->stack_args[0] >= 0) {
-		uint64_t id = e->args[spec->stack_args[0] - 1];
-		ev->stack = id ? gen_stack(g, id) : NULL;
+	} else {
+		ev->stack = main_stack;
 	}
 
 	switch (e->typ) {
@@ -823,9 +818,9 @@ static gt_status try_advance(v2_reader *t, size_t i, bool *ok, gt_error *err)
 gt_status v2_reader_next(v2_reader *t, gt_event *ev, gt_error *err)
 {
 	gt_error e;
-	v2_ev qe;
-	if (v2_order_pop(&t->order, &qe)) {
-		gt_status s = convert(t, &qe, ev, &e);
+	const v2_ev *qe;
+	if ((qe = v2_order_pop(&t->order))) {
+		gt_status s = convert(t, qe, ev, &e);
 		return s ? fail(s, &e, err) : GT_OK;
 	}
 	const v2_gen *g = t->gen;
@@ -859,10 +854,10 @@ gt_status v2_reader_next(v2_reader *t, gt_event *ev, gt_error *err)
 			return fail(e.status, &e, err);
 		}
 	}
-	if (!v2_order_pop(&t->order, &qe)) {
+	if (!(qe = v2_order_pop(&t->order))) {
 		dc_fail(&e, GT_ERR_INVALID, 0, "internal error: advance successful, but queue is empty");
 		return fail(e.status, &e, err);
 	}
-	s = convert(t, &qe, ev, &e);
+	s = convert(t, qe, ev, &e);
 	return s ? fail(s, &e, err) : GT_OK;
 }
