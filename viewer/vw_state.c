@@ -72,6 +72,8 @@ void vw_state_resize(vw_state *s, int width, int height, float scale)
 	s->width = width;
 	s->height = height;
 	s->scale = scale;
+	if (!s->m)
+		return; /* still loading: nothing laid out yet */
 	if (rescale)
 		vw_layout_rows(&s->layout, scale);
 	vw_view_resize(&s->view, vw_state_geom(s).timeline_w);

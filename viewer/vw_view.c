@@ -332,15 +332,34 @@ typedef struct column {
 	uint32_t other;
 } column;
 
+/* Blocked (goroutines) and idle (Ps, threads) share an index: the state
+ * that is background rather than activity. */
+#define VW_QUIET 2
+_Static_assert(GT_GS_WAITING == VW_QUIET && GT_PS_IDLE == VW_QUIET, "quiet state index");
+
+/* The state a folded column shows: activity wins over being blocked when
+ * it fills at least 1/1000 of the column, so that the short bursts of a
+ * mostly idle goroutine stay visible when zoomed out (as every P-track
+ * span does); otherwise the state covering most. */
+static uint8_t column_state(const int64_t *by_state)
+{
+	uint8_t best = 0xff, active = 0xff;
+	int64_t bt = 0, at = 0, total = 0;
+	for (int st = 0; st < GT_GS_COUNT; st++) {
+		total += by_state[st];
+		if (by_state[st] > bt)
+			bt = by_state[st], best = (uint8_t)st;
+		if (st != VW_QUIET && by_state[st] > at)
+			at = by_state[st], active = (uint8_t)st;
+	}
+	return active != 0xff && at * 1000 >= total ? active : best;
+}
+
 static size_t flush_column(column *c, vw_bin *out, size_t n)
 {
 	if (c->spans == 0)
 		return n;
-	uint8_t best = 0xff;
-	int64_t bt = -1;
-	for (int st = 0; st < GT_GS_COUNT; st++)
-		if (c->by_state[st] > bt && c->by_state[st] > 0)
-			bt = c->by_state[st], best = (uint8_t)st;
+	uint8_t best = column_state(c->by_state);
 	n = emit(out, n, (vw_bin){.x0 = c->x, .x1 = c->x + 1, .state = best, .folded = c->spans > 1, .reason = c->reason, .other = c->other, .worst_gap = c->worst_gap});
 	memset(c, 0, sizeof *c);
 	return n;
@@ -371,22 +390,22 @@ size_t vw_bin_track(const gt_model *m, int kind, uint32_t index, const vw_view *
 				if (b <= 0 || a >= (double)v->duration)
 					continue;
 				int64_t k0 = (int64_t)(a > 0 ? a : 0) / w, k1 = (int64_t)ceil(b) / w;
-				int votes[GT_GS_COUNT] = {0};
+				int64_t votes[GT_GS_COUNT] = {0};
 				int64_t worst = 0;
-				int count = 0;
+				int busy = 0;
 				for (int64_t k = k0; k <= k1 && k < (int64_t)lod.nbuckets; k++) {
 					const gt_lod_bucket *bk = &lod.buckets[k];
-					count += bk->count;
 					if (bk->dominant < GT_GS_COUNT)
-						votes[bk->dominant]++;
+						votes[bk->dominant] += 1000;
+					busy = bk->busy_permille > busy ? bk->busy_permille : busy;
 					if (bk->worst_gap_ns > worst)
 						worst = bk->worst_gap_ns;
 				}
-				uint8_t best = 0xff;
-				int bv = 0;
-				for (int st = 0; st < GT_GS_COUNT; st++)
-					if (votes[st] > bv)
-						bv = votes[st], best = (uint8_t)st;
+				/* Buckets only keep their dominant state; their busy share
+				 * stands in for the running time hidden under a blocked one. */
+				if (votes[0] == 0 && busy >= 1)
+					votes[0] = busy;
+				uint8_t best = column_state(votes);
 				if (best == 0xff)
 					continue;
 				n = emit(out, n, (vw_bin){.x0 = x, .x1 = x + 1, .state = best, .folded = 1, .other = GT_NONE, .worst_gap = worst});

@@ -1,0 +1,490 @@
+/* The viewer's logic without a window: time <-> pixel mapping, zoom around
+ * the cursor, undo/redo, gap navigation, worst gaps, range statistics,
+ * level-of-detail binning, layout and hit testing, input handlers, and
+ * the draw list of a frame. */
+#include <check.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "gotrace/model.h"
+#include "testutil.h"
+#include "vw.h"
+
+typedef struct loaded {
+	char *data;
+	size_t len;
+	gt_trace *t;
+	gt_model *m;
+} loaded;
+
+static void load(const char *rel, loaded *l)
+{
+	char path[4096];
+	snprintf(path, sizeof path, "%s/traces/%s", tu_source_dir(), rel);
+	l->data = tu_read_file(path, &l->len);
+	ck_assert_msg(l->data != NULL, "cannot read %s", path);
+	gt_error e;
+	ck_assert_int_eq(gt_trace_open(l->data, l->len, &l->t, &e), GT_OK);
+	ck_assert_int_eq(gt_model_build(l->t, &l->m, NULL, NULL, &e), GT_OK);
+}
+
+static void unload(loaded *l)
+{
+	gt_model_free(l->m);
+	gt_trace_close(l->t);
+	free(l->data);
+}
+
+/* Text measured as fixed-width glyphs: layouts only need a plausible width. */
+static float measure(void *ctx, const char *s, float size, bool bold)
+{
+	(void)ctx;
+	(void)bold;
+	return (float)strlen(s) * size * 0.6f;
+}
+
+/* ---- view math ---- */
+
+START_TEST(mapping_round_trips)
+{
+	vw_view v;
+	vw_view_init(&v, 1000000, 1000);
+	for (double x = -10; x < 1100; x += 37.5)
+		ck_assert_double_eq_tol(vw_x_of(&v, vw_t_of(&v, x)), x, 1e-6);
+	/* Fit shows the whole trace with a small margin. */
+	ck_assert_double_le(vw_t_of(&v, 0), 0);
+	ck_assert_double_ge(vw_view_end(&v), 1000000);
+	ck_assert_double_le(vw_view_end(&v) - vw_t_of(&v, 0), 1000000 * 1.05);
+}
+END_TEST
+
+START_TEST(zoom_keeps_time_under_cursor)
+{
+	vw_view v;
+	vw_view_init(&v, 1000000000, 1500);
+	for (int i = 0; i < 60; i++) {
+		double x = 100 + 23 * (i % 50);
+		double before = vw_t_of(&v, x);
+		vw_view_zoom_at(&v, x, 0.8);
+		ck_assert_double_eq_tol(vw_t_of(&v, x), before, fmax(1e-3, v.vp.ns_per_px * 1e-6));
+	}
+	/* Zoom stops at the finest level and never goes past the trace. */
+	for (int i = 0; i < 200; i++)
+		vw_view_zoom_at(&v, 700, 0.5);
+	ck_assert_double_eq_tol(v.vp.ns_per_px, VW_MIN_NS_PER_PX, 1e-12);
+	for (int i = 0; i < 200; i++)
+		vw_view_zoom_at(&v, 700, 2);
+	ck_assert_double_le(v.vp.ns_per_px * 1500, 1000000000 * 1.5 + 1);
+	/* Panning is clamped: half a screen past either end at most. */
+	vw_view_fit(&v);
+	vw_view_zoom_at(&v, 0, 0.01);
+	vw_view_pan(&v, 1e9);
+	ck_assert_double_ge(vw_t_of(&v, 750), -1);
+	vw_view_pan(&v, -1e9);
+	ck_assert_double_le(vw_t_of(&v, 750), 1000000000 + 1);
+}
+END_TEST
+
+START_TEST(undo_redo)
+{
+	vw_view v;
+	vw_view_init(&v, 1000000, 1000);
+	vw_viewport fit = v.vp;
+	ck_assert(!vw_view_undo(&v));
+	vw_view_push(&v);
+	vw_view_zoom_at(&v, 500, 0.5);
+	vw_viewport zoomed = v.vp;
+	vw_view_push(&v);
+	vw_view_pan(&v, 100);
+	vw_viewport panned = v.vp;
+	ck_assert(vw_view_undo(&v));
+	ck_assert_double_eq(v.vp.t0, zoomed.t0);
+	ck_assert(vw_view_undo(&v));
+	ck_assert_double_eq(v.vp.ns_per_px, fit.ns_per_px);
+	ck_assert(!vw_view_undo(&v));
+	ck_assert(vw_view_redo(&v));
+	ck_assert(vw_view_redo(&v));
+	ck_assert_double_eq(v.vp.t0, panned.t0);
+	ck_assert(!vw_view_redo(&v));
+	/* A new change after undo drops the redo history. */
+	ck_assert(vw_view_undo(&v));
+	vw_view_push(&v);
+	vw_view_pan(&v, 10);
+	ck_assert(!vw_view_redo(&v));
+	/* The history is bounded. */
+	for (int i = 0; i < 3 * VW_UNDO_MAX; i++) {
+		vw_view_push(&v);
+		vw_view_pan(&v, 1);
+	}
+	ck_assert_int_eq(v.nundo, VW_UNDO_MAX);
+}
+END_TEST
+
+/* ---- gaps ---- */
+
+START_TEST(gap_navigation)
+{
+	loaded l;
+	load("go1.26/starved.trace", &l);
+	const gt_gap *g = gt_model_gaps(l.m);
+	size_t n = gt_model_ngaps(l.m);
+	ck_assert_uint_gt(n, 10);
+	int64_t thr = 1000000;
+	/* Walking forward visits exactly the gaps over the threshold, in order. */
+	size_t over = 0;
+	for (size_t i = 0; i < n; i++)
+		over += g[i].end - g[i].start >= thr;
+	size_t seen = 0;
+	double t = -1;
+	uint32_t prev = GT_NONE;
+	for (uint32_t i; (i = vw_gap_next(l.m, t, thr)) != GT_NONE; t = (double)g[i].start) {
+		ck_assert_int_ge(g[i].end - g[i].start, thr);
+		if (prev != GT_NONE)
+			ck_assert_int_gt(g[i].start, g[prev].start);
+		prev = i;
+		seen++;
+	}
+	/* Gaps sharing a start time collapse into one stop. */
+	ck_assert_uint_le(seen, over);
+	ck_assert_uint_gt(seen, 0);
+	/* And backward from the end reaches the first one. */
+	uint32_t last = vw_gap_prev(l.m, (double)gt_model_duration(l.m) + 1, thr);
+	ck_assert_uint_eq(last, prev);
+	ck_assert_uint_eq(vw_gap_prev(l.m, -1, thr), GT_NONE);
+	ck_assert_uint_eq(vw_gap_next(l.m, (double)gt_model_duration(l.m), 0), GT_NONE);
+	unload(&l);
+}
+END_TEST
+
+START_TEST(worst_gaps_are_the_longest)
+{
+	loaded l;
+	load("go1.26/gcassist.trace", &l);
+	const gt_gap *g = gt_model_gaps(l.m);
+	size_t n = gt_model_ngaps(l.m);
+	uint32_t w[50];
+	size_t k = vw_worst_gaps(l.m, w, 50);
+	ck_assert_uint_eq(k, n < 50 ? n : 50);
+	for (size_t i = 1; i < k; i++)
+		ck_assert_int_ge(g[w[i - 1]].end - g[w[i - 1]].start, g[w[i]].end - g[w[i]].start);
+	/* Nothing outside the list is longer than its last entry. */
+	int64_t floor_ns = g[w[k - 1]].end - g[w[k - 1]].start;
+	size_t longer = 0;
+	for (size_t i = 0; i < n; i++)
+		longer += g[i].end - g[i].start > floor_ns;
+	ck_assert_uint_le(longer, k);
+	unload(&l);
+}
+END_TEST
+
+START_TEST(range_statistics)
+{
+	loaded l;
+	load("go1.26/gcassist.trace", &l);
+	int64_t dur = gt_model_duration(l.m);
+	vw_range_stats r;
+	ck_assert_int_eq(vw_range_stats_compute(l.m, 0, dur + 1, 1000000, &r), 0);
+	/* The whole trace: state times add up to every span's length. */
+	int64_t spans = 0, states = 0, exec_max = 0;
+	for (uint32_t gi = 0; gi < gt_model_ngoroutines(l.m); gi++) {
+		const gt_goroutine *g = gt_model_goroutine(l.m, gi);
+		int64_t exec = 0;
+		for (size_t i = 0; i < g->nspans; i++) {
+			spans += g->spans[i].end - g->spans[i].start;
+			if (g->spans[i].state == GT_GS_RUNNING)
+				exec += g->spans[i].end - g->spans[i].start;
+		}
+		exec_max = exec > exec_max ? exec : exec_max;
+	}
+	for (int s = 0; s < GT_GS_COUNT; s++)
+		states += r.state_ns[s];
+	ck_assert_int_eq(states, spans);
+	ck_assert_uint_eq(r.ngaps, gt_model_ngaps(l.m));
+	ck_assert_int_le(r.gap_p50, r.gap_p90);
+	ck_assert_int_le(r.gap_p90, r.gap_p99);
+	ck_assert_int_le(r.gap_p99, r.gap_max);
+	ck_assert_int_gt(r.gc_ns, 0);
+	ck_assert_int_gt(r.stw_ns, 0);
+	ck_assert_uint_gt(r.nbusiest, 0);
+	ck_assert_int_eq(r.busiest[0].exec_ns, exec_max);
+	for (size_t i = 1; i < r.nbusiest; i++)
+		ck_assert_int_ge(r.busiest[i - 1].exec_ns, r.busiest[i].exec_ns);
+	/* Halves add up to the whole. */
+	vw_range_stats a, b;
+	vw_range_stats_compute(l.m, 0, dur / 2, 1000000, &a);
+	vw_range_stats_compute(l.m, dur / 2, dur + 1, 1000000, &b);
+	ck_assert_uint_eq(a.ngaps + b.ngaps, r.ngaps);
+	for (int s = 0; s < GT_GS_COUNT; s++)
+		ck_assert_int_eq(a.state_ns[s] + b.state_ns[s], r.state_ns[s]);
+	ck_assert_int_eq(a.gc_ns + b.gc_ns, r.gc_ns);
+	unload(&l);
+}
+END_TEST
+
+/* ---- level of detail ---- */
+
+static void check_bins(const vw_bin *b, size_t n, int ncols)
+{
+	for (size_t i = 0; i < n; i++) {
+		ck_assert_int_ge(b[i].x0, 0);
+		ck_assert_int_lt(b[i].x0, b[i].x1);
+		ck_assert_int_le(b[i].x0, ncols);
+		if (i)
+			ck_assert_int_ge(b[i].x0, b[i - 1].x0);
+	}
+}
+
+START_TEST(binning_by_pixel_column)
+{
+	loaded l;
+	load("go1.26/starved.trace", &l);
+	enum { COLS = 800 };
+	vw_bin bins[2 * COLS + 2];
+	vw_view v;
+	vw_view_init(&v, gt_model_duration(l.m), COLS);
+	const gt_gap *gp = gt_model_gaps(l.m);
+	uint32_t worst;
+	ck_assert_uint_eq(vw_worst_gaps(l.m, &worst, 1), 1);
+	uint32_t gi = gp[worst].goroutine;
+	const gt_goroutine *g = gt_model_goroutine(l.m, gi);
+	/* Zoomed out: spans fold into columns, but the worst gap survives. */
+	size_t n = vw_bin_track(l.m, 0, gi, &v, COLS, bins);
+	ck_assert_uint_gt(n, 0);
+	ck_assert_uint_le(n, 2 * COLS + 2);
+	check_bins(bins, n, COLS);
+	int64_t seen = 0;
+	for (size_t i = 0; i < n; i++)
+		seen = bins[i].worst_gap > seen ? bins[i].worst_gap : seen;
+	ck_assert_int_eq(seen, gp[worst].end - gp[worst].start);
+	/* Zoomed in on one span: exactly that span, unfolded, at its pixels. */
+	size_t mid = g->nspans / 2;
+	vw_view_show(&v, (double)g->spans[mid].start, (double)g->spans[mid].end, 0.25);
+	n = vw_bin_track(l.m, 0, gi, &v, COLS, bins);
+	check_bins(bins, n, COLS);
+	bool found = false;
+	for (size_t i = 0; i < n; i++)
+		if (!bins[i].folded && bins[i].state == g->spans[mid].state &&
+		    fabs(bins[i].x0 - vw_x_of(&v, (double)g->spans[mid].start)) <= 1 &&
+		    fabs(bins[i].x1 - vw_x_of(&v, (double)g->spans[mid].end)) <= 1)
+			found = true;
+	ck_assert(found);
+	/* P tracks with many spans per column go through the model's pyramid. */
+	vw_view_fit(&v);
+	for (uint32_t p = 0; p < gt_model_nprocs(l.m); p++) {
+		n = vw_bin_track(l.m, 1, p, &v, COLS, bins);
+		check_bins(bins, n, COLS);
+		ck_assert_uint_gt(n, 0);
+	}
+	/* Asked for a window before the trace, the view keeps some of it. */
+	vw_view_show(&v, -1e9, -5e8, 0);
+	ck_assert_double_ge(vw_view_end(&v), 0);
+	unload(&l);
+}
+END_TEST
+
+START_TEST(span_hit_testing)
+{
+	gt_span s[3] = {{.start = 0, .end = 100}, {.start = 100, .end = 150}, {.start = 400, .end = 500}};
+	ck_assert_ptr_eq(vw_span_at(s, 3, 50, 0), &s[0]);
+	ck_assert_ptr_eq(vw_span_at(s, 3, 120, 0), &s[1]);
+	ck_assert_ptr_null(vw_span_at(s, 3, 300, 10));
+	ck_assert_ptr_eq(vw_span_at(s, 3, 390, 15), &s[2]);
+	ck_assert_ptr_eq(vw_span_at(s, 3, 160, 15), &s[1]);
+	ck_assert_ptr_null(vw_span_at(s, 3, 600, 10));
+}
+END_TEST
+
+/* ---- layout, state, input, frame ---- */
+
+START_TEST(layout_groups_and_rows)
+{
+	loaded l;
+	load("go1.26/leak.trace", &l);
+	vw_layout lay;
+	ck_assert_int_eq(vw_layout_init(&lay, l.m), 0);
+	ck_assert_int_eq(vw_layout_rows(&lay, 1), 0);
+	size_t members = 0;
+	for (size_t i = 0; i < lay.ngroups; i++) {
+		members += lay.groups[i].n;
+		for (size_t j = 1; j < lay.groups[i].n; j++)
+			ck_assert_int_ge(lay.gwait[lay.groups[i].members[j - 1]], lay.gwait[lay.groups[i].members[j]]);
+	}
+	ck_assert_uint_eq(members, gt_model_ngoroutines(l.m));
+	for (size_t i = 1; i < lay.nrows; i++)
+		ck_assert_float_eq(lay.rows[i].y, lay.rows[i - 1].y + lay.rows[i - 1].h);
+	for (size_t i = 0; i < lay.nrows; i++)
+		ck_assert_uint_eq(vw_layout_row_at(&lay, lay.rows[i].y + lay.rows[i].h / 2), i);
+	ck_assert_uint_eq(vw_layout_row_at(&lay, lay.total_h + 1), SIZE_MAX);
+	/* Collapsing every group leaves only headers; reveal opens one. */
+	for (size_t i = 0; i < lay.ngroups; i++)
+		lay.groups[i].collapsed = true;
+	vw_layout_rows(&lay, 1);
+	for (size_t i = 0; i < lay.nrows; i++)
+		ck_assert_int_ne(lay.rows[i].kind, VW_ROW_GOROUTINE);
+	size_t row = vw_layout_reveal(&lay, 0, 1);
+	ck_assert_uint_ne(row, SIZE_MAX);
+	ck_assert_uint_eq(lay.rows[row].index, 0);
+	/* Sorting by id orders members by id. */
+	vw_layout_sort(&lay, VW_SORT_ID);
+	for (size_t i = 0; i < lay.ngroups; i++)
+		for (size_t j = 1; j < lay.groups[i].n; j++)
+			ck_assert_int_lt(gt_model_goroutine(l.m, lay.groups[i].members[j - 1])->id,
+			                 gt_model_goroutine(l.m, lay.groups[i].members[j])->id);
+	vw_layout_free(&lay);
+	unload(&l);
+}
+END_TEST
+
+static int count_color(const vw_drawlist *d, uint32_t rgba)
+{
+	int n = 0;
+	for (size_t i = 0; i < d->nrects; i++)
+		n += d->rects[i].rgba == rgba;
+	return n;
+}
+
+START_TEST(input_and_frame)
+{
+	loaded l;
+	load("go1.26/starved.trace", &l);
+	vw_state s;
+	ck_assert_int_eq(vw_state_init(&s, l.m, 1600, 900, 1), 0);
+	s.measure = measure;
+	vw_geom g = vw_state_geom(&s);
+	vw_drawlist d = {0};
+	vw_frame_build(&s, &d);
+	ck_assert(!d.oom);
+	ck_assert_int_gt(count_color(&d, VW_COLOR_RUNNING), 10);
+	ck_assert_int_gt(count_color(&d, VW_COLOR_GAP), 10);
+	ck_assert_uint_gt(d.nops, 50);
+
+	/* Wheel zooms around the pointer. */
+	float x = g.timeline_x + 400, y = g.tracks_y + 100;
+	double t = vw_t_of(&s.view, 400);
+	double npp = s.view.vp.ns_per_px;
+	vw_input_wheel(&s, x, y, 3, false);
+	ck_assert_double_lt(s.view.vp.ns_per_px, npp);
+	ck_assert_double_eq_tol(vw_t_of(&s.view, 400), t, 1);
+	/* Dragging the tracks pans by the drag distance. */
+	double t0 = s.view.vp.t0;
+	vw_input_press(&s, x, y, 1);
+	vw_input_motion(&s, x - 100, y);
+	vw_input_release(&s, x - 100, y, 1);
+	ck_assert_double_eq_tol(s.view.vp.t0, t0 + 100 * s.view.vp.ns_per_px, 1);
+	/* Undo walks back to before the pan, then before the zoom. */
+	vw_input_key(&s, 'u');
+	ck_assert_double_eq_tol(s.view.vp.t0, t0, 1e-6);
+	vw_input_key(&s, 'u');
+	ck_assert_double_eq_tol(s.view.vp.ns_per_px, npp, 1e-9);
+	vw_input_key(&s, 'U');
+	ck_assert_double_lt(s.view.vp.ns_per_px, npp);
+
+	/* n selects the next gap over the threshold, and shows it. */
+	vw_input_key(&s, 'f');
+	vw_input_key(&s, 'n');
+	ck_assert_int_eq(s.sel, VW_SEL_GAP);
+	const gt_gap *gp = &gt_model_gaps(l.m)[s.sel_gap];
+	ck_assert_int_ge(gp->end - gp->start, s.threshold);
+	ck_assert_double_le(vw_t_of(&s.view, 0), (double)gp->start);
+	ck_assert_double_ge(vw_view_end(&s.view), (double)gp->end);
+	uint32_t first = s.sel_gap;
+	vw_input_key(&s, 'n');
+	ck_assert_int_gt(gt_model_gaps(l.m)[s.sel_gap].start, gp->start);
+	vw_input_key(&s, 'p');
+	ck_assert_uint_eq(s.sel_gap, first);
+
+	/* Clicking the gap's pixels on its goroutine row hits that gap. */
+	size_t row = vw_layout_reveal(&s.layout, gp->goroutine, 1);
+	ck_assert_uint_ne(row, SIZE_MAX);
+	float ry = g.tracks_y + s.layout.rows[row].y + s.layout.rows[row].h / 2 - (float)s.view.vp.scroll_y;
+	float rx = g.timeline_x + (float)vw_x_of(&s.view, (double)(gp->start + gp->end) / 2);
+	vw_hit h = vw_hit_test(&s, rx, ry);
+	ck_assert_int_eq(h.area, VW_AREA_TRACKS);
+	ck_assert_uint_eq(h.gap, first);
+	s.sel = VW_SEL_NONE;
+	vw_input_press(&s, rx, ry, 1);
+	vw_input_release(&s, rx, ry, 1);
+	ck_assert_int_eq(s.sel, VW_SEL_GAP);
+	ck_assert_uint_eq(s.sel_gap, first);
+	/* The frame draws the arrow from the unblock to the start. */
+	vw_frame_build(&s, &d);
+	bool arrow = false;
+	for (size_t i = 0; i < d.nops; i++)
+		arrow |= d.ops[i].kind == VW_OP_ARROW;
+	ck_assert(arrow);
+
+	/* A range dragged on the axis gets statistics. */
+	float ay = g.axis_y + g.axis_h / 2;
+	vw_input_press(&s, g.timeline_x + 100, ay, 1);
+	vw_input_motion(&s, g.timeline_x + 600, ay);
+	vw_input_release(&s, g.timeline_x + 600, ay, 1);
+	ck_assert(s.has_range);
+	ck_assert_int_lt(s.range.from, s.range.to);
+	/* The worst-gaps list: clicking the first entry selects the worst gap. */
+	float ly = g.tracks_y + vw_side_list_top(&s) + 2;
+	vw_input_press(&s, g.side_x + 20, ly, 1);
+	ck_assert_int_eq(s.sel, VW_SEL_GAP);
+	ck_assert_uint_eq(s.sel_gap, s.worst[0]);
+	/* Threshold keys, sort key, help. */
+	int64_t thr = s.threshold;
+	vw_input_key(&s, ']');
+	ck_assert_int_eq(s.threshold, 2 * thr);
+	vw_input_key(&s, 't');
+	ck_assert_int_eq(s.layout.sort, VW_SORT_EXEC);
+	vw_input_key(&s, '?');
+	ck_assert(s.help);
+	vw_frame_build(&s, &d);
+	vw_input_key(&s, VW_KEY_ESCAPE);
+	ck_assert(!s.help);
+	/* Resizing and HiDPI keep a valid frame. */
+	vw_state_resize(&s, 800, 500, 2);
+	vw_frame_build(&s, &d);
+	ck_assert(!d.oom);
+	vw_dl_free(&d);
+	vw_state_free(&s);
+	unload(&l);
+}
+END_TEST
+
+START_TEST(durations)
+{
+	char b[32];
+	vw_fmt_dur(b, sizeof b, 999);
+	ck_assert_str_eq(b, "999ns");
+	vw_fmt_dur(b, sizeof b, 1500000);
+	ck_assert_str_eq(b, "1.5ms");
+	vw_fmt_dur(b, sizeof b, 2e9);
+	ck_assert_str_eq(b, "2s");
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("view");
+	TCase *tc = tcase_create("view:math");
+	tcase_add_test(tc, mapping_round_trips);
+	tcase_add_test(tc, zoom_keeps_time_under_cursor);
+	tcase_add_test(tc, undo_redo);
+	tcase_add_test(tc, span_hit_testing);
+	tcase_add_test(tc, durations);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("view:gaps");
+	tcase_add_test(tc, gap_navigation);
+	tcase_add_test(tc, worst_gaps_are_the_longest);
+	tcase_add_test(tc, range_statistics);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("view:lod");
+	tcase_add_test(tc, binning_by_pixel_column);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("view:state");
+	tcase_add_test(tc, layout_groups_and_rows);
+	tcase_add_test(tc, input_and_frame);
+	suite_add_tcase(s, tc);
+	SRunner *sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	int failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? 1 : 0;
+}
