@@ -19,6 +19,7 @@
 #include "input.h"
 #include "mmu.h"
 #include "gaps.h"
+#include "chrome.h"
 #include "pprof.h"
 #include "report.h"
 #ifdef GT_HAVE_VIEWER
@@ -831,6 +832,25 @@ static int cmd_export(int argc, char **argv)
 			return EXIT_USAGE;
 		}
 		return export_pprof(&o, (pp_kind)k);
+	}
+	if (strcmp(fmt, "chrome") == 0) {
+		gt_input in;
+		gt_trace *t;
+		gt_model *m;
+		if ((r = load_model(o.path, &in, &t, &m)))
+			return r;
+		FILE *f = open_output(o.out);
+		if (f) {
+			gf_buf b = {.out = f};
+			ch_export(&b, m, o.gaps.from_ns, o.gaps.to_ns);
+			r = close_output(f, &b);
+		} else {
+			r = EXIT_BAD;
+		}
+		gt_model_free(m);
+		gt_trace_close(t);
+		gt_input_close(&in);
+		return r;
 	}
 	fprintf(stderr, "gotrace: export: --format must be pprof or chrome\nusage: %s\n", EXPORT_USAGE);
 	return EXIT_USAGE;

@@ -87,6 +87,9 @@ for k in sched sync net syscall gaps; do
 	check "export pprof $k" 0 "$gotrace" export --format pprof --profile $k --min 0 -o "$tmp/$k.pb.gz" "$trace"
 	check "export pprof $k is gzip" 0 gzip -t "$tmp/$k.pb.gz"
 done
+check "export chrome" 0 "$gotrace" export --format chrome --from 1ms --to 5ms -o "$tmp/trace.json" "$trace"
+check "export chrome has events" 0 grep -q '"traceEvents":\[' "$tmp/trace.json"
+
 
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]
