@@ -90,6 +90,15 @@ done
 check "export chrome" 0 "$gotrace" export --format chrome --from 1ms --to 5ms -o "$tmp/trace.json" "$trace"
 check "export chrome has events" 0 grep -q '"traceEvents":\[' "$tmp/trace.json"
 
+# mmu: usage errors, both formats, and a trace cut short.
+check "mmu help" 0 "$gotrace" mmu --help
+check "mmu without file" 2 "$gotrace" mmu
+check "mmu unknown source" 2 "$gotrace" mmu --exclude gc "$trace"
+check "mmu unknown format" 2 "$gotrace" mmu --format csv "$trace"
+check "mmu text" 0 "$gotrace" mmu --exclude sweep --per-proc "$trace"
+check "mmu json" 0 "$gotrace" mmu --format=json --include stw,sweep "$trace"
+check "mmu cut late" 0 "$gotrace" mmu "$tmp/cut-late"
+check "mmu cut early" 1 "$gotrace" mmu "$tmp/cut-early"
 
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]
