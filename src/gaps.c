@@ -4,6 +4,7 @@
 #define _DEFAULT_SOURCE /* fnmatch, strcasestr-free build on glibc */
 #include <ctype.h>
 #include <fnmatch.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -816,20 +817,28 @@ static void html_report(gf_buf *b, gap_report *r)
 	const gt_model *m = r->m;
 	const gp_stats *s = &r->stats;
 	gf_puts(b, "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>gotrace gaps</title><style>\n"
-	           "body{font:14px system-ui,sans-serif;margin:24px;color:#1d2330;background:#fbfbfd}"
-	           "h1{font-size:20px}h2{font-size:16px;margin-top:28px}"
+	           "body{font:14px system-ui,sans-serif;margin:24px 32px;color:#1d2330;background:#fbfbfd;max-width:1240px}"
+	           "h1{font-size:22px;margin-bottom:4px}h2{font-size:16px;margin:28px 0 8px}p.sub{color:#5b6272;margin-top:0}"
 	           "table{border-collapse:collapse}td,th{padding:3px 8px;border-bottom:1px solid #e3e5ea;text-align:left}"
-	           "th{cursor:pointer;background:#eef0f4;position:sticky;top:0}td.n{text-align:right;font-variant-numeric:"
-	           "tabular-nums}.k{display:inline-block;margin-right:24px}.k b{display:block;font-size:18px}"
-	           "code{font-size:12px}</style></head><body>\n<h1>Scheduler-latency gaps</h1>\n");
+	           "th{background:#eef0f4;position:sticky;top:0;white-space:nowrap}"
+	           "#gaps th{cursor:pointer}#gaps th:hover{background:#dfe3ea}#gaps th[data-d=a]::after{content:' \\25b2'}"
+	           "#gaps th[data-d=d]::after{content:' \\25bc'}td.n{text-align:right;font-variant-numeric:tabular-nums}"
+	           ".cards{display:flex;gap:12px;flex-wrap:wrap}.k{background:#fff;border:1px solid #e3e5ea;border-radius:6px;"
+	           "padding:8px 14px;min-width:90px;color:#5b6272}.k b{display:block;font-size:20px;color:#1d2330}"
+	           ".grid{display:flex;gap:40px;flex-wrap:wrap;align-items:flex-start}"
+	           "svg text{font:11px system-ui,sans-serif;fill:#5b6272}code{font-size:12px}small{color:#5b6272}"
+	           "</style></head><body>\n<h1>Scheduler-latency gaps</h1>\n<p class=\"sub\">");
 	if (r->o->file) {
-		gf_puts(b, "<p>Trace <code>");
+		gf_puts(b, "Trace <code>");
 		html_text(b, (gt_str){r->o->file, strlen(r->o->file)});
-		gf_puts(b, "</code>, gaps of at least ");
-		duration(b, r->o->min_ns);
-		gf_puts(b, ".</p>\n");
+		gf_puts(b, "</code>, ");
 	}
-	gf_puts(b, "<div>");
+	duration(b, gt_model_duration(m));
+	gf_puts(b, " long, ");
+	gf_u64(b, gt_model_ngoroutines(m));
+	gf_puts(b, " goroutines. A gap is a time a goroutine was runnable but not running; shown: gaps of at least ");
+	duration(b, r->o->min_ns);
+	gf_puts(b, ".</p>\n<div class=\"cards\">");
 	const char *labels[] = {"gaps", "total", "p50", "p90", "p99", "max"};
 	int64_t vals[] = {(int64_t)s->count, s->total_ns, s->p50_ns, s->p90_ns, s->p99_ns, s->max_ns};
 	for (int i = 0; i < 6; i++) {
@@ -842,7 +851,33 @@ static void html_report(gf_buf *b, gap_report *r)
 			duration(b, vals[i]);
 		gf_puts(b, "</b></span>");
 	}
-	gf_puts(b, "</div>\n<h2>Histogram</h2>\n");
+	gf_puts(b, "</div>\n");
+
+	/* Where the time went: by cause and by goroutine, as the text report. */
+	gf_puts(b, "<div class=\"grid\">");
+	for (int by_name = 0; by_name < 2; by_name++) {
+		agg *a;
+		size_t na = aggregate(r, by_name, &a);
+		gf_puts(b, by_name ? "<div><h2>By goroutine</h2>" : "<div><h2>By cause</h2>");
+		gf_puts(b, by_name ? "<table><tr><th>name</th>" : "<table><tr><th>cause</th>");
+		gf_puts(b, "<th>gaps</th><th>total</th><th>max</th></tr>\n");
+		for (size_t i = 0; i < na && i < 10; i++) {
+			gf_puts(b, "<tr><td><code>");
+			html_text(b, a[i].key);
+			gf_puts(b, "</code></td><td class=\"n\">");
+			gf_u64(b, a[i].count);
+			gf_puts(b, "</td><td class=\"n\">");
+			duration(b, a[i].total);
+			gf_puts(b, "</td><td class=\"n\">");
+			duration(b, a[i].max);
+			gf_puts(b, "</td></tr>\n");
+		}
+		gf_puts(b, "</table></div>");
+		free(a);
+	}
+
+	/* Histogram over power-of-two buckets. */
+	gf_puts(b, "<div><h2>How long</h2>\n");
 	int lo = 40, hi = -1;
 	size_t most = 1;
 	for (int i = 0; i < 40; i++)
@@ -851,42 +886,101 @@ static void html_report(gf_buf *b, gap_report *r)
 			hi = i;
 			most = r->hist[i] > most ? r->hist[i] : most;
 		}
+	char tmp[512];
 	if (hi >= lo) {
-		int nb = hi - lo + 1, w = 42;
-		char tmp[256];
-		snprintf(tmp, sizeof tmp, "<svg width=\"%d\" height=\"170\" role=\"img\" aria-label=\"histogram\">", nb * w + 20);
+		int nb = hi - lo + 1, w = 66, top = 18, hmax = 130;
+		snprintf(tmp, sizeof tmp, "<svg width=\"%d\" height=\"%d\" role=\"img\" aria-label=\"histogram of gap durations\">",
+		         nb * w + 20, top + hmax + 36);
 		gf_puts(b, tmp);
 		for (int i = lo; i <= hi; i++) {
-			int h = (int)((double)r->hist[i] / (double)most * 120.0 + (r->hist[i] ? 1 : 0));
-			snprintf(tmp, sizeof tmp,
-			         "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"#e8590c\"><title>%zu</title></rect>",
-			         10 + (i - lo) * w, 130 - h, w - 6, h, r->hist[i]);
-			gf_puts(b, tmp);
+			int h = (int)((double)r->hist[i] / (double)most * hmax + (r->hist[i] ? 1 : 0));
+			int x = 10 + (i - lo) * w, cx = x + (w - 8) / 2;
 			gf_buf d = {0};
 			duration(&d, (int64_t)1 << i);
-			snprintf(tmp, sizeof tmp, "<text x=\"%d\" y=\"148\" font-size=\"10\" text-anchor=\"middle\">%.*s</text>",
-			         10 + (i - lo) * w + (w - 6) / 2, (int)d.len, d.p);
-			gf_puts(b, tmp);
-			snprintf(tmp, sizeof tmp, "<text x=\"%d\" y=\"%d\" font-size=\"10\" text-anchor=\"middle\">%zu</text>",
-			         10 + (i - lo) * w + (w - 6) / 2, 126 - h, r->hist[i]);
+			snprintf(tmp, sizeof tmp,
+			         "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"#e8590c\" rx=\"2\"><title>%zu gaps of "
+			         "%.*s or more</title></rect><text x=\"%d\" y=\"%d\" text-anchor=\"middle\">%zu</text>"
+			         "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\">&#8805;%.*s</text>",
+			         x, top + hmax - h, w - 8, h, r->hist[i], (int)d.len, d.p, cx, top + hmax - h - 4, r->hist[i], cx,
+			         top + hmax + 14, (int)d.len, d.p);
 			gf_puts(b, tmp);
 			gf_free(&d);
 		}
-		gf_puts(b, "</svg>\n");
+		snprintf(tmp, sizeof tmp, "<text x=\"10\" y=\"%d\">gap duration (each bar: up to twice its label)</text>",
+		         top + hmax + 32);
+		gf_puts(b, tmp);
+		gf_puts(b, "</svg>");
+	} else {
+		gf_puts(b, "<p>No gaps over the threshold.</p>");
 	}
-	/* Timeline strip: where in the trace the gaps are. */
-	int64_t dur = gt_model_duration(m) + 1;
-	gf_puts(b, "<h2>Where they are</h2>\n<svg width=\"1000\" height=\"40\" role=\"img\" aria-label=\"timeline\">"
-	           "<rect width=\"1000\" height=\"40\" fill=\"#eef0f4\"/>");
+	gf_puts(b, "</div></div>\n");
+
+	/* Timeline: each gap a segment from its start to its end, higher the
+	 * longer (log scale), under a strip of GC marking and stop-the-world. */
+	int64_t dur = gt_model_duration(m) > 0 ? gt_model_duration(m) : 1;
+	const int W = 1160, X0 = 60, PW = W - X0 - 10, BAND = 16, PT = 30, PH = 130;
+	double lmin = log((double)(r->o->min_ns > 1000 ? r->o->min_ns : 1000)), lmax = log((double)(s->max_ns > 1 ? s->max_ns : 1));
+	if (lmax <= lmin)
+		lmax = lmin + 1;
+	snprintf(tmp, sizeof tmp,
+	         "<h2>When</h2>\n<svg width=\"%d\" height=\"%d\" role=\"img\" aria-label=\"timeline of gaps\">"
+	         "<rect x=\"%d\" y=\"4\" width=\"%d\" height=\"%d\" fill=\"#eef0f4\"/>"
+	         "<text x=\"0\" y=\"16\">GC / STW</text><rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"#fff\" "
+	         "stroke=\"#e3e5ea\"/>",
+	         W, PT + PH + 40, X0, PW, BAND - 4, X0, PT, PW, PH);
+	gf_puts(b, tmp);
+	static const struct {
+		gt_range_id id;
+		const char *color, *what;
+	} bands[] = {{GT_RANGE_GC_MARK, "#74c0fc", "GC marking"}, {GT_RANGE_STW, "#c92a2a", "stop-the-world"}};
+	for (size_t k = 0; k < 2; k++) {
+		const gt_range_span *rs;
+		size_t n = gt_model_ranges(m, bands[k].id, &rs);
+		for (size_t i = 0; i < n; i++) {
+			double x = X0 + (double)rs[i].start / (double)dur * PW, w = (double)(rs[i].end - rs[i].start) / (double)dur * PW;
+			snprintf(tmp, sizeof tmp, "<rect x=\"%.1f\" y=\"4\" width=\"%.2f\" height=\"%d\" fill=\"%s\"><title>%s</title></rect>",
+			         x, w < 1 ? 1 : w, BAND - 4, bands[k].color, bands[k].what);
+			gf_puts(b, tmp);
+		}
+	}
 	for (size_t i = 0; i < r->nrows; i++) {
 		const gt_gap *g = r->rows[i];
-		char tmp[160];
-		double x = (double)g->start / (double)dur * 1000.0, w = (double)(g->end - g->start) / (double)dur * 1000.0;
-		snprintf(tmp, sizeof tmp, "<rect x=\"%.1f\" y=\"4\" width=\"%.2f\" height=\"32\" fill=\"#e8590c\" opacity=\"0.6\"/>",
-		         x, w < 1 ? 1 : w);
+		int64_t len = g->end - g->start;
+		double f = (log((double)(len > 1 ? len : 1)) - lmin) / (lmax - lmin);
+		f = f < 0 ? 0 : f > 1 ? 1 : f;
+		double x = X0 + (double)g->start / (double)dur * PW, w = (double)len / (double)dur * PW, y = PT + PH - 4 - f * (PH - 8);
+		gf_buf d = {0};
+		duration(&d, len);
+		snprintf(tmp, sizeof tmp,
+		         "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.2f\" height=\"4\" fill=\"#e8590c\" opacity=\"0.75\"><title>G%lld %s "
+		         "%.*s</title></rect>",
+		         x, y - 2, w < 2 ? 2 : w, (long long)gid(m, g->goroutine), gp_cause_names[g->cause], (int)d.len, d.p);
 		gf_puts(b, tmp);
+		gf_free(&d);
 	}
-	gf_puts(b, "</svg>\n<h2>Worst gaps</h2>\n<table id=\"gaps\"><thead><tr><th>start</th><th>duration</th><th>"
+	for (int t = 0; t <= 4; t++) {
+		gf_buf d = {0};
+		duration(&d, dur * t / 4);
+		int x = X0 + PW * t / 4;
+		snprintf(tmp, sizeof tmp,
+		         "<line x1=\"%d\" x2=\"%d\" y1=\"%d\" y2=\"%d\" stroke=\"#c5cad3\"/><text x=\"%d\" y=\"%d\" "
+		         "text-anchor=\"%s\">%.*s</text>",
+		         x, x, PT + PH, PT + PH + 5, x, PT + PH + 18, t == 0 ? "start" : t == 4 ? "end" : "middle", (int)d.len, d.p);
+		gf_puts(b, tmp);
+		gf_free(&d);
+	}
+	gf_buf dmin = {0}, dmax = {0};
+	duration(&dmin, (int64_t)llround(exp(lmin)));
+	duration(&dmax, s->max_ns);
+	snprintf(tmp, sizeof tmp,
+	         "<text x=\"%d\" y=\"%d\" text-anchor=\"end\">%.*s</text><text x=\"%d\" y=\"%d\" text-anchor=\"end\">%.*s</text>"
+	         "<text x=\"%d\" y=\"%d\">time since the trace started; height: gap length (log scale)</text>",
+	         X0 - 6, PT + 10, (int)dmax.len, dmax.p, X0 - 6, PT + PH - 2, (int)dmin.len, dmin.p, X0, PT + PH + 34);
+	gf_puts(b, tmp);
+	gf_free(&dmin);
+	gf_free(&dmax);
+	gf_puts(b, "</svg>\n<h2>Worst gaps</h2>\n<p><small>Click a column to sort.</small></p>\n");
+	gf_puts(b, "<table id=\"gaps\"><thead><tr><th>start</th><th>duration</th><th>"
 	           "goroutine</th><th>name</th><th>cause</th><th>unblocked by</th><th>at</th><th>P</th><th>all Ps busy</th>"
 	           "<th>idle P</th><th>STW</th><th>GC</th><th>runnable</th></tr></thead><tbody>\n");
 	for (size_t i = 0; i < r->shown; i++) {
