@@ -83,9 +83,10 @@ enum {
 enum { V2_GoBad, V2_GoRunnable, V2_GoRunning, V2_GoSyscall, V2_GoWaiting };
 enum { V2_ProcBad, V2_ProcRunning, V2_ProcIdle, V2_ProcSyscall, V2_ProcSyscallAbandoned };
 
-#define V2_MAX_BATCH_SIZE (64u << 10)
-#define V2_MAX_FRAMES 128u
-#define V2_MAX_STRING 1024u
+/* Go's limits, published in decoder.h. */
+#define V2_MAX_BATCH_SIZE GT_MAX_BATCH_BYTES
+#define V2_MAX_FRAMES GT_MAX_STACK_DEPTH
+#define V2_MAX_STRING GT_MAX_STRING_BYTES
 
 typedef struct v2_spec {
 	const char *name;

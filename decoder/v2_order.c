@@ -131,6 +131,14 @@ static o_g *g_new(v2_order *o, int64_t id, uint8_t status, uint64_t gen)
 	return s;
 }
 
+/* g_new behind the ceiling on goroutines alive at once. */
+static gt_status g_add(adv *a, int64_t id, uint8_t status)
+{
+	if (a->o->gmap.len >= GT_MAX_GOROUTINES)
+		return dc_fail(a->err, GT_ERR_LIMIT, a->ev->off, "more than %u goroutines alive at once", GT_MAX_GOROUTINES);
+	return g_new(a->o, id, status, a->g) ? GT_OK : nomem(a);
+}
+
 static bool g_del(v2_order *o, int64_t id)
 {
 	uint32_t *i = dc_map_get(&o->gmap, (uint64_t)id);
@@ -167,6 +175,15 @@ static o_m *m_new(v2_order *o, int64_t id, int64_t g, int64_t p)
 	*slot = (uint32_t)o->nms;
 	o->ms[o->nms] = (o_m){id, g, p};
 	return &o->ms[o->nms++];
+}
+
+/* m_new behind the ceiling on threads. */
+static gt_status m_add(adv *a, int64_t id, int64_t g, o_m **out)
+{
+	if (a->o->nms >= GT_MAX_THREADS)
+		return dc_fail(a->err, GT_ERR_LIMIT, a->ev->off, "more than %u threads", GT_MAX_THREADS);
+	*out = m_new(a->o, id, g, GT_NO_ID);
+	return *out ? GT_OK : nomem(a);
 }
 
 /* Appends a copy of ev and returns the copy, or NULL when out of memory. */
@@ -316,6 +333,8 @@ static gt_status adv_proc_status(adv *a, ctx cur, ctx *next, bool *ok)
 		s->seq = 0;
 	} else {
 		bool inserted;
+		if (o->nps >= GT_MAX_PROCS)
+			return dc_fail(a->err, GT_ERR_LIMIT, ev->off, "more than %u procs", GT_MAX_PROCS);
 		if (!dc_grow(&o->ps, &o->capps, o->nps + 1, sizeof *o->ps))
 			return nomem(a);
 		uint32_t *slot = dc_map_put(&o->pmap, (uint64_t)pid, &inserted);
@@ -435,6 +454,7 @@ static gt_status adv_go_status(adv *a, ctx cur, ctx *next, bool *ok)
 	if (status >= 5)
 		return failf(a, "invalid status for goroutine %lld: %llu", (long long)gid, (unsigned long long)status);
 	uint8_t old_state = go_status_to_state[status];
+	gt_status st;
 	o_g *s = g_get(o, gid);
 	if (s) {
 		if (s->status != status)
@@ -443,8 +463,8 @@ static gt_status adv_go_status(adv *a, ctx cur, ctx *next, bool *ok)
 		s->seq_gen = a->g;
 		s->seq = 0;
 	} else if (a->g == o->initial_gen) {
-		if (!g_new(o, gid, (uint8_t)status, a->g))
-			return nomem(a);
+		if ((st = g_add(a, gid, (uint8_t)status)))
+			return st;
 		old_state = GT_GO_UNDETERMINED;
 	} else {
 		return failf(a, "found goroutine status for new goroutine after the first generation: id=%lld status=%s",
@@ -472,8 +492,8 @@ static gt_status adv_go_status(adv *a, ctx cur, ctx *next, bool *ok)
 					return failf(a, "inconsistent thread for syscalling goroutine %lld: thread has goroutine %lld",
 					             (long long)gid, (long long)ms->g);
 				cur.g = ms->g;
-			} else if (!m_new(o, mid, gid, GT_NO_ID)) {
-				return nomem(a);
+			} else if ((st = m_add(a, mid, gid, &ms))) {
+				return st;
 			}
 			cur.m = mid;
 		}
@@ -494,8 +514,8 @@ static gt_status adv_go_create(adv *a, ctx cur, ctx *next, bool *ok)
 	if (g_get(a->o, newg))
 		return failf(a, "tried to create goroutine (%lld) that already exists", (long long)newg);
 	uint8_t status = a->ev->typ == V2_EvGoCreateBlocked ? V2_GoWaiting : V2_GoRunnable;
-	if (!g_new(a->o, newg, status, a->g))
-		return nomem(a);
+	if ((st = g_add(a, newg, status)))
+		return st;
 	*next = cur;
 	*ok = true;
 	return emit(a, cur);
@@ -696,8 +716,8 @@ static gt_status adv_go_create_syscall(adv *a, ctx cur, ctx *next, bool *ok)
 	int64_t newg = (int64_t)a->ev->args[0];
 	if (g_get(a->o, newg))
 		return failf(a, "tried to create goroutine (%lld) in syscall that already exists", (long long)newg);
-	if (!g_new(a->o, newg, V2_GoSyscall, a->g))
-		return nomem(a);
+	if ((st = g_add(a, newg, V2_GoSyscall)))
+		return st;
 	*next = cur;
 	next->g = newg;
 	*ok = true;
@@ -1119,8 +1139,11 @@ gt_status v2_order_advance(v2_order *o, v2_ev *ev, const v2_gen *g, int64_t m, u
 			ms = &o->ms[*m_index];
 		} else {
 			ms = m_get(o, m);
-			if (!ms && !(ms = m_new(o, m, GT_NO_ID, GT_NO_ID)))
-				return nomem(&a);
+			if (!ms) {
+				gt_status st = m_add(&a, m, GT_NO_ID, &ms);
+				if (st)
+					return st;
+			}
 			*m_index = (uint32_t)(ms - o->ms);
 		}
 		cur.p = ms->p;

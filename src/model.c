@@ -3,6 +3,7 @@
  * rule, including its use of absolute times with 0 meaning "unset", so
  * they come out equal to Go's; spans, gaps and the scheduler context of
  * each gap are built alongside. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -103,6 +104,7 @@ typedef struct stack_ref {
 
 struct gt_model {
 	int oom;
+	const char *limit; /* set with oom when a ceiling was hit instead: the message */
 	int64_t t0, last_ts, sync_ts;
 	bool started;
 
@@ -186,7 +188,8 @@ static uint16_t intern(gt_model *m, gt_str s)
 	if (m->nreasons == 0)
 		PUSH(m, m->reasons, m->nreasons, m->capreasons, ((gt_str){"", 0}));
 	if (m->nreasons >= UINT16_MAX) {
-		m->oom = 1; /* more distinct reasons than the span field holds */
+		m->limit = "more than 65534 distinct block reasons and stop-the-world kinds";
+		m->oom = 1; /* the span field that holds them has 16 bits */
 		return 0;
 	}
 	uint32_t idx = (uint32_t)m->nreasons;
@@ -268,6 +271,11 @@ static uint32_t goroutine(gt_model *m, int64_t id, bool create)
 	m->gb[i].state = GT_GO_UNDETERMINED;
 	if (idmap_put(&m->gidx, (uint64_t)id, i))
 		m->oom = 1;
+	if (m->ngs > GT_MAX_GOROUTINES) {
+		_Static_assert(GT_MAX_GOROUTINES == 10000000u, "the message below names the ceiling");
+		m->limit = "more than 10000000 goroutines in the trace";
+		m->oom = 1;
+	}
 	return i;
 }
 
@@ -1040,10 +1048,13 @@ gt_status gt_model_build(gt_trace *t, gt_model **out, gt_progress_fn progress, v
 			break;
 	}
 	if (m->oom) {
-		if (err)
-			*err = (gt_error){.status = GT_ERR_NOMEM, .offset = ev.offset, .detail = "out of memory building the model"};
+		gt_status st = m->limit ? GT_ERR_LIMIT : GT_ERR_NOMEM;
+		if (err) {
+			*err = (gt_error){.status = st, .offset = ev.offset};
+			snprintf(err->detail, sizeof err->detail, "%s", m->limit ? m->limit : "out of memory building the model");
+		}
 		gt_model_free(m);
-		return GT_ERR_NOMEM;
+		return st;
 	}
 	if (s != GT_EOF) {
 		gt_model_free(m);

@@ -317,6 +317,54 @@ START_TEST(ceilings_give_limit_errors)
 }
 END_TEST
 
+static size_t put_uvarint(uint8_t *p, uint64_t v)
+{
+	size_t i = 0;
+	do {
+		p[i++] = (uint8_t)((v & 0x7f) | (v > 0x7f ? 0x80 : 0));
+		v >>= 7;
+	} while (v);
+	return i;
+}
+
+/* One generation of a Go 1.23 trace whose thread 1 reports more Ps than
+ * GT_MAX_PROCS, as many batches as that takes: the decoder must stop with
+ * GT_ERR_LIMIT, not keep allocating. */
+START_TEST(too_many_procs)
+{
+	size_t nprocs = GT_MAX_PROCS + 1, cap = 64 + nprocs * 8 + (nprocs / 4096 + 1) * 32;
+	uint8_t *buf = malloc(cap), body[8192];
+	memcpy(buf, "go 1.23 trace\0\0\0", 16);
+	size_t n = 16;
+	/* Frequency batch: 1 tick per ns. */
+	static const uint8_t freq[] = {1, 1, 0, 1, 6, 8, 0x80, 0x94, 0xeb, 0xdc, 0x03};
+	memcpy(buf + n, freq, sizeof freq);
+	n += sizeof freq;
+	for (size_t p = 0; p < nprocs;) {
+		size_t bl = 0;
+		for (; p < nprocs && bl + 16 < sizeof body; p++) {
+			body[bl++] = 13; /* EvProcStatus: time delta, P id, status idle */
+			body[bl++] = 1;
+			bl += put_uvarint(body + bl, p);
+			body[bl++] = 2;
+		}
+		buf[n++] = 1; /* EvEventBatch gen 1, M 1, time 1, size */
+		buf[n++] = 1;
+		buf[n++] = 1;
+		buf[n++] = 1;
+		n += put_uvarint(buf + n, bl);
+		memcpy(buf + n, body, bl);
+		n += bl;
+	}
+	ck_assert_uint_le(n, cap);
+	gt_trace_info info;
+	gt_error e = {0};
+	ck_assert_int_eq(decode_all(buf, n, &info, &e), GT_ERR_LIMIT);
+	ck_assert_str_eq(e.detail, "more than 65536 procs");
+	free(buf);
+}
+END_TEST
+
 int main(void)
 {
 	char dir[4096];
@@ -349,6 +397,7 @@ int main(void)
 	tc = tcase_create("robust:limits");
 	tcase_add_test(tc, unknown_version_message);
 	tcase_add_test(tc, ceilings_give_limit_errors);
+	tcase_add_test(tc, too_many_procs);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

@@ -204,6 +204,21 @@ typedef struct gt_trace_info {
 
 typedef struct gt_trace gt_trace;
 
+/* Ceilings on what a trace may hold. Input is untrusted: every size and
+ * count read from it is checked before it is used, and going over one of
+ * these is GT_ERR_LIMIT with the offset, never an allocation that exhausts
+ * memory. The first three are Go's own (internal/trace), so every trace Go
+ * can read is read here. Other memory grows with the input: a few tens of
+ * bytes of state per byte of trace at most. */
+#define GT_MAX_BATCH_BYTES (64u << 10) /* one batch of a Go 1.22+ trace */
+#define GT_MAX_STRING_BYTES 1024u      /* Go 1.22+; Go 1.11-1.21 traces allow 1,000,000 */
+#define GT_MAX_STACK_DEPTH 128u        /* frames; Go 1.11-1.21 traces allow 1000 */
+/* Goroutines alive at once in the decoder, and distinct goroutine ids in
+ * the model over the whole trace; a million take about 1.5 GB in the model. */
+#define GT_MAX_GOROUTINES 10000000u
+#define GT_MAX_PROCS 65536u       /* distinct P ids (GOMAXPROCS is far lower) */
+#define GT_MAX_THREADS 1048576u   /* distinct M (OS thread) ids */
+
 /* Opens a trace over `data[0..len)`, which the caller keeps alive and
  * unchanged until gt_trace_close(). Reads and checks the header only.
  * Returns GT_OK and sets *out, or an error status filled into *err. */
