@@ -56,6 +56,13 @@ size_t vw_gap_first_from(const gt_model *m, double t);
 uint32_t vw_gap_next(const gt_model *m, double t, int64_t min_ns);
 /* Last gap at least min_ns long starting before t, or GT_NONE. */
 uint32_t vw_gap_prev(const gt_model *m, double t, int64_t min_ns);
+/* Indices of the gaps at least min_ns long, in start order, into a
+ * malloc'd *out. Returns the count, or SIZE_MAX when out of memory. */
+size_t vw_gaps_over(const gt_model *m, int64_t min_ns, uint32_t **out);
+/* Builds the level-of-detail pyramids of every track with more than
+ * min_spans spans (the only ones drawn from it), so that the first frames
+ * do not pay for it; meant for the loading thread. */
+void vw_warm_lod(const gt_model *m, size_t min_spans);
 /* The k longest gaps, longest first (ties: earliest first). Returns how
  * many were written to out[0..k). */
 size_t vw_worst_gaps(const gt_model *m, uint32_t *out, size_t k);
@@ -269,6 +276,9 @@ typedef struct vw_state {
 	double progress; /* 0..1 */
 	char error[512];
 	int64_t heap_max, runnable_max; /* plot scales, over the whole trace */
+	uint32_t *over; /* gaps over the threshold, for collapsed groups */
+	size_t nover;
+	int64_t over_threshold; /* what `over` was built for; -1: not built */
 	vw_bin *bins; /* scratch */
 	size_t nbins_cap;
 } vw_state;

@@ -107,6 +107,13 @@ static int parse(int argc, char **argv, options *o)
 	return 0;
 }
 
+static double cpu_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
 static double now_ms(void)
 {
 	struct timespec ts;
@@ -147,6 +154,9 @@ static int load(void *arg)
 		} else if (gt_model_build(l->t, &l->m, on_progress, l, &e) != GT_OK) {
 			snprintf(l->error, sizeof l->error, "%s: offset %" PRIu64 ": %s", l->path, e.offset, e.detail);
 		} else {
+			/* Tracks with more spans than a screen has columns are drawn
+			 * from their pyramids: build those here, off the UI thread. */
+			vw_warm_lod(l->m, 4096);
 			gt_trace_info info;
 			gt_trace_info_get(l->t, &info);
 			if (info.truncated)
@@ -226,9 +236,29 @@ typedef struct window {
 	SDL_Texture *tex;
 	int tw, th; /* texture size = output pixels */
 	float scale;
+	/* No GPU (llvmpipe, Xvfb): cairo paints straight into the window's
+	 * surface, skipping a texture upload that costs more than the frame. */
+	bool direct;
 	cairo_surface_t *measure_surf;
 	cairo_t *measure_cr;
 } window;
+
+/* Whether the renderer is OpenGL emulated on the CPU (Mesa's llvmpipe or
+ * softpipe, as under Xvfb): then a texture upload per frame is pure cost. */
+static bool gl_is_software(SDL_Renderer *ren)
+{
+	SDL_RendererInfo ri;
+	if (SDL_GetRendererInfo(ren, &ri) != 0)
+		return false;
+	if (strcmp(ri.name, "software") == 0)
+		return true;
+	if (strncmp(ri.name, "opengl", 6) != 0)
+		return false;
+	typedef const unsigned char *(*get_string_fn)(unsigned);
+	get_string_fn get = (get_string_fn)(uintptr_t)SDL_GL_GetProcAddress("glGetString");
+	const char *name = get ? (const char *)get(0x1F01 /* GL_RENDERER */) : NULL;
+	return name && (strstr(name, "llvmpipe") || strstr(name, "softpipe") || strstr(name, "Software"));
+}
 
 static int window_open(window *w, const options *o, bool vsync)
 {
@@ -252,6 +282,12 @@ static int window_open(window *w, const options *o, bool vsync)
 	if (!w->ren) {
 		fprintf(stderr, "gotrace: view: no renderer: %s\n", SDL_GetError());
 		return -1;
+	}
+	const char *force = getenv("GOTRACE_VIEW_RENDER");
+	if ((force && strcmp(force, "surface") == 0) || (!(force && strcmp(force, "gpu") == 0) && gl_is_software(w->ren))) {
+		SDL_DestroyRenderer(w->ren);
+		w->ren = NULL;
+		w->direct = true;
 	}
 	w->measure_surf = cairo_image_surface_create(CAIRO_FORMAT_ARGB32, 1, 1);
 	w->measure_cr = cairo_create(w->measure_surf);
@@ -278,6 +314,16 @@ static void window_close(window *w)
 static int window_sync_size(window *w)
 {
 	int ow, oh, ww, wh;
+	if (w->direct) {
+		SDL_Surface *ws = SDL_GetWindowSurface(w->win);
+		if (!ws)
+			return -1;
+		w->tw = ws->w;
+		w->th = ws->h;
+		SDL_GetWindowSize(w->win, &ww, &wh);
+		w->scale = ww > 0 && ws->w > ww ? (float)ws->w / (float)ww : 1;
+		return 0;
+	}
 	SDL_GetRendererOutputSize(w->ren, &ow, &oh);
 	SDL_GetWindowSize(w->win, &ww, &wh);
 	w->scale = ww > 0 ? (float)ow / (float)ww : 1;
@@ -293,12 +339,24 @@ static int window_sync_size(window *w)
 	return w->tex ? 0 : -1;
 }
 
+static double last_cairo_ms;
+
 static void window_draw(window *w, const vw_drawlist *d)
 {
+	double t0 = now_ms();
 	void *pixels;
 	int pitch;
-	if (SDL_LockTexture(w->tex, NULL, &pixels, &pitch) != 0)
+	SDL_Surface *ws = NULL;
+	if (w->direct) {
+		ws = SDL_GetWindowSurface(w->win);
+		/* cairo needs 32-bit xRGB, which is what X11 and Wayland give. */
+		if (!ws || ws->format->BytesPerPixel != 4 || ws->format->Rmask != 0xff0000u || SDL_LockSurface(ws) != 0)
+			return;
+		pixels = ws->pixels;
+		pitch = ws->pitch;
+	} else if (SDL_LockTexture(w->tex, NULL, &pixels, &pitch) != 0) {
 		return;
+	}
 	/* cairo's ARGB32 is SDL's ARGB8888: native-endian 32-bit words. */
 	cairo_surface_t *surf = cairo_image_surface_create_for_data(pixels, CAIRO_FORMAT_ARGB32, w->tw, w->th, pitch);
 	cairo_t *cr = cairo_create(surf);
@@ -306,6 +364,12 @@ static void window_draw(window *w, const vw_drawlist *d)
 	cairo_destroy(cr);
 	cairo_surface_flush(surf);
 	cairo_surface_destroy(surf);
+	last_cairo_ms = now_ms() - t0;
+	if (ws) {
+		SDL_UnlockSurface(ws);
+		SDL_UpdateWindowSurface(w->win);
+		return;
+	}
 	SDL_UnlockTexture(w->tex);
 	SDL_RenderCopy(w->ren, w->tex, NULL, NULL);
 	SDL_RenderPresent(w->ren);
@@ -316,8 +380,16 @@ static int window_screenshot(window *w, const char *path)
 {
 	cairo_surface_t *surf = cairo_image_surface_create(CAIRO_FORMAT_ARGB32, w->tw, w->th);
 	cairo_surface_flush(surf);
-	int r = SDL_RenderReadPixels(w->ren, NULL, SDL_PIXELFORMAT_ARGB8888, cairo_image_surface_get_data(surf),
-	                             cairo_image_surface_get_stride(surf));
+	int r;
+	if (w->direct) {
+		SDL_Surface *ws = SDL_GetWindowSurface(w->win);
+		r = ws ? SDL_ConvertPixels(ws->w, ws->h, ws->format->format, ws->pixels, ws->pitch, SDL_PIXELFORMAT_ARGB8888,
+		                           cairo_image_surface_get_data(surf), cairo_image_surface_get_stride(surf))
+		       : -1;
+	} else {
+		r = SDL_RenderReadPixels(w->ren, NULL, SDL_PIXELFORMAT_ARGB8888, cairo_image_surface_get_data(surf),
+		                         cairo_image_surface_get_stride(surf));
+	}
 	cairo_surface_mark_dirty(surf);
 	if (r == 0 && cairo_surface_write_to_png(surf, path) != CAIRO_STATUS_SUCCESS)
 		r = -1;
@@ -409,31 +481,48 @@ static double pct(const double *v, size_t n, double p)
 	return n ? v[(r ? r : 1) - 1] : 0;
 }
 
+/* Where the time of the last frame went, for --bench. */
+static double last_build_ms, last_paint_ms, last_cpu_ms;
+
 static double frame(vw_state *s, window *w, vw_drawlist *d)
 {
-	double t0 = now_ms();
+	double t0 = now_ms(), c0 = cpu_ms();
 	window_sync_size(w);
 	if (w->tw != s->width || w->th != s->height || w->scale != s->scale)
 		vw_state_resize(s, w->tw, w->th, w->scale);
 	vw_frame_build(s, d);
+	double t1 = now_ms();
+	last_build_ms = t1 - t0;
 	window_draw(w, d);
+	last_paint_ms = now_ms() - t1;
+	last_cpu_ms = cpu_ms() - c0;
 	return now_ms() - t0;
 }
 
 /* The scripted sequence of --bench: fit, zoom into the worst gap, pan
  * across the trace, zoom back out. Prints per-phase and overall frame
  * times. */
+static double bench_frame(vw_state *s, window *w, vw_drawlist *d, double parts[4][600], int n)
+{
+	double t = frame(s, w, d);
+	parts[0][n] = last_build_ms;
+	parts[1][n] = last_cairo_ms;
+	parts[2][n] = last_paint_ms - last_cairo_ms;
+	parts[3][n] = last_cpu_ms;
+	return t;
+}
+
 static int bench(vw_state *s, window *w, vw_drawlist *d)
 {
 	enum { FRAMES = 600 };
-	static double times[FRAMES], sorted[FRAMES];
+	static double times[FRAMES], sorted[FRAMES], parts[4][FRAMES];
 	const char *phase_name[4] = {"fit", "zoom-in", "pan", "zoom-out"};
 	int phase_end[4];
 	int n = 0;
 	vw_geom g = vw_state_geom(s);
 	for (int i = 0; i < 30; i++, n++) {
 		vw_view_fit(&s->view);
-		times[n] = frame(s, w, d);
+		times[n] = bench_frame(s, w, d, parts, n);
 	}
 	phase_end[0] = n;
 	double target = g.timeline_w / 2;
@@ -455,17 +544,17 @@ static int bench(vw_state *s, window *w, vw_drawlist *d)
 		if (s->nworst)
 			target = vw_x_of(&s->view, (double)gt_model_gaps(s->m)[s->worst[0]].start);
 		vw_view_zoom_at(&s->view, target, 0.85);
-		times[n++] = frame(s, w, d);
+		times[n] = bench_frame(s, w, d, parts, n), n++;
 	}
 	phase_end[1] = n;
 	for (int i = 0; i < 150 && n < FRAMES - 150; i++) {
 		vw_view_pan(&s->view, -g.timeline_w / 40);
-		times[n++] = frame(s, w, d);
+		times[n] = bench_frame(s, w, d, parts, n), n++;
 	}
 	phase_end[2] = n;
 	while (n < FRAMES && s->view.vp.ns_per_px * g.timeline_w < (double)s->view.duration) {
 		vw_view_zoom_at(&s->view, g.timeline_w / 2, 1 / 0.85);
-		times[n++] = frame(s, w, d);
+		times[n] = bench_frame(s, w, d, parts, n), n++;
 	}
 	phase_end[3] = n;
 	int start = 0;
@@ -478,11 +567,20 @@ static int bench(vw_state *s, window *w, vw_drawlist *d)
 		       m ? sorted[m - 1] : 0);
 		start = phase_end[p];
 	}
+	/* Wall time of each part, and the UI thread's CPU time: on a shared
+	 * machine the wall time also counts waiting for a core. */
+	static const char *const part_name[4] = {"draw-list", "cairo", "upload+present", "ui-thread-cpu"};
+	for (int p = 0; p < 4; p++) {
+		memcpy(sorted, parts[p], (size_t)n * sizeof *sorted);
+		qsort(sorted, (size_t)n, sizeof *sorted, cmp_double);
+		printf("part=%-15s p50=%.2fms p95=%.2fms p99=%.2fms max=%.2fms\n", part_name[p], pct(sorted, (size_t)n, 50),
+		       pct(sorted, (size_t)n, 95), pct(sorted, (size_t)n, 99), sorted[n - 1]);
+	}
 	memcpy(sorted, times, (size_t)n * sizeof *sorted);
 	qsort(sorted, (size_t)n, sizeof *sorted, cmp_double);
 	printf("all      frames=%-4d p50=%.2fms p95=%.2fms p99=%.2fms max=%.2fms size=%dx%d renderer=%s\n", n,
 	       pct(sorted, (size_t)n, 50), pct(sorted, (size_t)n, 95), pct(sorted, (size_t)n, 99), sorted[n - 1], w->tw,
-	       w->th, "sdl+cairo");
+	       w->th, w->direct ? "cairo->window surface" : "cairo->SDL texture");
 	return 0;
 }
 
@@ -494,7 +592,9 @@ static int run_window(const options *o, loader *l)
 		return EXIT_BAD;
 	}
 	SDL_RendererInfo ri;
-	if (SDL_GetRendererInfo(w.ren, &ri) == 0 && (o->bench || getenv("GOTRACE_VIEW_VERBOSE")))
+	if (w.direct && (o->bench || getenv("GOTRACE_VIEW_VERBOSE")))
+		fprintf(stderr, "gotrace: view: no GPU: cairo paints the window surface\n");
+	else if (!w.direct && SDL_GetRendererInfo(w.ren, &ri) == 0 && (o->bench || getenv("GOTRACE_VIEW_VERBOSE")))
 		fprintf(stderr, "gotrace: view: renderer %s%s\n", ri.name,
 		        ri.flags & SDL_RENDERER_ACCELERATED ? " (accelerated)" : " (software)");
 	double t_load = now_ms();

@@ -370,15 +370,32 @@ static void collapsed_gaps(ctx *c, const float *group_y)
 {
 	vw_state *s = c->s;
 	const gt_gap *gp = gt_model_gaps(s->m);
-	size_t n = gt_model_ngaps(s->m);
+	if (s->over_threshold != s->threshold) {
+		free(s->over);
+		s->over = NULL;
+		s->nover = vw_gaps_over(s->m, s->threshold, &s->over);
+		if (s->nover == SIZE_MAX) {
+			s->nover = 0;
+			return;
+		}
+		s->over_threshold = s->threshold;
+	}
 	double t_lo = vw_t_of(&s->view, 0), t_hi = vw_view_end(&s->view);
 	/* Gaps are sorted by start; one that starts far left of the view can
 	 * still reach into it, but not further than the longest gap. */
 	int64_t longest = s->nworst ? gp[s->worst[0]].end - gp[s->worst[0]].start : 0;
-	size_t lo = vw_gap_first_from(s->m, t_lo - (double)longest);
-	size_t budget = 400000; /* bounded work per frame on huge traces */
-	for (size_t i = lo; i < n && (double)gp[i].start < t_hi && budget; i++, budget--) {
-		if (gp[i].end - gp[i].start < s->threshold || (double)gp[i].end < t_lo)
+	size_t lo = 0, hi = s->nover;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if ((double)gp[s->over[mid]].start < t_lo - (double)longest)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	float last_x = -1, last_y = -1;
+	for (size_t j = lo; j < s->nover && (double)gp[s->over[j]].start < t_hi; j++) {
+		size_t i = s->over[j];
+		if ((double)gp[i].end < t_lo)
 			continue;
 		float gy = group_y[s->layout.group_of[gp[i].goroutine]];
 		if (gy < 0)
@@ -388,6 +405,10 @@ static void collapsed_gaps(ctx *c, const float *group_y)
 		b = b > c->g.side_x ? c->g.side_x : b;
 		if (b - a < 2 * c->k)
 			b = a + 2 * c->k;
+		if (gy == last_y && b <= last_x)
+			continue; /* inside what this row already shows */
+		last_x = b;
+		last_y = gy;
 		vw_dl_rect(c->d, a, gy + 4 * c->k, b - a, 8 * c->k, VW_COLOR_GAP);
 	}
 }

@@ -17,6 +17,7 @@ int vw_state_init(vw_state *s, const gt_model *m, int width, int height, float s
 	s->threshold = 1000000; /* 1 ms: where scheduler latency starts to hurt requests */
 	s->show_side = true;
 	s->sel_gap = GT_NONE;
+	s->over_threshold = -1;
 	if (vw_layout_init(&s->layout, m) != 0 || vw_layout_rows(&s->layout, s->scale) != 0)
 		return -1;
 	s->nworst = vw_worst_gaps(m, s->worst, sizeof s->worst / sizeof s->worst[0]);
@@ -30,6 +31,8 @@ void vw_state_free(vw_state *s)
 	vw_layout_free(&s->layout);
 	free(s->overview);
 	free(s->bins);
+	free(s->over);
+	s->over = NULL;
 	s->overview = NULL;
 	s->bins = NULL;
 }

@@ -150,6 +150,36 @@ uint32_t vw_gap_prev(const gt_model *m, double t, int64_t min_ns)
 	return GT_NONE;
 }
 
+size_t vw_gaps_over(const gt_model *m, int64_t min_ns, uint32_t **out)
+{
+	const gt_gap *g = gt_model_gaps(m);
+	size_t n = gt_model_ngaps(m), k = 0;
+	for (size_t i = 0; i < n; i++)
+		k += g[i].end - g[i].start >= min_ns;
+	*out = malloc((k ? k : 1) * sizeof **out);
+	if (!*out)
+		return SIZE_MAX;
+	k = 0;
+	for (size_t i = 0; i < n; i++)
+		if (g[i].end - g[i].start >= min_ns)
+			(*out)[k++] = (uint32_t)i;
+	return k;
+}
+
+void vw_warm_lod(const gt_model *m, size_t min_spans)
+{
+	int64_t widest = gt_model_duration(m) + 1;
+	for (uint32_t i = 0; i < gt_model_nprocs(m); i++)
+		if (gt_model_proc(m, i)->nspans > min_spans)
+			gt_model_lod(m, 1, i, widest);
+	for (uint32_t i = 0; i < gt_model_nthreads(m); i++)
+		if (gt_model_thread(m, i)->nspans > min_spans)
+			gt_model_lod(m, 2, i, widest);
+	for (uint32_t i = 0; i < gt_model_ngoroutines(m); i++)
+		if (gt_model_goroutine(m, i)->nspans > min_spans)
+			gt_model_lod(m, 0, i, widest);
+}
+
 /* Longer first; on a tie the earlier gap. */
 static bool worse(const gt_gap *g, uint32_t a, uint32_t b)
 {
