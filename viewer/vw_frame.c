@@ -587,13 +587,13 @@ static void tracks(ctx *c)
 		float a = tx(c, (double)gp->start), b = tx(c, (double)gp->end);
 		if (gy >= 0) {
 			vw_dl_frame(d, a - 2 * c->k, gy - 9 * c->k, b - a + 4 * c->k, 18 * c->k, 2 * c->k, 0xffffffffu);
-			/* Who made it runnable: an arrow from the unblock to the start. */
+			/* Who made it runnable: an arrow from the unblock to the start.
+			 * Preempted, yielded and created-by-runtime gaps have no one. */
 			float uy = gp->unblocker != GT_NONE ? goroutine_y(c, gp->unblocker) : -1;
-			if (uy < 0)
-				uy = gy - 40 * c->k;
-			vw_dl_arrow(d, a, uy, b, gy, 2 * c->k, 0xffd33dffu);
-			if (gp->unblocker != GT_NONE)
+			if (uy >= 0) {
+				vw_dl_arrow(d, a, uy, b, gy, 2 * c->k, 0xffd33dffu);
 				vw_dl_fill(d, a - 3 * c->k, uy - 3 * c->k, 6 * c->k, 6 * c->k, 0xffd33dffu);
+			}
 		}
 	} else if (s->sel == VW_SEL_SPAN) {
 		for (size_t i = 0; i < l->nrows; i++) {
