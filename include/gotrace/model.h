@@ -130,7 +130,7 @@ typedef struct gt_proc {
 
 typedef struct gt_thread {
 	int64_t id;
-	const gt_span *spans; /* state: GT_PS_RUNNING with a P (other = P index), GT_PS_SYSCALL */
+	const gt_span *spans; /* GT_PS_RUNNING or GT_PS_SYSCALL; other = goroutine index */
 	size_t nspans;
 } gt_thread;
 
