@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "gaps.h"
+#include "idmap.h"
 
 const char *const gp_cause_names[GT_CAUSE_COUNT] = {
 	[GT_CAUSE_CREATED] = "created",         [GT_CAUSE_UNBLOCKED] = "unblocked",
@@ -335,17 +336,24 @@ static int cmp_agg(const void *a, const void *b)
 	return (int)(x->count < y->count) - (int)(x->count > y->count);
 }
 
+static int same_agg_key(const void *ctx, uint32_t i, const char *p, size_t n)
+{
+	const agg *a = &((const agg *)ctx)[i];
+	return a->key.len == n && (n == 0 || memcmp(a->key.ptr, p, n) == 0);
+}
+
 static size_t aggregate(const gap_report *r, bool by_name, agg **out)
 {
 	agg *a = calloc(r->nrows + GT_CAUSE_COUNT + 1, sizeof *a);
 	size_t n = 0;
+	idmap ix = {0};
 	for (size_t i = 0; a && i < r->nrows; i++) {
 		const gt_gap *g = r->rows[i];
 		gt_str key = by_name ? gname(r->m, g->goroutine)
 		                     : (gt_str){gp_cause_names[g->cause], strlen(gp_cause_names[g->cause])};
-		size_t j = 0;
-		while (j < n && !(a[j].key.len == key.len && memcmp(a[j].key.ptr, key.ptr, key.len) == 0))
-			j++;
+		uint32_t j = idmap_group(&ix, key.ptr, key.len, (uint32_t)n, same_agg_key, a);
+		if (j == UINT32_MAX)
+			break; /* out of memory: the summary keeps what it has */
 		if (j == n)
 			a[n++].key = key;
 		int64_t len = g->end - g->start;
@@ -354,6 +362,7 @@ static size_t aggregate(const gap_report *r, bool by_name, agg **out)
 		if (len > a[j].max)
 			a[j].max = len;
 	}
+	idmap_free(&ix);
 	if (a)
 		qsort(a, n, sizeof *a, cmp_agg);
 	*out = a;
@@ -1135,6 +1144,7 @@ void gp_leaks(gf_buf *b, const gt_model *m, rp_format f, const char *file)
 	int64_t dur = gt_model_duration(m);
 	size_t cap = 16, n = 0;
 	leak_group *gr = calloc(cap, sizeof *gr);
+	idmap ix = {0};
 	for (uint32_t gi = 0; gr && gi < gt_model_ngoroutines(m); gi++) {
 		const gt_goroutine *g = gt_model_goroutine(m, gi);
 		if (g->end >= 0 && !g->blocked_forever)
@@ -1144,10 +1154,14 @@ void gp_leaks(gf_buf *b, const gt_model *m, rp_format f, const char *file)
 		const gt_span *last = &g->spans[g->nspans - 1];
 		if (last->state != GT_GS_WAITING || (last->end != dur && !g->blocked_forever))
 			continue;
-		size_t j = 0;
-		while (j < n && !(gr[j].reason == last->reason && gr[j].stack == last->stack))
-			j++;
-		if (j == n) {
+		/* Reason and stack make the group's key: linear, not one comparison
+		 * per group and goroutine. */
+		uint64_t key = (uint64_t)last->reason << 32 | last->stack;
+		size_t j = idmap_get(&ix, key);
+		if (j == UINT32_MAX) {
+			j = n;
+			if (idmap_put(&ix, key, (uint32_t)j))
+				break;
 			if (n == cap) {
 				cap *= 2;
 				leak_group *ng = realloc(gr, cap * sizeof *ng);
@@ -1167,6 +1181,7 @@ void gp_leaks(gf_buf *b, const gt_model *m, rp_format f, const char *file)
 			if (last->start <= dur / 4 * (k + 1) + (k == 3 ? dur % 4 : 0))
 				l->at[k]++;
 	}
+	idmap_free(&ix);
 	if (!gr) {
 		b->error = 1;
 		return;

@@ -61,3 +61,19 @@ void idmap_free(idmap *m)
 	free(m->vals);
 	memset(m, 0, sizeof *m);
 }
+
+uint32_t idmap_group(idmap *m, const char *p, size_t n, uint32_t next,
+                     int (*same)(const void *ctx, uint32_t index, const char *p, size_t n), const void *ctx)
+{
+	uint64_t h = 0xcbf29ce484222325ULL; /* FNV-1a */
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ (unsigned char)p[i]) * 0x100000001b3ULL;
+	/* Keys that collide take the following hash values. */
+	for (;; h++) {
+		uint32_t i = idmap_get(m, h);
+		if (i == UINT32_MAX)
+			return idmap_put(m, h, next) ? UINT32_MAX : next;
+		if (same(ctx, i, p, n))
+			return i;
+	}
+}

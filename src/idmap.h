@@ -18,4 +18,12 @@ uint32_t idmap_get(const idmap *m, uint64_t key);
 int idmap_put(idmap *m, uint64_t key, uint32_t val);
 void idmap_free(idmap *m);
 
+/* Grouping by a byte-string key in linear time: the index already given to
+ * an equal key (same(ctx, index, p, n) decides equality), or else `next`,
+ * which is recorded for it. UINT32_MAX when out of memory. Comparing with
+ * every group instead is quadratic: a hostile trace with a million
+ * distinct names would hang the reports. */
+uint32_t idmap_group(idmap *m, const char *p, size_t n, uint32_t next,
+                     int (*same)(const void *ctx, uint32_t index, const char *p, size_t n), const void *ctx);
+
 #endif

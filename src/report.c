@@ -1,6 +1,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "idmap.h"
 #include "report.h"
 
 int rp_parse_format(const char *s)
@@ -324,6 +325,12 @@ static int cmp_group(const void *a, const void *b)
 	return c ? c : (x->name.len > y->name.len) - (x->name.len < y->name.len);
 }
 
+static int same_group_name(const void *ctx, uint32_t i, const char *p, size_t n)
+{
+	const group_row *r = &((const group_row *)ctx)[i];
+	return r->name.len == n && (n == 0 || memcmp(r->name.ptr, p, n) == 0);
+}
+
 static void goroutine_groups(gf_buf *b, const gt_model *m, rp_format f)
 {
 	size_t n = gt_model_ngoroutines(m), ng = 0;
@@ -332,15 +339,19 @@ static void goroutine_groups(gf_buf *b, const gt_model *m, rp_format f)
 		b->error = 1;
 		return;
 	}
+	idmap ix = {0};
 	for (uint32_t i = 0; i < n; i++) {
 		const gt_goroutine *g = gt_model_goroutine(m, i);
-		size_t j = 0;
-		while (j < ng && !(rows[j].name.len == g->name.len && memcmp(rows[j].name.ptr, g->name.ptr, g->name.len) == 0))
-			j++;
+		uint32_t j = idmap_group(&ix, g->name.ptr, g->name.len, (uint32_t)ng, same_group_name, rows);
+		if (j == UINT32_MAX) {
+			b->error = 1;
+			break;
+		}
 		if (j == ng)
 			rows[ng++].name = g->name;
 		add_stats(&rows[j], &g->stats);
 	}
+	idmap_free(&ix);
 	qsort(rows, ng, sizeof *rows, cmp_group);
 	if (f == RP_JSON)
 		gf_puts(b, "[\n");
