@@ -11,31 +11,6 @@
 #include "chrome.h"
 #include "testutil.h"
 
-typedef struct loaded {
-	char *data;
-	size_t len;
-	gt_trace *t;
-	gt_model *m;
-} loaded;
-
-static void load(const char *rel, loaded *l)
-{
-	char path[4096];
-	snprintf(path, sizeof path, "%s/traces/%s", tu_source_dir(), rel);
-	l->data = tu_read_file(path, &l->len);
-	ck_assert_msg(l->data != NULL, "cannot read %s", path);
-	gt_error e;
-	ck_assert_int_eq(gt_trace_open(l->data, l->len, &l->t, &e), GT_OK);
-	ck_assert_int_eq(gt_model_build(l->t, &l->m, NULL, NULL, &e), GT_OK);
-}
-
-static void unload(loaded *l)
-{
-	gt_model_free(l->m);
-	gt_trace_close(l->t);
-	free(l->data);
-}
-
 static json_object *export_json(const gt_model *m, int64_t from, int64_t to)
 {
 	gf_buf b = {0};
@@ -173,8 +148,8 @@ static checked check_structure(json_object *j)
 
 START_TEST(contention_has_every_track)
 {
-	loaded l;
-	load("go1.27/contention.trace", &l);
+	tu_model l;
+	tu_load_model("go1.27/contention.trace", &l, false);
 	json_object *j = export_json(l.m, 0, -1);
 	checked r = check_structure(j);
 	ck_assert_uint_eq(r.named_goroutines, gt_model_ngoroutines(l.m));
@@ -182,27 +157,27 @@ START_TEST(contention_has_every_track)
 	ck_assert_uint_gt(r.flows, 0); /* mutex and channel handoffs */
 	ck_assert_uint_gt(r.counters, 0);
 	json_object_put(j);
-	unload(&l);
+	tu_unload_model(&l);
 }
 END_TEST
 
 START_TEST(gc_and_stw_tracks)
 {
-	loaded l;
-	load("go1.27/stw.trace", &l);
+	tu_model l;
+	tu_load_model("go1.27/stw.trace", &l, false);
 	json_object *j = export_json(l.m, 0, -1);
 	checked r = check_structure(j);
 	ck_assert_uint_gt(r.gc, 0);
 	ck_assert_uint_gt(r.stw, 0);
 	json_object_put(j);
-	unload(&l);
+	tu_unload_model(&l);
 }
 END_TEST
 
 START_TEST(window_keeps_to_its_bounds)
 {
-	loaded l;
-	load("go1.27/contention.trace", &l);
+	tu_model l;
+	tu_load_model("go1.27/contention.trace", &l, false);
 	int64_t d = gt_model_duration(l.m), from = d / 3, to = 2 * d / 3;
 	json_object *j = export_json(l.m, from, to);
 	checked r = check_structure(j);
@@ -210,7 +185,7 @@ START_TEST(window_keeps_to_its_bounds)
 	ck_assert_int_ge(r.min_ts, from);
 	ck_assert_int_le(r.max_ts, to);
 	json_object_put(j);
-	unload(&l);
+	tu_unload_model(&l);
 }
 END_TEST
 

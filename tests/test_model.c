@@ -15,42 +15,10 @@
 static char **traces;
 static size_t ntraces;
 
-typedef struct loaded {
-	char *data;
-	size_t len;
-	gt_trace *t;
-	gt_model *m;
-} loaded;
-
-static int load(const char *rel, loaded *l)
-{
-	char path[4096];
-	snprintf(path, sizeof path, "%s/traces/%s", tu_source_dir(), rel);
-	l->data = tu_read_file(path, &l->len);
-	ck_assert_msg(l->data != NULL, "cannot read %s", path);
-	unsigned v = 0;
-	if (sscanf(l->data, "go 1.%u trace", &v) != 1 || v < 22) {
-		free(l->data);
-		return 0; /* the old format has its own suite */
-	}
-	gt_error e;
-	ck_assert_int_eq(gt_trace_open(l->data, l->len, &l->t, &e), GT_OK);
-	gt_status s = gt_model_build(l->t, &l->m, NULL, NULL, &e);
-	ck_assert_msg(s == GT_OK, "%s: %s", path, e.detail);
-	return 1;
-}
-
-static void unload(loaded *l)
-{
-	gt_model_free(l->m);
-	gt_trace_close(l->t);
-	free(l->data);
-}
-
 START_TEST(goroutine_summaries_match_go)
 {
-	loaded l;
-	if (!load(traces[_i], &l))
+	tu_model l;
+	if (!tu_load_model(traces[_i], &l, true))
 		return;
 	char gpath[4096];
 	const char *name = traces[_i];
@@ -65,7 +33,7 @@ START_TEST(goroutine_summaries_match_go)
 	ck_assert_msg(line == 0, "%s: goroutine summaries differ from Go's at line %zu", name, line);
 	gf_free(&b);
 	free(golden);
-	unload(&l);
+	tu_unload_model(&l);
 }
 END_TEST
 
@@ -74,8 +42,8 @@ END_TEST
  * a syscall still blocked without a P when the trace ends. */
 START_TEST(gaps_sum_to_sched_wait)
 {
-	loaded l;
-	if (!load(traces[_i], &l))
+	tu_model l;
+	if (!tu_load_model(traces[_i], &l, true))
 		return;
 	size_t ng = gt_model_ngoroutines(l.m);
 	int64_t *sum = calloc(ng, sizeof *sum);
@@ -105,7 +73,7 @@ START_TEST(gaps_sum_to_sched_wait)
 		}
 	}
 	free(sum);
-	unload(&l);
+	tu_unload_model(&l);
 }
 END_TEST
 
@@ -117,9 +85,9 @@ static int name_has(const gt_goroutine *g, const char *s)
 /* The recordings show their shapes in the model. */
 START_TEST(shapes_are_visible)
 {
-	loaded l;
+	tu_model l;
 	const char *name = traces[_i];
-	if (!load(name, &l))
+	if (!tu_load_model(name, &l, true))
 		return;
 	const gt_range_span *r;
 	if (strstr(name, "/starved.")) {
@@ -171,14 +139,14 @@ START_TEST(shapes_are_visible)
 		const gt_cpu_sample *samples;
 		ck_assert_uint_ge(gt_model_cpu_samples(l.m, &samples), 20);
 	}
-	unload(&l);
+	tu_unload_model(&l);
 }
 END_TEST
 
 START_TEST(lod_levels)
 {
-	loaded l;
-	if (!load(traces[_i], &l))
+	tu_model l;
+	if (!tu_load_model(traces[_i], &l, true))
 		return;
 	int64_t dur = gt_model_duration(l.m);
 	for (uint32_t p = 0; p < gt_model_nprocs(l.m); p++) {
@@ -197,7 +165,7 @@ START_TEST(lod_levels)
 		ck_assert_msg(buckets >= spans - tol && buckets <= spans + tol, "busy %lld in buckets vs %lld in spans",
 		              (long long)buckets, (long long)spans);
 	}
-	unload(&l);
+	tu_unload_model(&l);
 }
 END_TEST
 

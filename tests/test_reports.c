@@ -10,31 +10,6 @@
 #include "gaps.h"
 #include "testutil.h"
 
-typedef struct loaded {
-	char *data;
-	size_t len;
-	gt_trace *t;
-	gt_model *m;
-} loaded;
-
-static void load(const char *rel, loaded *l)
-{
-	char path[4096];
-	snprintf(path, sizeof path, "%s/traces/%s", tu_source_dir(), rel);
-	l->data = tu_read_file(path, &l->len);
-	ck_assert_msg(l->data != NULL, "cannot read %s", path);
-	gt_error e;
-	ck_assert_int_eq(gt_trace_open(l->data, l->len, &l->t, &e), GT_OK);
-	ck_assert_int_eq(gt_model_build(l->t, &l->m, NULL, NULL, &e), GT_OK);
-}
-
-static void unload(loaded *l)
-{
-	gt_model_free(l->m);
-	gt_trace_close(l->t);
-	free(l->data);
-}
-
 static gp_options defaults(void)
 {
 	return (gp_options){.min_ns = 0, .from_ns = 0, .to_ns = -1, .name_filter = NULL, .top = -1, .file = "t"};
@@ -85,8 +60,8 @@ END_TEST
 
 START_TEST(json_rows_carry_every_field)
 {
-	loaded l;
-	load("go1.27/contention.trace", &l);
+	tu_model l;
+	tu_load_model("go1.27/contention.trace", &l, false);
 	json_object *j = gaps_json(l.m, defaults());
 	json_object *gaps = get(j, "gaps");
 	size_t n = json_object_array_length(gaps);
@@ -113,14 +88,14 @@ START_TEST(json_rows_carry_every_field)
 	/* Mutex and channel handoffs are unblocked by other goroutines. */
 	ck_assert_uint_gt(with_unblocker, 0);
 	json_object_put(j);
-	unload(&l);
+	tu_unload_model(&l);
 }
 END_TEST
 
 START_TEST(filters_apply)
 {
-	loaded l;
-	load("go1.27/starved.trace", &l);
+	tu_model l;
+	tu_load_model("go1.27/starved.trace", &l, false);
 	gp_options o = defaults();
 	o.min_ns = 10000000;
 	o.name_filter = "main.main.func*";
@@ -144,7 +119,7 @@ START_TEST(filters_apply)
 		ck_assert(s >= 500000000 && s < 600000000);
 	}
 	json_object_put(j);
-	unload(&l);
+	tu_unload_model(&l);
 }
 END_TEST
 
@@ -152,8 +127,8 @@ END_TEST
  * with spinners: that is what the report must show. */
 START_TEST(starved_pingpong_waits_for_busy_ps)
 {
-	loaded l;
-	load("go1.27/starved.trace", &l);
+	tu_model l;
+	tu_load_model("go1.27/starved.trace", &l, false);
 	gp_options o = defaults();
 	o.min_ns = 1000000;
 	o.name_filter = "main.main";
@@ -165,21 +140,21 @@ START_TEST(starved_pingpong_waits_for_busy_ps)
 	int64_t busy = json_object_get_int64(get(worst, "all_ps_busy_ns"));
 	ck_assert_msg(busy * 10 >= d * 9, "pinger waited %lld ns, all Ps busy only %lld ns", (long long)d, (long long)busy);
 	json_object_put(j);
-	unload(&l);
+	tu_unload_model(&l);
 }
 END_TEST
 
 START_TEST(gc_and_syscall_sources_are_listed)
 {
-	loaded l;
-	load("go1.27/gcassist.trace", &l);
+	tu_model l;
+	tu_load_model("go1.27/gcassist.trace", &l, false);
 	json_object *j = gaps_json(l.m, defaults());
 	ck_assert_uint_gt(json_object_array_length(get(j, "assists")), 0);
 	ck_assert_uint_gt(json_object_array_length(get(j, "stw")), 0);
 	json_object_put(j);
-	unload(&l);
+	tu_unload_model(&l);
 
-	load("go1.27/syscalls.trace", &l);
+	tu_load_model("go1.27/syscalls.trace", &l, false);
 	j = gaps_json(l.m, defaults());
 	json_object *sc = get(j, "syscalls");
 	ck_assert_uint_gt(json_object_array_length(sc), 0);
@@ -188,14 +163,14 @@ START_TEST(gc_and_syscall_sources_are_listed)
 		fsync |= strstr(json_object_to_json_string(json_object_array_get_idx(sc, i)), "Fsync") != NULL;
 	ck_assert_msg(fsync, "the fsync syscall is not listed");
 	json_object_put(j);
-	unload(&l);
+	tu_unload_model(&l);
 }
 END_TEST
 
 START_TEST(leaks_are_grouped)
 {
-	loaded l;
-	load("go1.27/leak.trace", &l);
+	tu_model l;
+	tu_load_model("go1.27/leak.trace", &l, false);
 	gf_buf b = {0};
 	gp_leaks(&b, l.m, RP_JSON, "leak");
 	gf_putc(&b, '\0');
@@ -207,14 +182,14 @@ START_TEST(leaks_are_grouped)
 	ck_assert_ptr_nonnull(strstr(json_object_to_json_string(get(first, "stack")), "main.fetch"));
 	json_object_put(j);
 	gf_free(&b);
-	unload(&l);
+	tu_unload_model(&l);
 }
 END_TEST
 
 START_TEST(text_csv_md_html_are_complete)
 {
-	loaded l;
-	load("go1.27/starved.trace", &l);
+	tu_model l;
+	tu_load_model("go1.27/starved.trace", &l, false);
 	gp_options o = defaults();
 	o.min_ns = 1000000;
 	static const struct {
@@ -236,7 +211,7 @@ START_TEST(text_csv_md_html_are_complete)
 			ck_assert_msg(strstr(b.p, "http") == NULL, "the HTML report must not load anything");
 		gf_free(&b);
 	}
-	unload(&l);
+	tu_unload_model(&l);
 }
 END_TEST
 

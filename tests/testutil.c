@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <check.h>
 #include <zlib.h>
 
 #include "gofmt.h"
@@ -151,4 +152,29 @@ size_t tu_nth_sync_line(const char *text, size_t len, size_t n)
 		i = end;
 	}
 	return len;
+}
+
+bool tu_load_model(const char *rel, tu_model *l, bool v2_only)
+{
+	char path[4096];
+	snprintf(path, sizeof path, "%s/traces/%s", tu_source_dir(), rel);
+	l->data = tu_read_file(path, &l->len);
+	ck_assert_msg(l->data != NULL, "cannot read %s", path);
+	unsigned v = 0;
+	if (v2_only && (sscanf(l->data, "go 1.%u trace", &v) != 1 || v < 22)) {
+		free(l->data);
+		return false;
+	}
+	gt_error e;
+	ck_assert_msg(gt_trace_open(l->data, l->len, &l->t, &e) == GT_OK, "%s: %s", path, e.detail);
+	gt_status s = gt_model_build(l->t, &l->m, NULL, NULL, &e);
+	ck_assert_msg(s == GT_OK, "%s: %s", path, e.detail);
+	return true;
+}
+
+void tu_unload_model(tu_model *l)
+{
+	gt_model_free(l->m);
+	gt_trace_close(l->t);
+	free(l->data);
 }

@@ -5,7 +5,10 @@
 
 #include <stddef.h>
 
+#include <stdbool.h>
+
 #include "gotrace/decoder.h"
+#include "gotrace/model.h"
 
 /* Root of the source tree (GT_SOURCE_DIR), set by meson for every test. */
 const char *tu_source_dir(void);
@@ -29,6 +32,19 @@ gt_status tu_dump(const void *data, size_t len, char **text, size_t *text_len, g
  * format in text, or len when there are fewer: where the events of the
  * first n-1 generations end. */
 size_t tu_nth_sync_line(const char *text, size_t len, size_t n);
+
+/* A trace from traces/ read into memory, opened, with its model built. */
+typedef struct tu_model {
+	char *data;
+	size_t len;
+	gt_trace *t;
+	gt_model *m;
+} tu_model;
+
+/* Loads traces/<rel> and builds its model, failing the test on any error.
+ * With v2_only, an old-format trace is skipped: returns false, nothing kept. */
+bool tu_load_model(const char *rel, tu_model *l, bool v2_only);
+void tu_unload_model(tu_model *l);
 
 /* Index of the first differing line (1-based) or 0 when equal. */
 size_t tu_first_diff_line(const char *a, size_t alen, const char *b, size_t blen);
