@@ -115,27 +115,34 @@ void v1_reader_free(v1_reader *r)
 uint64_t v1_reader_generations(const v1_reader *r) { return r->parsed ? 1 : 0; }
 
 /* Go looks ahead from every syscall for the goroutine's next event to tell
- * a blocking syscall from a quick one; one backward pass does the same for
- * all of them and cannot go quadratic. */
+ * a blocking syscall from a quick one; one forward pass that remembers each
+ * goroutine's open syscall does the same for all of them without going
+ * quadratic. Forward, goroutine ids arrive roughly in increasing order,
+ * which keeps dc_map in its dense array. */
 static gt_status mark_blocking_syscalls(v1_trace *tr, gt_error *err)
 {
-	dc_map next_type = {0};
-	for (size_t i = tr->nevents; i-- > 0;) {
+	if (tr->nevents >= UINT32_MAX - 1)
+		return dc_fail(err, GT_ERR_LIMIT, 0, "too many events: %zu", tr->nevents);
+	dc_map open = {0}; /* goroutine -> 1 + index of its unresolved syscall, 0 for none */
+	for (size_t i = 0; i < tr->nevents; i++) {
 		v1_event *ev = &tr->events[i];
 		uint8_t typ = v1_type(ev);
-		uint32_t *slot = dc_map_get(&next_type, ev->g);
-		if (typ == V1_EvGoSysCall)
-			ev->args[0] = slot && *slot == V1_EvGoSysBlock ? V1_SYSCALL_BLOCKED : 0;
-		if (!slot) {
-			bool inserted;
-			if (!(slot = dc_map_put(&next_type, ev->g, &inserted))) {
-				dc_map_free(&next_type);
-				return dc_fail(err, GT_ERR_NOMEM, v1_off(ev), "out of memory");
-			}
+		uint32_t *slot = dc_map_get(&open, ev->g);
+		if (slot && *slot) {
+			tr->events[*slot - 1].args[0] = typ == V1_EvGoSysBlock ? V1_SYSCALL_BLOCKED : 0;
+			*slot = 0;
 		}
-		*slot = typ;
+		if (typ != V1_EvGoSysCall)
+			continue;
+		ev->args[0] = 0; /* no later event: the syscall did not block */
+		bool inserted;
+		if (!slot && !(slot = dc_map_put(&open, ev->g, &inserted))) {
+			dc_map_free(&open);
+			return dc_fail(err, GT_ERR_NOMEM, v1_off(ev), "out of memory");
+		}
+		*slot = (uint32_t)i + 1;
 	}
-	dc_map_free(&next_type);
+	dc_map_free(&open);
 	return GT_OK;
 }
 
