@@ -168,14 +168,50 @@ static bool dense_grow(dc_map *m, uint64_t key)
 	size_t old = m->ndense;
 	m->ndense = n;
 	if (m->hlen) {
+		/* Move the keys that now fit, then rebuild the table without them:
+		 * deleting one by one would rescan after every shift. */
+		size_t moved = 0;
 		for (size_t i = 0; i < m->cap; i++) {
 			if (m->used[i] && m->keys[i] >= old && m->keys[i] < n) {
-				uint64_t k = m->keys[i];
-				d[k] = m->vals[i];
-				hash_del(m, k);
-				m->len++; /* still in the map, now in the dense part */
-				i = (size_t)-1; /* deletion shifts entries: rescan */
+				d[m->keys[i]] = m->vals[i];
+				m->used[i] = 2; /* marked for removal */
+				moved++;
 			}
+		}
+		if (moved) {
+			size_t mask = m->cap - 1;
+			uint64_t *keys = m->keys;
+			uint32_t *vals = m->vals;
+			uint8_t *used = m->used;
+			uint8_t *fresh = calloc(m->cap, 1);
+			uint64_t *nkeys = malloc(m->cap * sizeof *nkeys);
+			uint32_t *nvals = malloc(m->cap * sizeof *nvals);
+			if (!fresh || !nkeys || !nvals) {
+				free(fresh);
+				free(nkeys);
+				free(nvals);
+				for (size_t i = 0; i < m->cap; i++)
+					if (used[i] == 2)
+						used[i] = 1; /* leave them hashed: lookups check dense first */
+				return true;
+			}
+			for (size_t i = 0; i < m->cap; i++) {
+				if (used[i] != 1)
+					continue;
+				size_t j = map_hash(keys[i]) & mask;
+				while (fresh[j])
+					j = (j + 1) & mask;
+				fresh[j] = 1;
+				nkeys[j] = keys[i];
+				nvals[j] = vals[i];
+			}
+			free(keys);
+			free(vals);
+			free(used);
+			m->keys = nkeys;
+			m->vals = nvals;
+			m->used = fresh;
+			m->hlen -= moved;
 		}
 	}
 	return true;
