@@ -387,6 +387,9 @@ static gt_status collect_batches(parser *p)
 			continue;
 		if (raw.typ == V1_EvBatch) {
 			bool inserted;
+			/* Every P gets a slot in the merge: bound them as v2 does. */
+			if (p->npids >= GT_MAX_PROCS && !dc_map_get(&p->pid_index, (uint32_t)raw.batch_pid))
+				return dc_fail(p->err, GT_ERR_LIMIT, raw.off, "more than %u procs", GT_MAX_PROCS);
 			pid_batches *pb = v1_slot(&p->pid_index, (uint32_t)raw.batch_pid, &p->pids, &p->npids, &p->cappids,
 			                          sizeof *p->pids, true, &inserted);
 			if (!pb)

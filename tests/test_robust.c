@@ -361,6 +361,18 @@ START_TEST(too_many_procs)
 	gt_error e = {0};
 	ck_assert_int_eq(decode_all(buf, n, &info, &e), GT_ERR_LIMIT);
 	ck_assert_str_eq(e.detail, "more than 65536 procs");
+
+	/* The same in a Go 1.21 trace: one EvBatch per P. */
+	memcpy(buf, "go 1.21 trace\0\0\0", 16);
+	n = 16;
+	for (size_t p = 0; p < nprocs; p++) {
+		buf[n++] = 1 | 1 << 6; /* EvBatch, two inline arguments: P, ticks */
+		n += put_uvarint(buf + n, p);
+		buf[n++] = 1;
+	}
+	ck_assert_uint_le(n, cap);
+	ck_assert_int_eq(decode_all(buf, n, &info, &e), GT_ERR_LIMIT);
+	ck_assert_str_eq(e.detail, "more than 65536 procs");
 	free(buf);
 }
 END_TEST
