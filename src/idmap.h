@@ -6,10 +6,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* Small dense ids (goroutines, Ps) index an array directly; the rest
+ * (thread ids, hashes) go to an open-addressing table. */
 typedef struct idmap {
+	uint32_t *dense; /* UINT32_MAX marks an absent key */
+	size_t ndense;
 	uint64_t *keys;
 	uint32_t *vals; /* UINT32_MAX marks an empty slot */
-	size_t cap, len;
+	size_t cap, hlen, len;
 } idmap;
 
 /* The value for key, or UINT32_MAX. */
