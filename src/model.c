@@ -334,6 +334,15 @@ static void span_close(gt_model *m, span_vec *v, bool *open, int64_t t)
 static void span_open(gt_model *m, span_vec *v, bool *open, int64_t t, uint8_t state, uint32_t other, uint32_t stack,
                       uint16_t reason)
 {
+	/* Tracks stay sorted and without overlaps whatever the events say: an
+	 * Undetermined state reaches back to the generation's start, which in
+	 * a converted old trace can come after spans of this very track. */
+	if (v->n) {
+		const gt_span *last = &v->v[v->n - 1];
+		int64_t floor = *open ? last->start : last->end;
+		if (t < floor)
+			t = floor;
+	}
 	span_close(m, v, open, t);
 	gt_span s = {t, t, other, stack, reason, state, 0};
 	PUSH(m, v->v, v->n, v->cap, s);
