@@ -28,6 +28,25 @@ static int grow(void *pptr, size_t *cap, size_t need, size_t elem)
 	return 0;
 }
 
+/* Reallocates a growable array to its length (kept as is on failure). */
+static void shrink(void *pptr, size_t *cap, size_t n, size_t elem)
+{
+	void **pp = (void **)pptr;
+	if (n == *cap || !*pp)
+		return;
+	if (n == 0) {
+		free(*pp);
+		*pp = NULL;
+		*cap = 0;
+		return;
+	}
+	void *np = realloc(*pp, n * elem);
+	if (np) {
+		*pp = np;
+		*cap = n;
+	}
+}
+
 #define PUSH(m, arr, n, cap, val)                                                                                      \
 	do {                                                                                                               \
 		if (grow(&(arr), &(cap), (n) + 1, sizeof *(arr)))                                                              \
@@ -57,7 +76,8 @@ typedef struct gbuild {
 	uint32_t thread;    /* thread index while running or in a syscall */
 	uint32_t stw_open;  /* index into the STW range list, or GT_NONE */
 	uint32_t assist_open;
-	uint8_t state; /* gt_go_state of the last transition */
+	uint32_t sys_p; /* Go's syscallingG: the P it entered its syscall on */
+	uint8_t state;  /* gt_go_state of the last transition */
 	bool finalized;
 	/* Summarizer state, absolute times, 0 = unset. */
 	int64_t last_start, last_runnable, last_block, last_syscall, last_syscall_block;
@@ -267,7 +287,7 @@ static uint32_t goroutine(gt_model *m, int64_t id, bool create)
 	m->gs[i].start = -1;
 	m->gs[i].end = -1;
 	m->gb[i].gap = m->gb[i].proc = m->gb[i].thread = GT_NONE;
-	m->gb[i].stw_open = m->gb[i].assist_open = GT_NONE;
+	m->gb[i].stw_open = m->gb[i].assist_open = m->gb[i].sys_p = GT_NONE;
 	m->gb[i].state = GT_GO_UNDETERMINED;
 	if (idmap_put(&m->gidx, (uint64_t)id, i))
 		m->oom = 1;
@@ -535,7 +555,10 @@ static void go_transition(gt_model *m, const gt_event *ev)
 	if (from == to)
 		return;
 	bool create = from == GT_GO_UNDETERMINED || from == GT_GO_NOT_EXIST;
-	uint32_t gi = goroutine(m, ev->u.transition.id, true);
+	uint32_t gi = goroutine(m, ev->u.transition.id, false);
+	bool existed = gi != GT_NONE;
+	if (!existed)
+		gi = goroutine(m, ev->u.transition.id, true);
 	if (gi == GT_NONE)
 		return;
 	gt_goroutine *g = &m->gs[gi];
@@ -546,6 +569,23 @@ static void go_transition(gt_model *m, const gt_event *ev)
 
 	/* Summarizer.Event: leaving the old state. */
 	if (create) {
+		if (existed) {
+			/* Go starts a new summary whenever a goroutine comes from
+			 * NotExist or Undetermined, dropping what it knew: an id used
+			 * again (cgo callbacks on a reused extra M), or an old-format
+			 * trace that shows a goroutine it just created as Undetermined.
+			 * Its spans stay on the same track; a gap it was in ends. */
+			if (b->gap != GT_NONE)
+				gap_close(m, gi, t - m->t0, GT_NONE);
+			memset(&g->stats, 0, sizeof g->stats);
+			g->name = (gt_str){"", 0};
+			g->pc = 0;
+			g->start = g->end = -1;
+			g->blocked_forever = false;
+			b->nblock = b->nrng = b->nlr = 0;
+			b->last_start = b->last_runnable = b->last_block = b->last_syscall = b->last_syscall_block = 0;
+			b->finalized = false;
+		}
 		if (from == GT_GO_UNDETERMINED) {
 			g->creation = m->sync_ts;
 			int64_t st = t - m->sync_ts;
@@ -599,8 +639,11 @@ static void go_transition(gt_model *m, const gt_event *ev)
 				}
 				b->last_syscall = 0;
 				b->last_syscall_block = 0;
-				if (b->proc != GT_NONE && m->pb[b->proc].syscalling == gi)
-					m->pb[b->proc].syscalling = GT_NONE;
+				/* As Go does, forget the P it entered on even if another
+				 * goroutine's syscall has taken that P since. */
+				if (b->sys_p != GT_NONE)
+					m->pb[b->sys_p].syscalling = GT_NONE;
+				b->sys_p = GT_NONE;
 			}
 			break;
 		default:
@@ -715,10 +758,19 @@ static void go_transition(gt_model *m, const gt_event *ev)
 		break;
 	case GT_GO_NOT_EXIST:
 		finalize(m, gi, t, &t);
+		/* Done growing: give back the spare room. Traces of busy services
+		 * hold millions of short-lived goroutines. */
+		shrink(&b->spans.v, &b->spans.cap, b->spans.n, sizeof *b->spans.v);
+		shrink(&b->block, &b->capblock, b->nblock, sizeof *b->block);
+		shrink(&b->rng, &b->caprng, b->nrng, sizeof *b->rng);
+		free(b->lr);
+		b->lr = NULL;
+		b->caplr = 0;
 		break;
 	case GT_GO_SYSCALL:
 		if (p != GT_NONE)
 			m->pb[p].syscalling = gi;
+		b->sys_p = p;
 		b->proc = p;
 		b->last_syscall = t;
 		break;

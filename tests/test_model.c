@@ -15,25 +15,55 @@
 static char **traces;
 static size_t ntraces;
 
+/* Compares gotrace goroutines --format jsonl for one trace with Go's. */
+static void check_summaries(const char *trace_path, const char *golden_path)
+{
+	size_t glen, tlen;
+	char *golden = tu_read_file(golden_path, &glen);
+	if (!golden)
+		return; /* Go's reader rejects this trace: no summary to compare */
+	char *data = tu_read_file(trace_path, &tlen);
+	ck_assert_msg(data != NULL, "cannot read %s", trace_path);
+	gt_trace *t;
+	gt_model *m;
+	gt_error e;
+	ck_assert_int_eq(gt_trace_open(data, tlen, &t, &e), GT_OK);
+	ck_assert_msg(gt_model_build(t, &m, NULL, NULL, &e) == GT_OK, "%s: %s", trace_path, e.detail);
+	gf_buf b = {0};
+	rp_goroutines(&b, m, RP_JSONL, false);
+	size_t line = tu_first_diff_line(b.p, b.len, golden, glen);
+	ck_assert_msg(line == 0, "%s: goroutine summaries differ from Go's at line %zu", trace_path, line);
+	gf_free(&b);
+	gt_model_free(m);
+	gt_trace_close(t);
+	free(data);
+	free(golden);
+}
+
+/* Every trace Go reads, old format included. */
 START_TEST(goroutine_summaries_match_go)
 {
-	tu_model l;
-	if (!tu_load_model(traces[_i], &l, true))
-		return;
-	char gpath[4096];
 	const char *name = traces[_i];
+	char tpath[4096], gpath[4096];
+	snprintf(tpath, sizeof tpath, "%s/traces/%s", tu_source_dir(), name);
 	snprintf(gpath, sizeof gpath, "%s/tests/golden/%.*s.goroutines.jsonl.gz", tu_source_dir(),
 	         (int)(strlen(name) - strlen(".trace")), name);
-	size_t glen;
-	char *golden = tu_read_file(gpath, &glen);
-	ck_assert_msg(golden != NULL, "missing %s", gpath);
-	gf_buf b = {0};
-	rp_goroutines(&b, l.m, RP_JSONL, false);
-	size_t line = tu_first_diff_line(b.p, b.len, golden, glen);
-	ck_assert_msg(line == 0, "%s: goroutine summaries differ from Go's at line %zu", name, line);
-	gf_free(&b);
-	free(golden);
-	tu_unload_model(&l);
+	check_summaries(tpath, gpath);
+}
+END_TEST
+
+static char **gotests;
+static size_t ngotests;
+
+/* Go's own reader tests, hand-made edge cases of the scheduler. */
+START_TEST(go_testdata_summaries_match_go)
+{
+	const char *name = gotests[_i];
+	char tpath[4096], gpath[4096];
+	snprintf(tpath, sizeof tpath, "%s/tests/go-testdata/%s", tu_source_dir(), name);
+	snprintf(gpath, sizeof gpath, "%s/tests/go-testdata/%.*s.goroutines.jsonl", tu_source_dir(),
+	         (int)(strlen(name) - strlen(".trace")), name);
+	check_summaries(tpath, gpath);
 }
 END_TEST
 
@@ -180,6 +210,9 @@ int main(void)
 	TCase *tc = tcase_create("model:summaries");
 	tcase_add_loop_test(tc, goroutine_summaries_match_go, 0, (int)ntraces);
 	suite_add_tcase(s, tc);
+	snprintf(dir, sizeof dir, "%s/tests/go-testdata", tu_source_dir());
+	ngotests = tu_list(dir, ".trace", &gotests);
+	tcase_add_loop_test(tc, go_testdata_summaries_match_go, 0, (int)ngotests);
 	tc = tcase_create("model:gaps");
 	tcase_add_loop_test(tc, gaps_sum_to_sched_wait, 0, (int)ntraces);
 	suite_add_tcase(s, tc);
@@ -194,5 +227,6 @@ int main(void)
 	int failed = srunner_ntests_failed(sr);
 	srunner_free(sr);
 	tu_list_free(traces, ntraces);
+	tu_list_free(gotests, ngotests);
 	return failed ? 1 : 0;
 }
