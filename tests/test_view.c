@@ -4,6 +4,7 @@
  * the draw list of a frame. */
 #include <check.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -472,6 +473,39 @@ START_TEST(durations)
 }
 END_TEST
 
+/* The pyramid's maximum equals a plain scan for every kind of range:
+ * empty, inside one cell, across cell and level boundaries. */
+START_TEST(series_pyramid_max)
+{
+	enum { N = 5000 };
+	static gt_sample sm[N];
+	uint32_t x = 12345;
+	for (int i = 0; i < N; i++) {
+		x = x * 1103515245u + 12345u;
+		sm[i].time = (int64_t)i * 100;
+		sm[i].value = (int64_t)(x >> 8) % 100000 - 5000;
+	}
+	vw_series_pyr p;
+	ck_assert_int_eq(vw_series_pyr_build(&p, sm, N), 0);
+	ck_assert_int_ge(p.nlevels, 3);
+	for (size_t lo = 0; lo < N; lo += 37) {
+		for (size_t hi = lo; hi <= N; hi += 1 + (hi - lo) / 3) {
+			int64_t want = INT64_MIN;
+			for (size_t i = lo; i < hi; i++)
+				want = sm[i].value > want ? sm[i].value : want;
+			ck_assert_int_eq(vw_series_pyr_max(&p, lo, hi), want);
+		}
+	}
+	ck_assert_uint_eq(vw_series_at(&p, 250), 3);
+	ck_assert_uint_eq(vw_series_at(&p, 300), 3);
+	ck_assert_uint_eq(vw_series_at(&p, 1e9), N);
+	vw_series_pyr_free(&p);
+	ck_assert_int_eq(vw_series_pyr_build(&p, NULL, 0), 0);
+	ck_assert_int_eq(vw_series_pyr_max(&p, 0, 0), INT64_MIN);
+	vw_series_pyr_free(&p);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("view");
@@ -489,6 +523,7 @@ int main(void)
 	suite_add_tcase(s, tc);
 	tc = tcase_create("view:lod");
 	tcase_add_test(tc, binning_by_pixel_column);
+	tcase_add_test(tc, series_pyramid_max);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("view:state");
 	tcase_add_test(tc, layout_groups_and_rows);

@@ -67,6 +67,31 @@ void vw_warm_lod(const gt_model *m, size_t min_spans);
  * many were written to out[0..k). */
 size_t vw_worst_gaps(const gt_model *m, uint32_t *out, size_t k);
 
+/* ---- series: maximum over any time window ---- */
+
+/* A max pyramid over a series' values: level 0 is the samples, each level
+ * above keeps the maximum of VW_PYR_FANOUT cells of the one below, so the
+ * maximum of any index range costs O(log n) instead of a scan of the
+ * million samples a zoomed-out column covers. */
+#define VW_PYR_FANOUT 16
+#define VW_PYR_LEVELS 8
+typedef struct vw_series_pyr {
+	const gt_sample *s;
+	size_t n;
+	int64_t *level[VW_PYR_LEVELS]; /* level[0] unused: the samples are level 0 */
+	size_t nlevel[VW_PYR_LEVELS];
+	int nlevels;
+	int64_t max; /* over the whole series, 0 when empty */
+} vw_series_pyr;
+
+/* Returns 0, or -1 when out of memory (then the pyramid is empty). */
+int vw_series_pyr_build(vw_series_pyr *p, const gt_sample *s, size_t n);
+void vw_series_pyr_free(vw_series_pyr *p);
+/* Maximum value of samples [lo, hi); INT64_MIN when the range is empty. */
+int64_t vw_series_pyr_max(const vw_series_pyr *p, size_t lo, size_t hi);
+/* Index of the first sample at or after time t. */
+size_t vw_series_at(const vw_series_pyr *p, double t);
+
 /* ---- range statistics ---- */
 
 #define VW_BUSIEST 5
@@ -276,6 +301,7 @@ typedef struct vw_state {
 	double progress; /* 0..1 */
 	char error[512];
 	int64_t heap_max, runnable_max; /* plot scales, over the whole trace */
+	vw_series_pyr series[GT_SERIES_COUNT];
 	uint32_t *over; /* gaps over the threshold, for collapsed groups */
 	size_t nover;
 	int64_t over_threshold; /* what `over` was built for; -1: not built */

@@ -235,69 +235,47 @@ static void span_track(ctx *c, int kind, uint32_t index, float y, float h)
 	}
 }
 
-/* Per column maximum of a series, as a filled step plot. */
+/* Per column maximum of a series, as a step plot of pixel rectangles (a
+ * filled column each and the outline's steps): no antialiased polygon of
+ * thousands of points to rasterize each frame. */
 static void series_plot(ctx *c, gt_series_id id, float y, float h, int64_t vmax, uint32_t col, bool fill)
 {
-	const gt_sample *sm;
-	size_t n = gt_model_series(c->s->m, id, &sm);
-	if (!n || vmax <= 0)
+	const vw_series_pyr *p = &c->s->series[id];
+	if (!p->n || vmax <= 0)
 		return;
 	vw_view *v = &c->s->view;
-	double t_lo = vw_t_of(v, 0);
-	size_t lo = 0, hi = n;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		if ((double)sm[mid].time < t_lo)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	size_t i = lo ? lo - 1 : 0;
-	int64_t last = lo ? sm[lo - 1].value : -1;
-	if (fill)
-		vw_dl_poly(c->d, 0, (col & 0xffffff00u) | 0x55u, y + h);
-	else
-		vw_dl_poly(c->d, 1.2f * c->k, col, 0);
-	bool started = false;
-	for (int x = 0; x < c->ncols; x++) {
-		double t1 = vw_t_of(v, x + 1);
-		int64_t best = last;
-		while (i < n && (double)sm[i].time < t1) {
-			if (sm[i].time >= (int64_t)t_lo || best < 0)
-				best = best > sm[i].value ? best : sm[i].value;
-			last = sm[i].value;
-			i++;
-		}
-		if (best < 0 || vw_t_of(v, x) > (double)v->duration)
+	float lw = fmaxf(1, roundf(1.2f * c->k));
+	uint32_t fill_col = (col & 0xffffff00u) | 0x55u;
+	size_t i = vw_series_at(p, vw_t_of(v, 0));
+	int end_col = (int)fmin(ceil(vw_x_of(v, (double)v->duration)), c->ncols);
+	float prev_y = -1, run_y = -1;
+	int run_x = 0;
+	for (int x = 0; x < end_col; x++) {
+		size_t j = vw_series_at(p, vw_t_of(v, x + 1));
+		/* The value in effect when the column starts, and any peak in it. */
+		int64_t best = vw_series_pyr_max(p, i, j);
+		if (i > 0 && p->s[i - 1].value > best)
+			best = p->s[i - 1].value;
+		i = j;
+		if (best == INT64_MIN) {
+			prev_y = -1;
 			continue;
-		float py = y + h - (float)((double)best / (double)vmax * (h - 2 * c->k));
-		if (!started && fill)
-			vw_dl_point(c->d, c->g.timeline_x + (float)x, y + h);
-		vw_dl_point(c->d, c->g.timeline_x + (float)x, py);
-		vw_dl_point(c->d, c->g.timeline_x + (float)x + 1, py);
-		started = true;
-		if (i >= n && x > vw_x_of(v, (double)v->duration))
-			break;
+		}
+		float py = floorf(y + h - (float)((double)best / (double)vmax * (h - 2 * c->k)));
+		float px = c->g.timeline_x + (float)x;
+		if (fill && py != run_y) {
+			if (run_y >= 0)
+				vw_dl_rect(c->d, c->g.timeline_x + (float)run_x, run_y, (float)(x - run_x), y + h - run_y, fill_col);
+			run_y = py;
+			run_x = x;
+		}
+		if (prev_y >= 0 && prev_y != py)
+			vw_dl_rect(c->d, px, fminf(prev_y, py), lw, fabsf(prev_y - py) + lw, col);
+		vw_dl_rect(c->d, px, py, 1, lw, col);
+		prev_y = py;
 	}
-	if (!fill)
-		return;
-	float endx = c->g.timeline_x + (float)fmin(vw_x_of(v, (double)v->duration), c->ncols);
-	vw_dl_point(c->d, endx, y + h);
-	/* The outline on top of the fill. */
-	uint32_t first = c->d->ops[c->d->nops - 1].off, np = c->d->ops[c->d->nops - 1].n;
-	vw_dl_poly(c->d, 1.2f * c->k, col, 0);
-	for (uint32_t p = 1; p + 1 < np; p++)
-		vw_dl_point(c->d, c->d->pts[2 * (first + p)], c->d->pts[2 * (first + p) + 1]);
-}
-
-static int64_t series_max(const gt_model *m, gt_series_id id)
-{
-	const gt_sample *sm;
-	size_t n = gt_model_series(m, id, &sm);
-	int64_t mx = 0;
-	for (size_t i = 0; i < n; i++)
-		mx = sm[i].value > mx ? sm[i].value : mx;
-	return mx;
+	if (fill && run_y >= 0)
+		vw_dl_rect(c->d, c->g.timeline_x + (float)run_x, run_y, (float)(end_col - run_x), y + h - run_y, fill_col);
 }
 
 static void ranges_row(ctx *c, gt_range_id id, float y, float h, uint32_t col)
@@ -1063,14 +1041,6 @@ void vw_frame_build(vw_state *s, vw_drawlist *d)
 	if (!s->m) {
 		loading(&c);
 		return;
-	}
-	if (!s->heap_max) {
-		s->heap_max = series_max(s->m, GT_SERIES_HEAP_ALLOC);
-		int64_t goal = series_max(s->m, GT_SERIES_HEAP_GOAL);
-		s->heap_max = goal > s->heap_max ? goal : s->heap_max;
-		s->runnable_max = series_max(s->m, GT_SERIES_RUNNABLE);
-		if (!s->heap_max)
-			s->heap_max = 1;
 	}
 	c.ncols = (int)ceilf(c.g.timeline_w);
 	tracks(&c);

@@ -21,6 +21,17 @@ int vw_state_init(vw_state *s, const gt_model *m, int width, int height, float s
 	if (vw_layout_init(&s->layout, m) != 0 || vw_layout_rows(&s->layout, s->scale) != 0)
 		return -1;
 	s->nworst = vw_worst_gaps(m, s->worst, sizeof s->worst / sizeof s->worst[0]);
+	for (int i = 0; i < GT_SERIES_COUNT; i++) {
+		const gt_sample *sm;
+		size_t n = gt_model_series(m, (gt_series_id)i, &sm);
+		if (vw_series_pyr_build(&s->series[i], sm, n) != 0)
+			return -1;
+	}
+	int64_t goal = s->series[GT_SERIES_HEAP_GOAL].max, alloc = s->series[GT_SERIES_HEAP_ALLOC].max;
+	s->heap_max = goal > alloc ? goal : alloc;
+	if (!s->heap_max)
+		s->heap_max = 1;
+	s->runnable_max = s->series[GT_SERIES_RUNNABLE].max;
 	vw_geom g = vw_state_geom(s);
 	vw_view_init(&s->view, gt_model_duration(m), g.timeline_w);
 	return 0;
@@ -29,6 +40,8 @@ int vw_state_init(vw_state *s, const gt_model *m, int width, int height, float s
 void vw_state_free(vw_state *s)
 {
 	vw_layout_free(&s->layout);
+	for (int i = 0; i < GT_SERIES_COUNT; i++)
+		vw_series_pyr_free(&s->series[i]);
 	free(s->overview);
 	free(s->bins);
 	free(s->over);

@@ -1,6 +1,7 @@
 /* Time <-> pixels, zoom and pan, undo; gap navigation and range
  * statistics; level-of-detail binning by pixel column. */
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -231,6 +232,86 @@ size_t vw_worst_gaps(const gt_model *m, uint32_t *out, size_t k)
 		out[j] = c;
 	}
 	return len;
+}
+
+/* ---- series pyramid ---- */
+
+int vw_series_pyr_build(vw_series_pyr *p, const gt_sample *s, size_t n)
+{
+	memset(p, 0, sizeof *p);
+	p->s = s;
+	p->n = n;
+	p->nlevels = 1;
+	for (size_t i = 0; i < n; i++)
+		p->max = s[i].value > p->max ? s[i].value : p->max;
+	size_t below = n;
+	for (int l = 1; l < VW_PYR_LEVELS && below > VW_PYR_FANOUT; l++) {
+		size_t cells = (below + VW_PYR_FANOUT - 1) / VW_PYR_FANOUT;
+		int64_t *c = malloc(cells * sizeof *c);
+		if (!c) {
+			vw_series_pyr_free(p);
+			return -1;
+		}
+		for (size_t i = 0; i < cells; i++) {
+			int64_t m = INT64_MIN;
+			for (size_t j = i * VW_PYR_FANOUT; j < below && j < (i + 1) * VW_PYR_FANOUT; j++) {
+				int64_t v = l == 1 ? s[j].value : p->level[l - 1][j];
+				m = v > m ? v : m;
+			}
+			c[i] = m;
+		}
+		p->level[l] = c;
+		p->nlevel[l] = cells;
+		p->nlevels = l + 1;
+		below = cells;
+	}
+	return 0;
+}
+
+void vw_series_pyr_free(vw_series_pyr *p)
+{
+	for (int l = 1; l < VW_PYR_LEVELS; l++)
+		free(p->level[l]);
+	memset(p, 0, sizeof *p);
+}
+
+static int64_t cell(const vw_series_pyr *p, int l, size_t i) { return l == 0 ? p->s[i].value : p->level[l][i]; }
+
+int64_t vw_series_pyr_max(const vw_series_pyr *p, size_t lo, size_t hi)
+{
+	int64_t m = INT64_MIN;
+	if (hi > p->n)
+		hi = p->n;
+	/* Climb while the range spans whole cells of the level above: the
+	 * ragged ends are scanned at each level, at most 2 * fanout cells. */
+	for (int l = 0; lo < hi; l++) {
+		if (l + 1 >= p->nlevels || hi - lo < 2 * VW_PYR_FANOUT) {
+			for (size_t i = lo; i < hi; i++)
+				m = cell(p, l, i) > m ? cell(p, l, i) : m;
+			break;
+		}
+		size_t alo = (lo + VW_PYR_FANOUT - 1) / VW_PYR_FANOUT * VW_PYR_FANOUT, ahi = hi / VW_PYR_FANOUT * VW_PYR_FANOUT;
+		for (size_t i = lo; i < alo; i++)
+			m = cell(p, l, i) > m ? cell(p, l, i) : m;
+		for (size_t i = ahi; i < hi; i++)
+			m = cell(p, l, i) > m ? cell(p, l, i) : m;
+		lo = alo / VW_PYR_FANOUT;
+		hi = ahi / VW_PYR_FANOUT;
+	}
+	return m;
+}
+
+size_t vw_series_at(const vw_series_pyr *p, double t)
+{
+	size_t lo = 0, hi = p->n;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if ((double)p->s[mid].time < t)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
 }
 
 /* ---- range statistics ---- */
