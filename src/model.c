@@ -1337,7 +1337,7 @@ static gt_lod_bucket *build_lod(const gt_model *m, int kind, uint32_t idx)
 			if (first < counts[k] && b[first].count < 255)
 				b[first].count++;
 			for (size_t j = first; j <= last && j < counts[k]; j++) {
-				int64_t lo = (int64_t)j * width, hi = lo + width;
+				int64_t lo = (int64_t)j * width, hi = lo > INT64_MAX - width ? INT64_MAX : lo + width;
 				int64_t ov = (e < hi ? e : hi) - (a > lo ? a : lo);
 				if (ov <= 0)
 					continue;
@@ -1358,7 +1358,8 @@ static gt_lod_bucket *build_lod(const gt_model *m, int kind, uint32_t idx)
 					b[j].dominant = (uint8_t)st;
 				}
 			}
-			b[j].busy_permille = (uint16_t)(busy[j] * 1000 / width);
+			/* In double: busy * 1000 overflows for buckets of 2^53 ns and up. */
+			b[j].busy_permille = (uint16_t)((double)busy[j] * 1000.0 / (double)width);
 		}
 		free(busy);
 		free(by_state);
