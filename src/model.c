@@ -972,6 +972,15 @@ static void model_event(gt_model *m, const gt_event *ev)
 		m->t0 = ev->time;
 		m->sync_ts = ev->time;
 	}
+	/* Model times are nanoseconds since t0, summed over spans and gaps in
+	 * int64: a clock that runs wild (a hostile file, or a timestamp past
+	 * the range of int64 wrapping around) would overflow them. */
+	if ((uint64_t)ev->time - (uint64_t)m->t0 > GT_MAX_TRACE_NS) {
+		_Static_assert(GT_MAX_TRACE_NS == (int64_t)1 << 50, "the message below names the ceiling");
+		m->limit = "trace spans more than 2^50 ns (13 days), or its clock goes backwards";
+		m->oom = 1;
+		return;
+	}
 	m->last_ts = ev->time;
 	int64_t rel = ev->time - m->t0;
 	switch (ev->kind) {

@@ -11,6 +11,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "gotrace/model.h"
 #include "testutil.h"
 
 /* ---- Go's fuzz corpus (tests/go-fuzz, see its README) ---- */
@@ -377,6 +378,27 @@ START_TEST(too_many_procs)
 }
 END_TEST
 
+/* A clock that runs for 2^56 ns (found by fuzz_model): the model says so
+ * instead of overflowing its sums. */
+START_TEST(model_time_span_limit)
+{
+	char path[4096];
+	snprintf(path, sizeof path, "%s/tests/fuzz/crashers/model-lod-permille-overflow.trace", tu_source_dir());
+	size_t len;
+	char *data = tu_read_file(path, &len);
+	ck_assert_ptr_nonnull(data);
+	gt_trace *t;
+	gt_error e;
+	ck_assert_int_eq(gt_trace_open(data, len, &t, &e), GT_OK);
+	gt_model *m;
+	ck_assert_int_eq(gt_model_build(t, &m, NULL, NULL, &e), GT_ERR_LIMIT);
+	ck_assert_ptr_null(m);
+	ck_assert_ptr_nonnull(strstr(e.detail, "more than 2^50 ns"));
+	gt_trace_close(t);
+	free(data);
+}
+END_TEST
+
 int main(void)
 {
 	char dir[4096];
@@ -410,6 +432,7 @@ int main(void)
 	tcase_add_test(tc, unknown_version_message);
 	tcase_add_test(tc, ceilings_give_limit_errors);
 	tcase_add_test(tc, too_many_procs);
+	tcase_add_test(tc, model_time_span_limit);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

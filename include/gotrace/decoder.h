@@ -218,6 +218,9 @@ typedef struct gt_trace gt_trace;
 #define GT_MAX_GOROUTINES 10000000u
 #define GT_MAX_PROCS 65536u       /* distinct P ids (GOMAXPROCS is far lower) */
 #define GT_MAX_THREADS 1048576u   /* distinct M (OS thread) ids */
+/* Time from the first event to the last, in the model (about 13 days):
+ * beyond it durations summed over a trace could overflow int64. */
+#define GT_MAX_TRACE_NS ((int64_t)1 << 50)
 
 /* Opens a trace over `data[0..len)`, which the caller keeps alive and
  * unchanged until gt_trace_close(). Reads and checks the header only.
