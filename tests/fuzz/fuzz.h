@@ -13,8 +13,8 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 /* Opens a trace over a private, exact-size copy of the input, so ASan sees
- * any read past its end. Returns NULL when the header is refused; free
- * *copy after gt_trace_close() either way. */
+ * any read past its end. Returns NULL when the header is refused (nothing
+ * to free then); otherwise free *copy after gt_trace_close(). */
 static inline gt_trace *fuzz_open(const uint8_t *data, size_t size, uint8_t **copy)
 {
 	gt_trace *t = NULL;
@@ -23,8 +23,10 @@ static inline gt_trace *fuzz_open(const uint8_t *data, size_t size, uint8_t **co
 	if (!*copy)
 		return NULL;
 	memcpy(*copy, data, size);
-	if (gt_trace_open(*copy, size, &t, &e) != GT_OK)
+	if (gt_trace_open(*copy, size, &t, &e) != GT_OK) {
+		free(*copy);
 		return NULL;
+	}
 	return t;
 }
 

@@ -10,10 +10,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	uint8_t *copy;
 	gt_trace *t = fuzz_open(data, size, &copy);
-	if (!t) {
-		free(copy);
+	if (!t)
 		return 0;
-	}
 	gt_error e;
 	gf_buf b = {0};
 	gt_event ev;

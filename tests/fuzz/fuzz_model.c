@@ -64,10 +64,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	uint8_t *copy;
 	gt_trace *t = fuzz_open(data, size, &copy);
-	if (!t) {
-		free(copy);
+	if (!t)
 		return 0;
-	}
 	gt_error e;
 	gt_model *m;
 	if (gt_model_build(t, &m, NULL, NULL, &e) == GT_OK) {
