@@ -1,9 +1,10 @@
 #!/bin/bash
 # The viewer under the build's sanitizers: every trace in traces/ and every
 # fuzz input (committed corpus, crashers, Go's fuzz corpus) is opened with
-# `gotrace view --screenshot`, headless. An input the decoder accepts must
-# render a frame (status 0, a PNG); one it refuses must fail cleanly
-# (status 1). Neither may leave a sanitizer report.
+# `gotrace view --screenshot`, headless. An input whose model builds (the
+# decoder accepts it and it is within the model's limits; `gotrace
+# goroutines` tells) must render a frame (status 0, a PNG); any other must
+# fail cleanly (status 1). Neither may leave a sanitizer report.
 #   usage: view_corpus.sh GOTRACE SOURCE_DIR
 set -u
 gotrace=$1
@@ -24,7 +25,7 @@ sanitizer_clean() {
 
 shopt -s nullglob
 for f in "$src"/traces/go1.*/*.trace "$src"/tests/fuzz/corpus/*/* "$src"/tests/fuzz/crashers/* "$src"/tests/go-fuzz/*.bin; do
-	"$gotrace" info "$f" >/dev/null 2>"$tmp/info.err"
+	"$gotrace" goroutines "$f" >/dev/null 2>"$tmp/info.err"
 	accepted=$?
 	rm -f "$tmp/out.png"
 	"$gotrace" view "$f" --screenshot "$tmp/out.png" >/dev/null 2>"$tmp/err"
@@ -34,11 +35,11 @@ for f in "$src"/traces/go1.*/*.trace "$src"/tests/fuzz/corpus/*/* "$src"/tests/f
 		sed 's/^/  /' "$tmp/err" "$tmp/info.err" | head -20
 		fail=$((fail + 1))
 	elif [ "$accepted" = 0 ] && { [ "$st" != 0 ] || [ ! -s "$tmp/out.png" ]; }; then
-		echo "FAIL $f: decoded, but the viewer exited $st without a frame"
+		echo "FAIL $f: its model builds, but the viewer exited $st without a frame"
 		sed 's/^/  /' "$tmp/err" | head -5
 		fail=$((fail + 1))
 	elif [ "$accepted" != 0 ] && [ "$st" != 1 ]; then
-		echo "FAIL $f: refused by the decoder, but the viewer exited $st (want 1)"
+		echo "FAIL $f: refused, but the viewer exited $st (want 1)"
 		sed 's/^/  /' "$tmp/err" | head -5
 		fail=$((fail + 1))
 	elif [ "$accepted" = 0 ]; then
