@@ -224,7 +224,21 @@ typedef struct vw_op {
 	uint32_t off, n; /* text bytes or points */
 } vw_op;
 
-/* Bulk rectangles are drawn first, in order, then the ops over them. */
+/* A part of the frame that is painted as a unit: the renderer compares its
+ * hash with the last frame's and repaints (and presents) only the regions
+ * that changed, so a pan repaints the timeline and not the side panel.
+ * Regions tile the frame without overlapping; overlays (tooltip, help) are
+ * painted over them and force the regions under them to repaint. */
+typedef struct vw_region {
+	float x, y, w, h;
+	size_t rect0, rect1, op0, op1; /* its rects and ops */
+	uint64_t hash;
+	bool overlay;
+} vw_region;
+#define VW_REGIONS_MAX 16
+
+/* Region by region: the bulk rectangles first, in order, then the ops
+ * over them. */
 typedef struct vw_drawlist {
 	vw_rect *rects;
 	size_t nrects, caprects;
@@ -237,6 +251,8 @@ typedef struct vw_drawlist {
 	int width, height;
 	uint32_t background;
 	bool oom;
+	vw_region regions[VW_REGIONS_MAX];
+	size_t nregions;
 } vw_drawlist;
 
 void vw_dl_reset(vw_drawlist *d, int width, int height, uint32_t background);
@@ -253,6 +269,27 @@ void vw_dl_unclip(vw_drawlist *d);
  * area between the line and y = fill_to. */
 void vw_dl_poly(vw_drawlist *d, float lw, uint32_t rgba, float fill_to);
 void vw_dl_point(vw_drawlist *d, float x, float y);
+/* Starts a region (ending the one before); what is drawn next belongs to
+ * it and is clipped to it. */
+void vw_dl_region(vw_drawlist *d, float x, float y, float w, float h, bool overlay);
+/* Ends the last region and hashes every region. A draw list without
+ * regions gets one covering the frame. */
+void vw_dl_finish(vw_drawlist *d);
+
+/* What was painted last time, to find what must be painted now. */
+typedef struct vw_damage {
+	vw_region prev[VW_REGIONS_MAX];
+	size_t nprev;
+	int width, height;
+	uint32_t background;
+	bool valid; /* false: the target lost its pixels (resize, expose) */
+} vw_damage;
+
+/* Marks which regions of d must be painted: all when the last frame is
+ * unknown, else those whose content or place changed and those under an
+ * overlay of this frame or the last. Remembers d for next time. Returns
+ * how many are dirty. */
+size_t vw_damage_compute(vw_damage *dm, const vw_drawlist *d, bool dirty[VW_REGIONS_MAX]);
 
 /* ---- the whole view state ---- */
 
@@ -352,6 +389,10 @@ size_t vw_side_list_count(const vw_state *s);
 int vw_state_init(vw_state *s, const gt_model *m, int width, int height, float scale);
 void vw_state_free(vw_state *s);
 void vw_state_resize(vw_state *s, int width, int height, float scale);
+/* (Re)builds the overview's worst gap per column for `cols` columns, and
+ * the list of gaps over the threshold. Return 0 or -1 (out of memory). */
+int vw_state_overview(vw_state *s, int cols);
+int vw_state_gaps_over(vw_state *s);
 vw_geom vw_state_geom(const vw_state *s);
 /* Selects a gap, reveals its goroutine and zooms around it. */
 void vw_state_select_gap(vw_state *s, uint32_t gap);

@@ -4,6 +4,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include <SDL.h>
 #include <errno.h>
+#include <math.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -241,6 +242,9 @@ typedef struct window {
 	bool direct;
 	cairo_surface_t *measure_surf;
 	cairo_t *measure_cr;
+	/* What the window surface holds (direct only: a texture's pixels are
+	 * not kept between locks, so that path paints every region). */
+	vw_damage damage;
 } window;
 
 /* Whether the renderer is OpenGL emulated on the CPU (Mesa's llvmpipe or
@@ -351,11 +355,20 @@ static void window_draw(window *w, const vw_drawlist *d)
 	void *pixels;
 	int pitch;
 	SDL_Surface *ws = NULL;
+	bool dirty[VW_REGIONS_MAX];
+	if (!w->direct)
+		w->damage.valid = false;
+	if (vw_damage_compute(&w->damage, d, dirty) == 0) {
+		last_cairo_ms = 0;
+		return; /* the window already shows this frame */
+	}
 	if (w->direct) {
 		ws = SDL_GetWindowSurface(w->win);
 		/* cairo needs 32-bit xRGB, which is what X11 and Wayland give. */
-		if (!ws || ws->format->BytesPerPixel != 4 || ws->format->Rmask != 0xff0000u || SDL_LockSurface(ws) != 0)
+		if (!ws || ws->format->BytesPerPixel != 4 || ws->format->Rmask != 0xff0000u || SDL_LockSurface(ws) != 0) {
+			w->damage.valid = false;
 			return;
+		}
 		pixels = ws->pixels;
 		pitch = ws->pitch;
 	} else if (SDL_LockTexture(w->tex, NULL, &pixels, &pitch) != 0) {
@@ -364,14 +377,24 @@ static void window_draw(window *w, const vw_drawlist *d)
 	/* cairo's ARGB32 is SDL's ARGB8888: native-endian 32-bit words. */
 	cairo_surface_t *surf = cairo_image_surface_create_for_data(pixels, CAIRO_FORMAT_ARGB32, w->tw, w->th, pitch);
 	cairo_t *cr = cairo_create(surf);
-	vw_cairo_render(cr, d);
+	vw_cairo_render_dirty(cr, d, dirty);
 	cairo_destroy(cr);
 	cairo_surface_flush(surf);
 	cairo_surface_destroy(surf);
 	last_cairo_ms = now_ms() - t0;
 	if (ws) {
 		SDL_UnlockSurface(ws);
-		SDL_UpdateWindowSurface(w->win);
+		/* Only what changed goes to the display server. */
+		SDL_Rect rects[VW_REGIONS_MAX];
+		int n = 0;
+		for (size_t i = 0; i < d->nregions; i++) {
+			const vw_region *r = &d->regions[i];
+			if (!dirty[i] || r->overlay)
+				continue;
+			int x0 = (int)lroundf(r->x), y0 = (int)lroundf(r->y);
+			rects[n++] = (SDL_Rect){x0, y0, (int)lroundf(r->x + r->w) - x0, (int)lroundf(r->y + r->h) - y0};
+		}
+		SDL_UpdateWindowSurfaceRects(w->win, rects, n);
 		return;
 	}
 	SDL_UnlockTexture(w->tex);
@@ -466,6 +489,9 @@ static bool handle(vw_state *s, window *w, const SDL_Event *e)
 	case SDL_WINDOWEVENT:
 		if (e->window.event == SDL_WINDOWEVENT_LEAVE && s->m)
 			vw_input_leave(s);
+		/* Uncovered or resized: the display lost what it showed. */
+		if (e->window.event == SDL_WINDOWEVENT_EXPOSED || e->window.event == SDL_WINDOWEVENT_SIZE_CHANGED)
+			w->damage.valid = false;
 		break;
 	default:
 		break;

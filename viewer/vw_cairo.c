@@ -47,13 +47,17 @@ static void arrow(cairo_t *cr, const vw_op *o)
 /* Fills the bulk rectangles straight into the pixels: they are
  * pixel-aligned and opaque or simply blended, and tens of thousands of them
  * through cairo's path machinery cost a 1080p frame 20 ms, a plain loop 2. */
-static void fill_rects(uint32_t *px, int stride_px, int w, int h, const vw_drawlist *d)
+typedef struct box {
+	int x0, y0, x1, y1;
+} box;
+
+static void fill_rects(uint32_t *px, int stride_px, box clip, const vw_rect *rects, size_t n)
 {
-	for (size_t i = 0; i < d->nrects; i++) {
-		const vw_rect *r = &d->rects[i];
+	for (size_t i = 0; i < n; i++) {
+		const vw_rect *r = &rects[i];
 		double fx = floor(r->x), fy = floor(r->y);
-		int x0 = (int)fmax(fx, 0), y0 = (int)fmax(fy, 0);
-		int x1 = (int)fmin(fx + ceil(r->w), w), y1 = (int)fmin(fy + ceil(r->h), h);
+		int x0 = (int)fmax(fx, clip.x0), y0 = (int)fmax(fy, clip.y0);
+		int x1 = (int)fmin(fx + ceil(r->w), clip.x1), y1 = (int)fmin(fy + ceil(r->h), clip.y1);
 		if (x1 <= x0 || y1 <= y0)
 			continue;
 		uint32_t a = r->rgba & 0xff, rgb = r->rgba >> 8;
@@ -89,27 +93,46 @@ static bool is_pixel_buffer(cairo_surface_t *t)
 	return f == CAIRO_FORMAT_ARGB32 || f == CAIRO_FORMAT_RGB24;
 }
 
-void vw_cairo_render(cairo_t *cr, const vw_drawlist *d)
+/* A region's pixels: rounded the same way for the clip and the fills, so
+ * that neighbours share edges without gaps or overlap. */
+static box region_box(const vw_region *r, int w, int h)
 {
-	cairo_save(cr);
-	set_rgba(cr, d->background);
-	cairo_set_operator(cr, CAIRO_OPERATOR_SOURCE);
-	cairo_paint(cr);
-	cairo_set_operator(cr, CAIRO_OPERATOR_OVER);
+	box b = {(int)lroundf(r->x), (int)lroundf(r->y), (int)lroundf(r->x + r->w), (int)lroundf(r->y + r->h)};
+	b.x0 = b.x0 < 0 ? 0 : b.x0;
+	b.y0 = b.y0 < 0 ? 0 : b.y0;
+	b.x1 = b.x1 > w ? w : b.x1;
+	b.y1 = b.y1 > h ? h : b.y1;
+	return b;
+}
+
+static void render_ops(cairo_t *cr, const vw_drawlist *d, size_t op0, size_t op1);
+
+static void render_region(cairo_t *cr, const vw_drawlist *d, const vw_region *rg, bool direct)
+{
 	cairo_surface_t *target = cairo_get_target(cr);
-	cairo_matrix_t mx;
-	cairo_get_matrix(cr, &mx);
-	if (is_pixel_buffer(target) && mx.xx == 1 && mx.yy == 1 && mx.xy == 0 && mx.yx == 0 && mx.x0 == 0 && mx.y0 == 0) {
+	box b = region_box(rg, d->width, d->height);
+	if (b.x1 <= b.x0 || b.y1 <= b.y0)
+		return;
+	cairo_save(cr);
+	cairo_rectangle(cr, b.x0, b.y0, b.x1 - b.x0, b.y1 - b.y0);
+	cairo_clip(cr);
+	if (!rg->overlay) {
+		set_rgba(cr, d->background);
+		cairo_set_operator(cr, CAIRO_OPERATOR_SOURCE);
+		cairo_paint(cr);
+		cairo_set_operator(cr, CAIRO_OPERATOR_OVER);
+	}
+	if (direct) {
 		cairo_surface_flush(target);
 		fill_rects((uint32_t *)(void *)cairo_image_surface_get_data(target), cairo_image_surface_get_stride(target) / 4,
-		           cairo_image_surface_get_width(target), cairo_image_surface_get_height(target), d);
-		cairo_surface_mark_dirty(target);
+		           b, d->rects + rg->rect0, rg->rect1 - rg->rect0);
+		cairo_surface_mark_dirty_rectangle(target, b.x0, b.y0, b.x1 - b.x0, b.y1 - b.y0);
 	} else {
 		/* Any other target: one fill per run of the same colour. */
 		cairo_set_antialias(cr, CAIRO_ANTIALIAS_NONE);
 		uint32_t cur = 0;
 		bool open = false;
-		for (size_t i = 0; i < d->nrects; i++) {
+		for (size_t i = rg->rect0; i < rg->rect1; i++) {
 			const vw_rect *r = &d->rects[i];
 			if (!open || r->rgba != cur) {
 				if (open)
@@ -122,9 +145,41 @@ void vw_cairo_render(cairo_t *cr, const vw_drawlist *d)
 		}
 		if (open)
 			cairo_fill(cr);
+		cairo_set_antialias(cr, CAIRO_ANTIALIAS_DEFAULT);
 	}
-	cairo_set_antialias(cr, CAIRO_ANTIALIAS_DEFAULT);
-	for (size_t i = 0; i < d->nops; i++) {
+	render_ops(cr, d, rg->op0, rg->op1);
+	cairo_restore(cr);
+}
+
+void vw_cairo_render_dirty(cairo_t *cr, const vw_drawlist *d, const bool *dirty)
+{
+	cairo_surface_t *target = cairo_get_target(cr);
+	cairo_matrix_t mx;
+	cairo_get_matrix(cr, &mx);
+	bool direct = is_pixel_buffer(target) && mx.xx == 1 && mx.yy == 1 && mx.xy == 0 && mx.yx == 0 && mx.x0 == 0 &&
+	              mx.y0 == 0 && cairo_image_surface_get_width(target) >= d->width &&
+	              cairo_image_surface_get_height(target) >= d->height;
+	for (size_t i = 0; i < d->nregions; i++)
+		if (!dirty || dirty[i])
+			render_region(cr, d, &d->regions[i], direct);
+}
+
+void vw_cairo_render(cairo_t *cr, const vw_drawlist *d)
+{
+	if (!d->nregions) {
+		/* Not finished: paint it as one region covering the frame. */
+		vw_drawlist whole = *d;
+		vw_dl_finish(&whole);
+		vw_cairo_render_dirty(cr, &whole, NULL);
+		return;
+	}
+	vw_cairo_render_dirty(cr, d, NULL);
+}
+
+static void render_ops(cairo_t *cr, const vw_drawlist *d, size_t op0, size_t op1)
+{
+	int depth = 0;
+	for (size_t i = op0; i < op1; i++) {
 		const vw_op *o = &d->ops[i];
 		if (o->kind != VW_OP_CLIP && o->kind != VW_OP_UNCLIP)
 			set_rgba(cr, o->rgba);
@@ -178,14 +233,20 @@ void vw_cairo_render(cairo_t *cr, const vw_drawlist *d)
 			arrow(cr, o);
 			break;
 		case VW_OP_CLIP:
+			depth++;
 			cairo_save(cr);
 			cairo_rectangle(cr, o->x, o->y, o->w, o->h);
 			cairo_clip(cr);
 			break;
 		case VW_OP_UNCLIP:
-			cairo_restore(cr);
+			if (depth > 0) {
+				depth--;
+				cairo_restore(cr);
+			}
 			break;
 		}
 	}
-	cairo_restore(cr);
+	/* A clip left open at the end of a region ends with it. */
+	for (; depth > 0; depth--)
+		cairo_restore(cr);
 }

@@ -1,5 +1,6 @@
 /* The per-frame draw list: flat arrays reused from frame to frame, so that
  * building a frame allocates nothing once the arrays have grown. */
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -29,6 +30,7 @@ void vw_dl_reset(vw_drawlist *d, int width, int height, uint32_t background)
 	d->height = height;
 	d->background = background;
 	d->oom = false;
+	d->nregions = 0;
 }
 
 void vw_dl_free(vw_drawlist *d)
@@ -124,4 +126,119 @@ void vw_dl_point(vw_drawlist *d, float x, float y)
 	d->pts[d->npts++] = x;
 	d->pts[d->npts++] = y;
 	d->ops[d->nops - 1].n++;
+}
+
+static void end_region(vw_drawlist *d)
+{
+	if (d->nregions) {
+		d->regions[d->nregions - 1].rect1 = d->nrects;
+		d->regions[d->nregions - 1].op1 = d->nops;
+	}
+}
+
+void vw_dl_region(vw_drawlist *d, float x, float y, float w, float h, bool overlay)
+{
+	end_region(d);
+	if (d->nregions == VW_REGIONS_MAX) {
+		/* Out of regions: the last one grows over the rest, still correct
+		 * since a region repaints whatever it holds. */
+		vw_region *r = &d->regions[d->nregions - 1];
+		float x1 = fmaxf(r->x + r->w, x + w), y1 = fmaxf(r->y + r->h, y + h);
+		r->x = fminf(r->x, x), r->y = fminf(r->y, y);
+		r->w = x1 - r->x, r->h = y1 - r->y;
+		r->overlay |= overlay;
+		return;
+	}
+	d->regions[d->nregions++] = (vw_region){x, y, w, h, d->nrects, d->nrects, d->nops, d->nops, 0, overlay};
+}
+
+/* A word-at-a-time hash: a frame's rectangles are a megabyte when zoomed
+ * out, and hashing must stay far cheaper than painting. */
+static uint64_t mix(uint64_t h, uint64_t v)
+{
+	h ^= v + 0x9e3779b97f4a7c15ULL + (h << 6) + (h >> 2);
+	return h * 0xff51afd7ed558ccdULL;
+}
+
+static uint64_t hash_bytes(uint64_t h, const void *p, size_t n)
+{
+	const unsigned char *b = p;
+	uint64_t w;
+	for (; n >= 8; n -= 8, b += 8) {
+		memcpy(&w, b, 8);
+		h = mix(h, w);
+	}
+	w = 0;
+	memcpy(&w, b, n);
+	return mix(h, w ^ n);
+}
+
+static uint64_t hash_region(const vw_drawlist *d, const vw_region *r)
+{
+	float geom[4] = {r->x, r->y, r->w, r->h};
+	uint64_t h = hash_bytes((uint64_t)r->overlay << 32 | d->background, geom, sizeof geom);
+	h = hash_bytes(h, d->rects + r->rect0, (r->rect1 - r->rect0) * sizeof *d->rects);
+	for (size_t i = r->op0; i < r->op1; i++) {
+		vw_op o = d->ops[i];
+		/* Text and points by content: their offsets move when an earlier
+		 * region's text changes. */
+		if (o.kind == VW_OP_TEXT)
+			h = hash_bytes(h, d->text + o.off, o.n);
+		else if (o.kind == VW_OP_POLY)
+			h = hash_bytes(h, d->pts + 2 * (size_t)o.off, 2 * (size_t)o.n * sizeof *d->pts);
+		o.off = 0;
+		h = hash_bytes(h, &o, sizeof o);
+	}
+	return h;
+}
+
+void vw_dl_finish(vw_drawlist *d)
+{
+	if (!d->nregions) {
+		d->regions[0] = (vw_region){0, 0, (float)d->width, (float)d->height, 0, d->nrects, 0, d->nops, 0, false};
+		d->nregions = 1;
+	}
+	end_region(d);
+	for (size_t i = 0; i < d->nregions; i++)
+		d->regions[i].hash = hash_region(d, &d->regions[i]);
+}
+
+static bool overlaps(const vw_region *a, const vw_region *b)
+{
+	return a->x < b->x + b->w && b->x < a->x + a->w && a->y < b->y + b->h && b->y < a->y + a->h;
+}
+
+static bool under_overlay(const vw_region *r, const vw_region *list, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (list[i].overlay && overlaps(r, &list[i]))
+			return true;
+	return false;
+}
+
+size_t vw_damage_compute(vw_damage *dm, const vw_drawlist *d, bool dirty[VW_REGIONS_MAX])
+{
+	bool all = !dm->valid || dm->width != d->width || dm->height != d->height || dm->background != d->background;
+	size_t ndirty = 0;
+	for (size_t i = 0; i < d->nregions; i++) {
+		const vw_region *r = &d->regions[i], *p = i < dm->nprev ? &dm->prev[i] : NULL;
+		dirty[i] = all || r->overlay || !p || p->hash != r->hash || p->overlay ||
+		           under_overlay(r, d->regions, d->nregions) || under_overlay(r, dm->prev, dm->nprev);
+		ndirty += dirty[i];
+	}
+	/* A region that went away leaves its pixels: repaint all next time. */
+	if (!all && dm->nprev > d->nregions)
+		for (size_t i = d->nregions; i < dm->nprev; i++)
+			if (!dm->prev[i].overlay) {
+				for (size_t j = 0; j < d->nregions; j++)
+					ndirty += !dirty[j], dirty[j] = true;
+				break;
+			}
+	memcpy(dm->prev, d->regions, d->nregions * sizeof *d->regions);
+	dm->nprev = d->nregions;
+	dm->width = d->width;
+	dm->height = d->height;
+	dm->background = d->background;
+	dm->valid = true;
+	return ndirty;
 }

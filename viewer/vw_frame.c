@@ -112,9 +112,9 @@ static const char *short_name(gt_str name, char *buf, size_t n)
 }
 
 /* Text that fits in w px, cut with an ellipsis. */
-static void fit_text(const vw_state *s, char *buf, float w, float size)
+static void fit_text(const vw_state *s, char *buf, float w, float size, bool bold)
 {
-	if (!s->measure || s->measure(s->measure_ctx, buf, size, false) <= w)
+	if (!s->measure || s->measure(s->measure_ctx, buf, size, bold) <= w)
 		return;
 	size_t n = strlen(buf);
 	while (n > 1) {
@@ -122,7 +122,7 @@ static void fit_text(const vw_state *s, char *buf, float w, float size)
 		while (n > 0 && ((unsigned char)buf[n] & 0xc0) == 0x80)
 			n--;
 		memcpy(buf + n, "…", sizeof "…");
-		if (s->measure(s->measure_ctx, buf, size, false) <= w)
+		if (s->measure(s->measure_ctx, buf, size, bold) <= w)
 			return;
 	}
 }
@@ -319,7 +319,7 @@ static void regions_row(ctx *c, float y, float h)
 		if (b - a > 40 * c->k) {
 			char lab[128];
 			snprintf(lab, sizeof lab, "%.*s", (int)r[i].type.len, r[i].type.ptr);
-			fit_text(c->s, lab, b - a - 6 * c->k, c->fs * 0.85f);
+			fit_text(c->s, lab, b - a - 6 * c->k, c->fs * 0.85f, false);
 			vw_dl_text(c->d, a + 3 * c->k, ry + lh - 3 * c->k, c->fs * 0.85f, VW_ALIGN_LEFT, false, C_TEXT, lab);
 		}
 	}
@@ -348,16 +348,8 @@ static void collapsed_gaps(ctx *c, const float *group_y)
 {
 	vw_state *s = c->s;
 	const gt_gap *gp = gt_model_gaps(s->m);
-	if (s->over_threshold != s->threshold) {
-		free(s->over);
-		s->over = NULL;
-		s->nover = vw_gaps_over(s->m, s->threshold, &s->over);
-		if (s->nover == SIZE_MAX) {
-			s->nover = 0;
-			return;
-		}
-		s->over_threshold = s->threshold;
-	}
+	if (s->over_threshold != s->threshold && vw_state_gaps_over(s) != 0)
+		return;
 	double t_lo = vw_t_of(&s->view, 0), t_hi = vw_view_end(&s->view);
 	/* Gaps are sorted by start; one that starts far left of the view can
 	 * still reach into it, but not further than the longest gap. */
@@ -458,7 +450,7 @@ static void row_label(ctx *c, const vw_row *r, float y)
 	default:
 		return;
 	}
-	fit_text(s, buf, c->g.label_w - x - 4 * c->k, c->fs);
+	fit_text(s, buf, c->g.label_w - x - 4 * c->k, c->fs, bold);
 	vw_dl_text(c->d, x, y + r->h / 2 + c->fs * 0.36f, c->fs, VW_ALIGN_LEFT, bold, col, buf);
 }
 
@@ -491,7 +483,7 @@ static void tracks(ctx *c)
 	size_t first = vw_layout_row_at(l, (float)s->view.vp.scroll_y);
 	if (first == SIZE_MAX)
 		first = 0;
-	vw_dl_clip(d, 0, top, c->g.side_x, bottom - top);
+	vw_dl_region(d, c->g.timeline_x, top, c->g.side_x - c->g.timeline_x, bottom - top, false);
 	/* Row backgrounds and grid first, then spans, then labels over. */
 	for (size_t i = first; i < l->nrows; i++) {
 		const vw_row *r = &l->rows[i];
@@ -583,7 +575,12 @@ static void tracks(ctx *c)
 			vw_dl_frame(d, a - 1, y, b - a + 2, r->h, 2 * c->k, 0xffffffffu);
 		}
 	}
-	/* Label column over everything that scrolled under it. */
+	/* The axis' grid, over the spans. */
+	double step = nice_step(s->view.vp.ns_per_px * 110 * c->k);
+	for (double t = ceil(vw_t_of(&s->view, 0) / step) * step; t < vw_view_end(&s->view); t += step)
+		vw_dl_line(d, tx(c, t), top, tx(c, t), bottom, 1, C_GRID);
+	/* The label column: its own region, unchanged by panning and zooming. */
+	vw_dl_region(d, 0, top, c->g.label_w, bottom - top, false);
 	vw_dl_fill(d, 0, top, c->g.label_w, bottom - top, C_PANEL);
 	for (size_t i = first; i < l->nrows; i++) {
 		const vw_row *r = &l->rows[i];
@@ -594,8 +591,7 @@ static void tracks(ctx *c)
 			vw_dl_fill(d, 0, y, c->g.label_w, r->h, r->kind == VW_ROW_SECTION ? C_PANEL2 : 0x1a1d24ffu);
 		row_label(c, r, y);
 	}
-	vw_dl_line(d, c->g.label_w, top, c->g.label_w, bottom, 1, 0x30363dffu);
-	vw_dl_unclip(d);
+	vw_dl_line(d, c->g.label_w - 1, top, c->g.label_w - 1, bottom, 1, 0x30363dffu);
 }
 
 /* ---- overview, axis ---- */
@@ -606,23 +602,10 @@ static void overview(ctx *c)
 	vw_drawlist *d = c->d;
 	float x0 = c->g.timeline_x, w = c->g.timeline_w, y = c->g.overview_y, h = c->g.overview_h;
 	int cols = (int)w;
+	vw_dl_region(d, 0, y, c->g.side_x, h, false);
 	vw_dl_rect(d, 0, y, c->g.side_x, h, 0x101216ffu);
-	if (s->overview_cols != cols || !s->overview) {
-		free(s->overview);
-		s->overview = calloc((size_t)cols + 1, sizeof *s->overview);
-		s->overview_cols = s->overview ? cols : 0;
-		if (!s->overview)
-			return;
-		const gt_gap *gp = gt_model_gaps(s->m);
-		double per = (double)s->view.duration / cols;
-		for (size_t i = 0; i < gt_model_ngaps(s->m); i++) {
-			int a = (int)((double)gp[i].start / per), b = (int)((double)gp[i].end / per);
-			int64_t len = gp[i].end - gp[i].start;
-			for (int x = a; x <= b && x < cols; x++)
-				if (x >= 0 && len > s->overview[x])
-					s->overview[x] = len;
-		}
-	}
+	if (s->overview_cols != cols && vw_state_overview(s, cols) != 0)
+		return;
 	/* Latency density: a bar per column as tall as the log of its worst gap
 	 * relative to the worst of the trace. */
 	int64_t worst = s->nworst ? gt_model_gaps(s->m)[s->worst[0]].end - gt_model_gaps(s->m)[s->worst[0]].start : 0;
@@ -670,6 +653,7 @@ static void axis(ctx *c)
 	vw_state *s = c->s;
 	vw_drawlist *d = c->d;
 	float y = c->g.axis_y, h = c->g.axis_h;
+	vw_dl_region(d, 0, y, c->g.side_x, h, false);
 	vw_dl_rect(d, 0, y, c->g.side_x, h, C_PANEL2);
 	double step = nice_step(s->view.vp.ns_per_px * 110 * c->k);
 	double t = ceil(vw_t_of(&s->view, 0) / step) * step;
@@ -679,7 +663,6 @@ static void axis(ctx *c)
 		char lab[48];
 		fmt_tick(lab, sizeof lab, t, step);
 		vw_dl_line(d, x, y + h - 6 * c->k, x, y + h, 1, C_DIM);
-		vw_dl_line(d, x, y + h, x, c->g.status_y, 1, C_GRID);
 		vw_dl_text(d, x + 3 * c->k, y + h - 8 * c->k, c->fs * 0.9f, VW_ALIGN_LEFT, false, C_TEXT, lab);
 	}
 	if (s->has_range) {
@@ -710,7 +693,7 @@ static void tb_line(textbox *tb, uint32_t col, bool bold, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(buf, sizeof buf, fmt, ap);
 	va_end(ap);
-	fit_text(tb->c->s, buf, tb->w, tb->c->fs);
+	fit_text(tb->c->s, buf, tb->w, tb->c->fs, bold);
 	tb->y += tb->line;
 	vw_dl_text(tb->c->d, tb->x, tb->y, tb->c->fs, VW_ALIGN_LEFT, bold, col, buf);
 }
@@ -844,6 +827,7 @@ static void side_panel(ctx *c)
 	if (c->g.side_w <= 0)
 		return;
 	float x = c->g.side_x, top = c->g.tracks_y, k = c->k;
+	vw_dl_region(d, x, 0, c->g.side_w, c->g.status_y, false);
 	vw_dl_fill(d, x, 0, c->g.side_w, c->g.status_y, C_PANEL);
 	vw_dl_line(d, x, 0, x, c->g.status_y, 1, 0x30363dffu);
 	/* Trace summary above, beside the overview and axis. */
@@ -879,7 +863,7 @@ static void side_panel(ctx *c)
 		vw_fmt_dur(b, sizeof b, (double)g->start);
 		char nb[200], line[300];
 		snprintf(line, sizeof line, "%s", gname(s->m, g->goroutine, nb, sizeof nb));
-		fit_text(s, line, c->g.side_w - 150 * k, c->fs * 0.9f);
+		fit_text(s, line, c->g.side_w - 150 * k, c->fs * 0.9f, false);
 		uint32_t col = g->end - g->start >= s->threshold ? VW_COLOR_GAP : VW_COLOR_RUNNABLE;
 		vw_dl_text(d, x + 10 * k, y + ih - 5 * k, c->fs * 0.9f, VW_ALIGN_LEFT, true, col, a);
 		vw_dl_text(d, x + 70 * k, y + ih - 5 * k, c->fs * 0.9f, VW_ALIGN_LEFT, false, C_DIM, b);
@@ -930,6 +914,7 @@ static void tooltip(ctx *c)
 		x = s->mouse_x - w - 8 * c->k;
 	if (y + hh > c->g.status_y)
 		y = s->mouse_y - hh - 8 * c->k;
+	vw_dl_region(c->d, x, y, w + 2 * c->k, hh + 3 * c->k, true);
 	vw_dl_fill(c->d, x + 2 * c->k, y + 3 * c->k, w, hh, 0x00000066u);
 	vw_dl_fill(c->d, x, y, w, hh, 0x2b303aeeu);
 	vw_dl_frame(c->d, x, y, w, hh, 1, gap ? VW_COLOR_GAP : 0x586069ffu);
@@ -943,6 +928,7 @@ static void legend(ctx *c)
 	vw_state *s = c->s;
 	vw_drawlist *d = c->d;
 	float y = c->g.status_y, h = c->g.status_h, k = c->k;
+	vw_dl_region(d, 0, y, (float)s->width, h, false);
 	vw_dl_fill(d, 0, y, (float)s->width, h, C_PANEL2);
 	struct {
 		uint32_t col;
@@ -1005,6 +991,7 @@ static void help(ctx *c)
 	float k = c->k, lh = c->fs * 1.5f;
 	float w = 560 * k, h = lh * (float)(n + 2) + 20 * k;
 	float x = ((float)c->s->width - w) / 2, y = ((float)c->s->height - h) / 2;
+	vw_dl_region(c->d, 0, 0, (float)c->s->width, (float)c->s->height, true);
 	vw_dl_fill(c->d, 0, 0, (float)c->s->width, (float)c->s->height, 0x00000088u);
 	vw_dl_fill(c->d, x, y, w, h, 0x22262eFFu);
 	vw_dl_frame(c->d, x, y, w, h, 1.5f * k, C_ACCENT);
@@ -1040,6 +1027,7 @@ void vw_frame_build(vw_state *s, vw_drawlist *d)
 	ctx c = {s, d, vw_state_geom(s), s->scale, 12.5f * s->scale, 0};
 	if (!s->m) {
 		loading(&c);
+		vw_dl_finish(d);
 		return;
 	}
 	c.ncols = (int)ceilf(c.g.timeline_w);
@@ -1051,4 +1039,5 @@ void vw_frame_build(vw_state *s, vw_drawlist *d)
 	tooltip(&c);
 	if (s->help)
 		help(&c);
+	vw_dl_finish(d);
 }

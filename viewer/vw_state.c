@@ -34,6 +34,41 @@ int vw_state_init(vw_state *s, const gt_model *m, int width, int height, float s
 	s->runnable_max = s->series[GT_SERIES_RUNNABLE].max;
 	vw_geom g = vw_state_geom(s);
 	vw_view_init(&s->view, gt_model_duration(m), g.timeline_w);
+	/* Caches the first frame would otherwise build, scanning every gap. */
+	if (vw_state_overview(s, (int)g.timeline_w) != 0 || vw_state_gaps_over(s) != 0)
+		return -1;
+	return 0;
+}
+
+int vw_state_overview(vw_state *s, int cols)
+{
+	free(s->overview);
+	s->overview = calloc((size_t)(cols > 0 ? cols : 0) + 1, sizeof *s->overview);
+	s->overview_cols = s->overview ? cols : 0;
+	if (!s->overview)
+		return -1;
+	const gt_gap *gp = gt_model_gaps(s->m);
+	double per = (double)s->view.duration / cols;
+	for (size_t i = 0; i < gt_model_ngaps(s->m); i++) {
+		int a = (int)((double)gp[i].start / per), b = (int)((double)gp[i].end / per);
+		int64_t len = gp[i].end - gp[i].start;
+		for (int x = a; x <= b && x < cols; x++)
+			if (x >= 0 && len > s->overview[x])
+				s->overview[x] = len;
+	}
+	return 0;
+}
+
+int vw_state_gaps_over(vw_state *s)
+{
+	free(s->over);
+	s->over = NULL;
+	s->nover = vw_gaps_over(s->m, s->threshold, &s->over);
+	if (s->nover == SIZE_MAX) {
+		s->nover = 0;
+		return -1;
+	}
+	s->over_threshold = s->threshold;
 	return 0;
 }
 
