@@ -506,6 +506,51 @@ START_TEST(series_pyramid_max)
 }
 END_TEST
 
+static bool has_text(const vw_drawlist *d, const char *needle)
+{
+	for (size_t i = 0; i < d->nops; i++)
+		if (d->ops[i].kind == VW_OP_TEXT && strstr(d->text + d->ops[i].off, needle))
+			return true;
+	return false;
+}
+
+/* What the window shows while a big trace loads: the model of the
+ * trace's first bytes (a cut trace, up to its last complete generation)
+ * is a smaller timeline of the same start, drawn with the loading bar. */
+START_TEST(first_part_while_loading)
+{
+	loaded full;
+	load("go1.26/periodic.trace", &full);
+	gt_trace *t;
+	gt_model *m;
+	gt_error e;
+	ck_assert_int_eq(gt_trace_open(full.data, full.len / 2, &t, &e), GT_OK);
+	ck_assert_int_eq(gt_model_build(t, &m, NULL, NULL, &e), GT_OK);
+	ck_assert_int_gt(gt_model_duration(m), 0);
+	ck_assert_int_lt(gt_model_duration(m), gt_model_duration(full.m));
+	ck_assert_int_eq(gt_model_start_ns(m), gt_model_start_ns(full.m));
+	vw_state s;
+	ck_assert_int_eq(vw_state_init(&s, m, 1600, 900, 1), 0);
+	s.measure = measure;
+	s.loading = true;
+	s.progress = 0.5;
+	vw_drawlist d = {0};
+	vw_frame_build(&s, &d);
+	ck_assert(!d.oom);
+	ck_assert(has_text(&d, "loading 50%"));
+	ck_assert(has_text(&d, "showing the first"));
+	ck_assert_int_gt(count_color(&d, VW_COLOR_RUNNING), 0);
+	s.loading = false;
+	vw_frame_build(&s, &d);
+	ck_assert(!has_text(&d, "loading"));
+	vw_dl_free(&d);
+	vw_state_free(&s);
+	gt_model_free(m);
+	gt_trace_close(t);
+	unload(&full);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("view");
@@ -528,6 +573,7 @@ int main(void)
 	tc = tcase_create("view:state");
 	tcase_add_test(tc, layout_groups_and_rows);
 	tcase_add_test(tc, input_and_frame);
+	tcase_add_test(tc, first_part_while_loading);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

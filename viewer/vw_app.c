@@ -130,10 +130,43 @@ typedef struct loader {
 	bool in_open;
 	gt_trace *t;
 	gt_model *m;
+	/* A model of the first generations, shown while the whole builds: set
+	 * once before `partial` becomes 1, then only the UI thread reads it. */
+	gt_trace *pt;
+	gt_model *pm;
+	bool want_partial;
+	SDL_atomic_t partial;
 	SDL_atomic_t permille;
 	SDL_atomic_t done;
 	char error[512];
 } loader;
+
+/* Traces bigger than this show their first part while the rest loads. */
+#define PARTIAL_MIN_BYTES (24u << 20)
+/* The part: a 16th of the trace (at least 4 MB), about 6% more decoding
+ * for a timeline on screen ~16 times sooner. */
+static size_t partial_bytes(size_t len)
+{
+	size_t n = len / 16;
+	return n < (4u << 20) ? (4u << 20) : n;
+}
+
+/* Builds the model of the trace's first part (it decodes as a cut trace:
+ * up to its last complete generation). Failure only means no early view. */
+static void load_partial(loader *l)
+{
+	gt_error e;
+	if (gt_trace_open(l->in.data, partial_bytes(l->in.len), &l->pt, &e) != GT_OK)
+		return;
+	if (gt_model_build(l->pt, &l->pm, NULL, NULL, &e) != GT_OK || gt_model_duration(l->pm) <= 0) {
+		gt_model_free(l->pm);
+		l->pm = NULL;
+		gt_trace_close(l->pt);
+		l->pt = NULL;
+		return;
+	}
+	SDL_AtomicSet(&l->partial, 1);
+}
 
 static void on_progress(void *ctx, uint64_t done, uint64_t total)
 {
@@ -150,6 +183,8 @@ static int load(void *arg)
 		snprintf(l->error, sizeof l->error, "%s: %s", l->path, strerror(errno));
 	} else {
 		l->in_open = true;
+		if (l->want_partial && l->in.len > PARTIAL_MIN_BYTES)
+			load_partial(l);
 		if (gt_trace_open(l->in.data, l->in.len, &l->t, &e) != GT_OK) {
 			snprintf(l->error, sizeof l->error, "%s: offset %" PRIu64 ": %s", l->path, e.offset, e.detail);
 		} else if (gt_model_build(l->t, &l->m, on_progress, l, &e) != GT_OK) {
@@ -169,8 +204,17 @@ static int load(void *arg)
 	return 0;
 }
 
+static void loader_free_partial(loader *l)
+{
+	gt_model_free(l->pm);
+	gt_trace_close(l->pt);
+	l->pm = NULL;
+	l->pt = NULL;
+}
+
 static void loader_free(loader *l)
 {
+	loader_free_partial(l);
 	gt_model_free(l->m);
 	gt_trace_close(l->t);
 	if (l->in_open)
@@ -628,6 +672,8 @@ static int run_window(const options *o, loader *l)
 		fprintf(stderr, "gotrace: view: renderer %s%s\n", ri.name,
 		        ri.flags & SDL_RENDERER_ACCELERATED ? " (accelerated)" : " (software)");
 	double t_load = now_ms();
+	/* Not for a screenshot: it shows the whole trace only. */
+	l->want_partial = !o->screenshot;
 	SDL_Thread *th = SDL_CreateThread(load, "gotrace-load", l);
 	if (!th)
 		load(l);
@@ -636,11 +682,30 @@ static int run_window(const options *o, loader *l)
 	vw_drawlist d = {0};
 	bool running = true, loaded = false;
 	int r = 0;
-	/* The window answers at once: a progress bar while the model builds. */
+	bool partial = false;
+	/* The window answers at once: a progress bar while the model builds,
+	 * over the first part of the trace as soon as that is decoded. */
 	while (running && !loaded) {
 		SDL_Event e;
 		while (SDL_PollEvent(&e))
 			running &= handle(&s, &w, &e);
+		if (!partial && SDL_AtomicGet(&l->partial) && !SDL_AtomicGet(&l->done)) {
+			window_sync_size(&w);
+			if (vw_state_init(&s, l->pm, w.tw, w.th, w.scale) == 0) {
+				partial = true;
+				s.measure = vw_cairo_measure;
+				s.measure_ctx = w.measure_cr;
+				if (o->threshold >= 0)
+					s.threshold = o->threshold;
+				s.loading = true;
+				frame(&s, &w, &d);
+				if (o->bench)
+					printf("first-frame=%.0fms (first part of the trace)\n", now_ms() - t_load);
+			} else {
+				vw_state_free(&s);
+				memset(&s, 0, sizeof s);
+			}
+		}
 		s.progress = SDL_AtomicGet(&l->permille) / 1000.0;
 		if (SDL_AtomicGet(&l->done)) {
 			if (th)
@@ -656,6 +721,14 @@ static int run_window(const options *o, loader *l)
 	if (th) {
 		/* Quit while loading: the model build has no cancel, let it end. */
 		SDL_WaitThread(th, NULL);
+	}
+	/* The whole model replaces the first part's, keeping the view. */
+	vw_viewport vp = s.view.vp;
+	bool moved = partial && s.view.nundo > 0;
+	if (partial) {
+		vw_state_free(&s);
+		memset(&s, 0, sizeof s);
+		loader_free_partial(l);
 	}
 	if (!running) {
 		vw_dl_free(&d);
@@ -690,6 +763,10 @@ static int run_window(const options *o, loader *l)
 	s.measure = vw_cairo_measure;
 	s.measure_ctx = w.measure_cr;
 	apply_options(&s, o);
+	if (moved && !o->bench && !o->has_from && !o->has_to && o->select_gap <= 0) {
+		s.view.vp = vp;
+		vw_view_pan(&s.view, 0); /* clamps */
+	}
 	if (o->bench) {
 		r = bench(&s, &w, &d);
 	} else if (o->screenshot) {

@@ -957,6 +957,17 @@ static void legend(ctx *c)
 		x += (s->measure ? s->measure(s->measure_ctx, items[i].name, fs, false) : 40) + 12 * k;
 	}
 	const char *msg = s->status[0] ? s->status : "? for help";
+	if (s->loading) {
+		/* The first part of the trace is on screen; the rest is loading. */
+		char lab[96], dur[32];
+		float bw = 160 * k, bx = (float)s->width - 8 * k - bw;
+		vw_fmt_dur(dur, sizeof dur, (double)s->view.duration);
+		snprintf(lab, sizeof lab, "showing the first %s · loading %.0f%%", dur, s->progress * 100);
+		vw_dl_fill(d, bx, y + 8 * k, bw, 6 * k, C_PANEL);
+		vw_dl_fill(d, bx, y + 8 * k, bw * (float)s->progress, 6 * k, C_ACCENT);
+		vw_dl_text(d, bx - 8 * k, y + 15 * k, fs, VW_ALIGN_RIGHT, true, C_ACCENT, lab);
+		return;
+	}
 	vw_dl_text(d, (float)s->width - 8 * k, y + 15 * k, fs, VW_ALIGN_RIGHT, false, C_DIM, msg);
 }
 
