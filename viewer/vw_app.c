@@ -152,19 +152,24 @@ static size_t partial_bytes(size_t len)
 }
 
 /* Builds the model of the trace's first part (it decodes as a cut trace:
- * up to its last complete generation). Failure only means no early view. */
+ * up to its last complete generation), doubling the part while it holds
+ * no whole generation, up to a quarter of the trace. Failure only means no
+ * early view. */
 static void load_partial(loader *l)
 {
 	gt_error e;
-	if (gt_trace_open(l->in.data, partial_bytes(l->in.len), &l->pt, &e) != GT_OK)
-		return;
-	if (gt_model_build(l->pt, &l->pm, NULL, NULL, &e) != GT_OK || gt_model_duration(l->pm) <= 0) {
+	for (size_t n = partial_bytes(l->in.len); n <= l->in.len / 4; n *= 2) {
+		if (gt_trace_open(l->in.data, n, &l->pt, &e) != GT_OK)
+			return;
+		if (gt_model_build(l->pt, &l->pm, NULL, NULL, &e) == GT_OK && gt_model_duration(l->pm) > 0)
+			break;
 		gt_model_free(l->pm);
 		l->pm = NULL;
 		gt_trace_close(l->pt);
 		l->pt = NULL;
-		return;
 	}
+	if (!l->pm)
+		return;
 	SDL_AtomicSet(&l->partial, 1);
 }
 

@@ -163,6 +163,8 @@ static uint64_t mix(uint64_t h, uint64_t v)
 static uint64_t hash_bytes(uint64_t h, const void *p, size_t n)
 {
 	const unsigned char *b = p;
+	if (!n)
+		return mix(h, 0);
 	uint64_t w;
 	for (; n >= 8; n -= 8, b += 8) {
 		memcpy(&w, b, 8);
