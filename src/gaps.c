@@ -225,20 +225,6 @@ static void select_rows(gap_report *r)
 
 /* ---- shared pieces ---- */
 
-static void duration(gf_buf *b, int64_t ns)
-{
-	char tmp[48];
-	if (ns < 1000)
-		snprintf(tmp, sizeof tmp, "%lldns", (long long)ns);
-	else if (ns < 1000000)
-		snprintf(tmp, sizeof tmp, "%.1fus", (double)ns / 1e3);
-	else if (ns < 1000000000)
-		snprintf(tmp, sizeof tmp, "%.2fms", (double)ns / 1e6);
-	else
-		snprintf(tmp, sizeof tmp, "%.3fs", (double)ns / 1e9);
-	gf_puts(b, tmp);
-}
-
 static void padded(gf_buf *b, const gf_buf *cell, int width)
 {
 	gf_put(b, cell->p, cell->len);
@@ -249,7 +235,7 @@ static void padded(gf_buf *b, const gf_buf *cell, int width)
 static void dur_col(gf_buf *b, int64_t ns, int width)
 {
 	gf_buf c = {0};
-	duration(&c, ns);
+	gf_duration(&c, ns);
 	padded(b, &c, width);
 	gf_free(&c);
 }
@@ -385,17 +371,17 @@ static void text_report(gf_buf *b, gap_report *r, bool md)
 	gf_puts(b, md ? "| gaps | total | p50 | p90 | p99 | max | threshold |\n|---|---|---|---|---|---|---|\n| " : "gaps: ");
 	gf_u64(b, s->count);
 	gf_puts(b, md ? " | " : "  total: ");
-	duration(b, s->total_ns);
+	gf_duration(b, s->total_ns);
 	gf_puts(b, md ? " | " : "  p50: ");
-	duration(b, s->p50_ns);
+	gf_duration(b, s->p50_ns);
 	gf_puts(b, md ? " | " : "  p90: ");
-	duration(b, s->p90_ns);
+	gf_duration(b, s->p90_ns);
 	gf_puts(b, md ? " | " : "  p99: ");
-	duration(b, s->p99_ns);
+	gf_duration(b, s->p99_ns);
 	gf_puts(b, md ? " | " : "  max: ");
-	duration(b, s->max_ns);
+	gf_duration(b, s->max_ns);
 	gf_puts(b, md ? " | " : "  (at least ");
-	duration(b, r->o->min_ns);
+	gf_duration(b, r->o->min_ns);
 	gf_puts(b, md ? " |\n\n" : ")\n\n");
 
 	for (int pass = 0; pass < 2; pass++) {
@@ -411,9 +397,9 @@ static void text_report(gf_buf *b, gap_report *r, bool md)
 				gf_puts(b, "` | ");
 				gf_u64(b, a[i].count);
 				gf_puts(b, " | ");
-				duration(b, a[i].total);
+				gf_duration(b, a[i].total);
 				gf_puts(b, " | ");
-				duration(b, a[i].max);
+				gf_duration(b, a[i].max);
 				gf_puts(b, " |\n");
 			} else {
 				gf_puts(b, "  ");
@@ -454,9 +440,9 @@ static void text_report(gf_buf *b, gap_report *r, bool md)
 		const gt_gap *g = r->rows[i];
 		if (md) {
 			gf_puts(b, "| ");
-			duration(b, g->start);
+			gf_duration(b, g->start);
 			gf_puts(b, " | ");
-			duration(b, g->end - g->start);
+			gf_duration(b, g->end - g->start);
 			gf_puts(b, " | ");
 			gf_i64(b, gid(m, g->goroutine));
 			gf_puts(b, " | `");
@@ -471,13 +457,13 @@ static void text_report(gf_buf *b, gap_report *r, bool md)
 			if (g->proc != GT_NONE)
 				gf_i64(b, pid(m, g->proc));
 			gf_puts(b, " | ");
-			duration(b, g->all_ps_busy_ns);
+			gf_duration(b, g->all_ps_busy_ns);
 			gf_puts(b, " | ");
-			duration(b, g->idle_p_ns);
+			gf_duration(b, g->idle_p_ns);
 			gf_puts(b, " | ");
-			duration(b, g->stw_ns);
+			gf_duration(b, g->stw_ns);
 			gf_puts(b, " | ");
-			duration(b, g->gc_ns);
+			gf_duration(b, g->gc_ns);
 			gf_puts(b, " | ");
 			gf_u64(b, g->runnable_at_start);
 			gf_puts(b, " |\n");
@@ -520,7 +506,7 @@ static void text_report(gf_buf *b, gap_report *r, bool md)
 		if (g->idle_p_ns > 0 && g->idle_p_ns * 2 > g->end - g->start) {
 			/* The anomaly: it waited although a P was free. */
 			gf_puts(b, "      ! runnable while a P was idle for ");
-			duration(b, g->idle_p_ns);
+			gf_duration(b, g->idle_p_ns);
 			gf_putc(b, '\n');
 		}
 	}
@@ -535,9 +521,9 @@ static void text_report(gf_buf *b, gap_report *r, bool md)
 		gt_str kind = gt_model_reason(m, r->stw[i]->kind);
 		gf_puts(b, md ? "| " : "  ");
 		if (md) {
-			duration(b, r->stw[i]->start);
+			gf_duration(b, r->stw[i]->start);
 			gf_puts(b, " | ");
-			duration(b, r->stw[i]->end - r->stw[i]->start);
+			gf_duration(b, r->stw[i]->end - r->stw[i]->start);
 			gf_puts(b, " | ");
 		} else {
 			dur_col(b, r->stw[i]->start, 12);
@@ -552,9 +538,9 @@ static void text_report(gf_buf *b, gap_report *r, bool md)
 		gt_str nm = gname(m, a->goroutine);
 		if (md) {
 			gf_puts(b, "| ");
-			duration(b, a->start);
+			gf_duration(b, a->start);
 			gf_puts(b, " | ");
-			duration(b, a->end - a->start);
+			gf_duration(b, a->end - a->start);
 			gf_puts(b, " | ");
 			gf_i64(b, gid(m, a->goroutine));
 			gf_puts(b, " | `");
@@ -576,9 +562,9 @@ static void text_report(gf_buf *b, gap_report *r, bool md)
 		const gt_frame *f = user_frame(m, s2->stack);
 		if (md) {
 			gf_puts(b, "| ");
-			duration(b, s2->start);
+			gf_duration(b, s2->start);
 			gf_puts(b, " | ");
-			duration(b, s2->end - s2->start);
+			gf_duration(b, s2->end - s2->start);
 			gf_puts(b, " | ");
 			gf_i64(b, gid(m, s2->goroutine));
 			gf_puts(b, " | `");
@@ -842,11 +828,11 @@ static void html_report(gf_buf *b, gap_report *r)
 		html_text(b, (gt_str){r->o->file, strlen(r->o->file)});
 		gf_puts(b, "</code>, ");
 	}
-	duration(b, gt_model_duration(m));
+	gf_duration(b, gt_model_duration(m));
 	gf_puts(b, " long, ");
 	gf_u64(b, gt_model_ngoroutines(m));
 	gf_puts(b, " goroutines. A gap is a time a goroutine was runnable but not running; shown: gaps of at least ");
-	duration(b, r->o->min_ns);
+	gf_duration(b, r->o->min_ns);
 	gf_puts(b, ".</p>\n<div class=\"cards\">");
 	const char *labels[] = {"gaps", "total", "p50", "p90", "p99", "max"};
 	int64_t vals[] = {(int64_t)s->count, s->total_ns, s->p50_ns, s->p90_ns, s->p99_ns, s->max_ns};
@@ -857,7 +843,7 @@ static void html_report(gf_buf *b, gap_report *r)
 		if (i == 0)
 			gf_i64(b, vals[i]);
 		else
-			duration(b, vals[i]);
+			gf_duration(b, vals[i]);
 		gf_puts(b, "</b></span>");
 	}
 	gf_puts(b, "</div>\n");
@@ -876,9 +862,9 @@ static void html_report(gf_buf *b, gap_report *r)
 			gf_puts(b, "</code></td><td class=\"n\">");
 			gf_u64(b, a[i].count);
 			gf_puts(b, "</td><td class=\"n\">");
-			duration(b, a[i].total);
+			gf_duration(b, a[i].total);
 			gf_puts(b, "</td><td class=\"n\">");
-			duration(b, a[i].max);
+			gf_duration(b, a[i].max);
 			gf_puts(b, "</td></tr>\n");
 		}
 		gf_puts(b, "</table></div>");
@@ -905,7 +891,7 @@ static void html_report(gf_buf *b, gap_report *r)
 			int h = (int)((double)r->hist[i] / (double)most * hmax + (r->hist[i] ? 1 : 0));
 			int x = 10 + (i - lo) * w, cx = x + (w - 8) / 2;
 			gf_buf d = {0};
-			duration(&d, (int64_t)1 << i);
+			gf_duration(&d, (int64_t)1 << i);
 			snprintf(tmp, sizeof tmp,
 			         "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"#e8590c\" rx=\"2\"><title>%zu gaps of "
 			         "%.*s or more</title></rect><text x=\"%d\" y=\"%d\" text-anchor=\"middle\">%zu</text>"
@@ -959,7 +945,7 @@ static void html_report(gf_buf *b, gap_report *r)
 		f = f < 0 ? 0 : f > 1 ? 1 : f;
 		double x = X0 + (double)g->start / (double)dur * PW, w = (double)len / (double)dur * PW, y = PT + PH - 4 - f * (PH - 8);
 		gf_buf d = {0};
-		duration(&d, len);
+		gf_duration(&d, len);
 		snprintf(tmp, sizeof tmp,
 		         "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.2f\" height=\"4\" fill=\"#e8590c\" opacity=\"0.75\"><title>G%lld %s "
 		         "%.*s</title></rect>",
@@ -969,7 +955,7 @@ static void html_report(gf_buf *b, gap_report *r)
 	}
 	for (int t = 0; t <= 4; t++) {
 		gf_buf d = {0};
-		duration(&d, dur * t / 4);
+		gf_duration(&d, dur * t / 4);
 		int x = X0 + PW * t / 4;
 		snprintf(tmp, sizeof tmp,
 		         "<line x1=\"%d\" x2=\"%d\" y1=\"%d\" y2=\"%d\" stroke=\"#c5cad3\"/><text x=\"%d\" y=\"%d\" "
@@ -979,8 +965,8 @@ static void html_report(gf_buf *b, gap_report *r)
 		gf_free(&d);
 	}
 	gf_buf dmin = {0}, dmax = {0};
-	duration(&dmin, (int64_t)llround(exp(lmin)));
-	duration(&dmax, s->max_ns);
+	gf_duration(&dmin, (int64_t)llround(exp(lmin)));
+	gf_duration(&dmax, s->max_ns);
 	snprintf(tmp, sizeof tmp,
 	         "<text x=\"%d\" y=\"%d\" text-anchor=\"end\">%.*s</text><text x=\"%d\" y=\"%d\" text-anchor=\"end\">%.*s</text>"
 	         "<text x=\"%d\" y=\"%d\">time since the trace started; height: gap length (log scale)</text>",
@@ -1000,7 +986,7 @@ static void html_report(gf_buf *b, gap_report *r)
 			gf_puts(b, "<td class=\"n\" data-v=\"");
 			gf_i64(b, nums[k]);
 			gf_puts(b, "\">");
-			duration(b, nums[k]);
+			gf_duration(b, nums[k]);
 			gf_puts(b, "</td>");
 		}
 		gf_puts(b, "<td class=\"n\">");
@@ -1029,7 +1015,7 @@ static void html_report(gf_buf *b, gap_report *r)
 			gf_puts(b, "<td class=\"n\" data-v=\"");
 			gf_i64(b, ctx[k]);
 			gf_puts(b, "\">");
-			duration(b, ctx[k]);
+			gf_duration(b, ctx[k]);
 			gf_puts(b, "</td>");
 		}
 		gf_puts(b, "<td class=\"n\">");
@@ -1047,9 +1033,9 @@ static void html_report(gf_buf *b, gap_report *r)
 	gf_puts(b, "<h2>Stop-the-world pauses</h2><table><tr><th>start</th><th>duration</th><th>kind</th></tr>\n");
 	for (size_t i = 0; i < r->nstw; i++) {
 		gf_puts(b, "<tr><td class=\"n\">");
-		duration(b, r->stw[i]->start);
+		gf_duration(b, r->stw[i]->start);
 		gf_puts(b, "</td><td class=\"n\">");
-		duration(b, r->stw[i]->end - r->stw[i]->start);
+		gf_duration(b, r->stw[i]->end - r->stw[i]->start);
 		gf_puts(b, "</td><td>");
 		html_text(b, gt_model_reason(m, r->stw[i]->kind));
 		gf_puts(b, "</td></tr>\n");
@@ -1060,9 +1046,9 @@ static void html_report(gf_buf *b, gap_report *r)
 	           "<th>at</th></tr>\n");
 	for (size_t i = 0; i < r->nsyscalls; i++) {
 		gf_puts(b, "<tr><td class=\"n\">");
-		duration(b, r->syscalls[i].start);
+		gf_duration(b, r->syscalls[i].start);
 		gf_puts(b, "</td><td class=\"n\">");
-		duration(b, r->syscalls[i].end - r->syscalls[i].start);
+		gf_duration(b, r->syscalls[i].end - r->syscalls[i].start);
 		gf_puts(b, "</td><td class=\"n\">");
 		gf_i64(b, gid(m, r->syscalls[i].goroutine));
 		gf_puts(b, "</td><td><code>");
@@ -1235,10 +1221,10 @@ void gp_leaks(gf_buf *b, const gt_model *m, rp_format f, const char *file)
 		gt_str nm = gname(m, l->example);
 		gf_put(b, nm.ptr, nm.len);
 		gf_puts(b, ")\n  blocked for ");
-		duration(b, dur - l->newest);
+		gf_duration(b, dur - l->newest);
 		if (l->count > 1) {
 			gf_puts(b, " to ");
-			duration(b, dur - l->oldest);
+			gf_duration(b, dur - l->oldest);
 		}
 		gf_puts(b, " at the end of the trace\n  blocked at 25/50/75/100% of the trace: ");
 		for (int k = 0; k < 4; k++) {

@@ -1,3 +1,4 @@
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -74,6 +75,20 @@ void gf_hex(gf_buf *b, uint64_t v)
 		v >>= 4;
 	} while (v);
 	gf_put(b, tmp + i, sizeof tmp - i);
+}
+
+void gf_duration(gf_buf *b, int64_t ns)
+{
+	char tmp[48];
+	if (ns < 1000 && ns > -1000)
+		snprintf(tmp, sizeof tmp, "%lldns", (long long)ns);
+	else if (ns < 1000000 && ns > -1000000)
+		snprintf(tmp, sizeof tmp, "%.1fus", (double)ns / 1e3);
+	else if (ns < 1000000000 && ns > -1000000000)
+		snprintf(tmp, sizeof tmp, "%.2fms", (double)ns / 1e6);
+	else
+		snprintf(tmp, sizeof tmp, "%.3fs", (double)ns / 1e9);
+	gf_puts(b, tmp);
 }
 
 void gf_flush(gf_buf *b)

@@ -16,6 +16,7 @@
 #include "gofmt.h"
 #include "gotrace/decoder.h"
 #include "gotrace/model.h"
+#include "idmap.h"
 #include "input.h"
 #include "mmu.h"
 #include "gaps.h"
@@ -152,54 +153,6 @@ static int cmd_dump(int argc, char **argv)
 
 /* ---- info ---- */
 
-/* A set of ids, to count distinct goroutines, Ps and threads. */
-typedef struct idset {
-	int64_t *keys;
-	unsigned char *used;
-	size_t cap, len;
-} idset;
-
-static size_t id_hash(int64_t k)
-{
-	uint64_t x = (uint64_t)k * 0x9E3779B97F4A7C15ULL;
-	return (size_t)(x ^ (x >> 29));
-}
-
-static int idset_add(idset *s, int64_t k)
-{
-	if ((s->len + 1) * 2 > s->cap) {
-		size_t ncap = s->cap ? s->cap * 2 : 64;
-		idset n = {calloc(ncap, sizeof *n.keys), calloc(ncap, 1), ncap, 0};
-		if (!n.keys || !n.used) {
-			free(n.keys);
-			free(n.used);
-			return -1;
-		}
-		for (size_t i = 0; i < s->cap; i++)
-			if (s->used[i])
-				idset_add(&n, s->keys[i]);
-		free(s->keys);
-		free(s->used);
-		*s = n;
-	}
-	for (size_t i = id_hash(k) & (s->cap - 1);; i = (i + 1) & (s->cap - 1)) {
-		if (!s->used[i]) {
-			s->used[i] = 1;
-			s->keys[i] = k;
-			s->len++;
-			return 0;
-		}
-		if (s->keys[i] == k)
-			return 0;
-	}
-}
-
-static void idset_free(idset *s)
-{
-	free(s->keys);
-	free(s->used);
-}
-
 static void print_duration(int64_t ns)
 {
 	if (ns < 1000)
@@ -247,7 +200,8 @@ static int cmd_info(int argc, char **argv)
 	uint64_t by_kind[GT_EV_KIND_COUNT] = {0};
 	uint64_t total = 0, gc_cycles = 0, stw = 0, samples = 0;
 	int64_t first = 0, last = 0;
-	idset gs = {0}, ps = {0}, ms = {0};
+	/* Distinct goroutines, Ps and threads. */
+	idmap gs = {0}, ps = {0}, ms = {0};
 	gt_event ev;
 	gt_error e;
 	gt_status s;
@@ -261,16 +215,16 @@ static int cmd_info(int argc, char **argv)
 		last = ev.time;
 		total++;
 		if (ev.goroutine != GT_NO_ID)
-			oom |= idset_add(&gs, ev.goroutine);
+			oom |= idmap_put(&gs, (uint64_t)(ev.goroutine), 0);
 		if (ev.proc != GT_NO_ID)
-			oom |= idset_add(&ps, ev.proc);
+			oom |= idmap_put(&ps, (uint64_t)(ev.proc), 0);
 		if (ev.thread != GT_NO_ID)
-			oom |= idset_add(&ms, ev.thread);
+			oom |= idmap_put(&ms, (uint64_t)(ev.thread), 0);
 		if (ev.kind == GT_EV_STATE_TRANSITION) {
 			if (ev.u.transition.resource == GT_RES_GOROUTINE)
-				oom |= idset_add(&gs, ev.u.transition.id);
+				oom |= idmap_put(&gs, (uint64_t)(ev.u.transition.id), 0);
 			else
-				oom |= idset_add(&ps, ev.u.transition.id);
+				oom |= idmap_put(&ps, (uint64_t)(ev.u.transition.id), 0);
 		} else if (ev.kind == GT_EV_RANGE_BEGIN) {
 			gc_cycles += ev.u.range.id == GT_RANGE_GC_MARK;
 			stw += ev.u.range.id == GT_RANGE_STW;
@@ -306,9 +260,9 @@ static int cmd_info(int argc, char **argv)
 	for (int k = 1; k < GT_EV_KIND_COUNT; k++)
 		if (by_kind[k])
 			printf("  %-16s %" PRIu64 "\n", gt_event_kind_str((gt_event_kind)k), by_kind[k]);
-	idset_free(&gs);
-	idset_free(&ps);
-	idset_free(&ms);
+	idmap_free(&gs);
+	idmap_free(&ps);
+	idmap_free(&ms);
 	if (oom) {
 		fprintf(stderr, "gotrace: out of memory\n");
 		r = EXIT_BAD;

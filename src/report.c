@@ -154,22 +154,6 @@ static void json_opt(gf_buf *b, int64_t t)
 		gf_i64(b, t);
 }
 
-/* A duration as Go's time.Duration prints it, rounded to 3 significant
- * decimals: 1.234ms, 56.7us, 2s. */
-static void duration(gf_buf *b, int64_t ns)
-{
-	char tmp[48];
-	if (ns < 1000)
-		snprintf(tmp, sizeof tmp, "%lldns", (long long)ns);
-	else if (ns < 1000000)
-		snprintf(tmp, sizeof tmp, "%.3gus", (double)ns / 1e3);
-	else if (ns < 1000000000)
-		snprintf(tmp, sizeof tmp, "%.4gms", (double)ns / 1e6);
-	else
-		snprintf(tmp, sizeof tmp, "%.4gs", (double)ns / 1e9);
-	gf_puts(b, tmp);
-}
-
 static int64_t block_total(const gt_gstats *st)
 {
 	int64_t s = 0;
@@ -404,7 +388,7 @@ static void goroutine_groups(gf_buf *b, const gt_model *m, rp_format f)
 			int64_t v[] = {r->st.exec_ns, r->st.sched_wait_ns, block_total(&r->st), r->st.syscall_ns};
 			for (size_t k = 0; k < 4; k++) {
 				gf_buf cell = {0};
-				duration(&cell, v[k]);
+				gf_duration(&cell, v[k]);
 				char pad[16];
 				snprintf(pad, sizeof pad, "%-11.*s ", (int)cell.len, cell.p);
 				gf_puts(b, pad);
@@ -470,7 +454,7 @@ void rp_goroutines(gf_buf *b, const gt_model *m, rp_format f, bool group)
 			               g->stats.total_ns};
 			for (size_t k = 0; k < 5; k++) {
 				gf_buf cell = {0};
-				duration(&cell, v[k]);
+				gf_duration(&cell, v[k]);
 				char pad[16];
 				snprintf(pad, sizeof pad, "%-11.*s ", (int)cell.len, cell.p);
 				gf_puts(b, pad);
