@@ -180,10 +180,33 @@ static int cmp_by_id(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-static void row_json(gf_buf *b, const gt_model *m, const gt_goroutine *g)
+/* The statistics fields of a goroutine or group object, with a leading
+ * comma, ending the object. */
+static void json_stats(gf_buf *b, const gt_model *m, const gt_gstats *st)
 {
 	kv *bk, *rk;
-	size_t nb = block_kvs(m, &g->stats, &bk), nr = range_kvs(m, &g->stats, &rk);
+	size_t nb = block_kvs(m, st, &bk), nr = range_kvs(m, st, &rk);
+	gf_puts(b, ",\"exec_ns\":");
+	gf_i64(b, st->exec_ns);
+	gf_puts(b, ",\"sched_wait_ns\":");
+	gf_i64(b, st->sched_wait_ns);
+	gf_puts(b, ",\"block_ns\":");
+	json_map(b, bk, nb);
+	gf_puts(b, ",\"syscall_ns\":");
+	gf_i64(b, st->syscall_ns);
+	gf_puts(b, ",\"syscall_block_ns\":");
+	gf_i64(b, st->syscall_block_ns);
+	gf_puts(b, ",\"range_ns\":");
+	json_map(b, rk, nr);
+	gf_puts(b, ",\"total_ns\":");
+	gf_i64(b, st->total_ns);
+	gf_putc(b, '}');
+	free_kvs(bk, nb);
+	free_kvs(rk, nr);
+}
+
+static void row_json(gf_buf *b, const gt_model *m, const gt_goroutine *g)
+{
 	gf_puts(b, "{\"id\":");
 	gf_i64(b, g->id);
 	gf_puts(b, ",\"name\":");
@@ -194,23 +217,7 @@ static void row_json(gf_buf *b, const gt_model *m, const gt_goroutine *g)
 	json_opt(b, g->start);
 	gf_puts(b, ",\"end_ns\":");
 	json_opt(b, g->end);
-	gf_puts(b, ",\"exec_ns\":");
-	gf_i64(b, g->stats.exec_ns);
-	gf_puts(b, ",\"sched_wait_ns\":");
-	gf_i64(b, g->stats.sched_wait_ns);
-	gf_puts(b, ",\"block_ns\":");
-	json_map(b, bk, nb);
-	gf_puts(b, ",\"syscall_ns\":");
-	gf_i64(b, g->stats.syscall_ns);
-	gf_puts(b, ",\"syscall_block_ns\":");
-	gf_i64(b, g->stats.syscall_block_ns);
-	gf_puts(b, ",\"range_ns\":");
-	json_map(b, rk, nr);
-	gf_puts(b, ",\"total_ns\":");
-	gf_i64(b, g->stats.total_ns);
-	gf_putc(b, '}');
-	free_kvs(bk, nb);
-	free_kvs(rk, nr);
+	json_stats(b, m, &g->stats);
 }
 
 static void row_csv(gf_buf *b, const gt_model *m, const gt_goroutine *g)
@@ -346,32 +353,14 @@ static void goroutine_groups(gf_buf *b, const gt_model *m, rp_format f)
 	for (size_t i = 0; i < ng; i++) {
 		group_row *r = &rows[i];
 		if (f == RP_JSON || f == RP_JSONL) {
-			kv *bk, *rk;
-			size_t nb = block_kvs(m, &r->st, &bk), nr = range_kvs(m, &r->st, &rk);
 			gf_puts(b, "{\"name\":");
 			rp_json_str(b, r->name);
 			gf_puts(b, ",\"count\":");
 			gf_u64(b, r->count);
-			gf_puts(b, ",\"exec_ns\":");
-			gf_i64(b, r->st.exec_ns);
-			gf_puts(b, ",\"sched_wait_ns\":");
-			gf_i64(b, r->st.sched_wait_ns);
-			gf_puts(b, ",\"block_ns\":");
-			json_map(b, bk, nb);
-			gf_puts(b, ",\"syscall_ns\":");
-			gf_i64(b, r->st.syscall_ns);
-			gf_puts(b, ",\"syscall_block_ns\":");
-			gf_i64(b, r->st.syscall_block_ns);
-			gf_puts(b, ",\"range_ns\":");
-			json_map(b, rk, nr);
-			gf_puts(b, ",\"total_ns\":");
-			gf_i64(b, r->st.total_ns);
-			gf_putc(b, '}');
+			json_stats(b, m, &r->st);
 			if (f == RP_JSON && i + 1 < ng)
 				gf_putc(b, ',');
 			gf_putc(b, '\n');
-			free_kvs(bk, nb);
-			free_kvs(rk, nr);
 		} else if (f == RP_CSV) {
 			rp_csv_str(b, r->name);
 			int64_t v[] = {r->count, r->st.exec_ns, r->st.sched_wait_ns, block_total(&r->st), r->st.syscall_ns,
