@@ -338,6 +338,98 @@ START_TEST(layout_groups_and_rows)
 }
 END_TEST
 
+
+static gt_str str_of(const char *c) { return (gt_str){c, strlen(c)}; }
+
+START_TEST(filter_by_name)
+{
+	ck_assert(vw_name_matches(str_of("main.worker"), ""));
+	ck_assert(vw_name_matches(str_of("main.worker"), NULL));
+	ck_assert(vw_name_matches(str_of("main.worker"), "work"));
+	ck_assert(vw_name_matches(str_of("main.worker"), "MAIN.W"));
+	ck_assert(vw_name_matches(str_of("main.worker"), "main.worker"));
+	ck_assert(!vw_name_matches(str_of("main.worker"), "main.workers"));
+	ck_assert(!vw_name_matches(str_of(""), "x"));
+	ck_assert(!vw_name_matches(str_of("net/http.(*conn).serve"), "grpc"));
+
+	loaded l;
+	load("go1.26/leak.trace", &l);
+	vw_state s;
+	ck_assert_int_eq(vw_state_init(&s, l.m, 1400, 800, 1), 0);
+	s.measure = measure;
+	for (size_t i = 0; i < s.layout.ngroups; i++)
+		s.layout.groups[i].collapsed = false;
+	vw_layout_rows(&s.layout, 1);
+	size_t all_rows = s.layout.nrows;
+	/* Pick the name of one group and type a piece of it after `/`. */
+	ck_assert_uint_ge(s.layout.ngroups, 2);
+	const vw_group *pick = NULL;
+	for (size_t i = 0; i < s.layout.ngroups && !pick; i++)
+		if (s.layout.groups[i].name.len >= 4)
+			pick = &s.layout.groups[i];
+	ck_assert_ptr_nonnull(pick);
+	char needle[8];
+	memcpy(needle, pick->name.ptr + pick->name.len - 4, 4);
+	needle[4] = '\0';
+	vw_input_key(&s, '/');
+	ck_assert(s.typing_filter);
+	for (const char *p = needle; *p; p++)
+		vw_input_key(&s, (unsigned char)*p);
+	ck_assert_str_eq(s.layout.filter, needle);
+	/* While typing, keys edit the filter instead of acting: 'q', 'f'... */
+	vw_input_key(&s, 'f');
+	vw_input_key(&s, VW_KEY_BACKSPACE);
+	ck_assert_str_eq(s.layout.filter, needle);
+	vw_input_key(&s, VW_KEY_ENTER);
+	ck_assert(!s.typing_filter);
+	ck_assert_str_eq(s.layout.filter, needle);
+	ck_assert_uint_lt(s.layout.nrows, all_rows);
+	size_t groups = 0, gors = 0;
+	for (size_t i = 0; i < s.layout.nrows; i++) {
+		const vw_row *r = &s.layout.rows[i];
+		if (r->kind == VW_ROW_GROUP) {
+			groups++;
+			ck_assert(vw_name_matches(s.layout.groups[r->index].name, needle));
+		} else if (r->kind == VW_ROW_GOROUTINE) {
+			gors++;
+			ck_assert(vw_name_matches(gt_model_goroutine(l.m, r->index)->name, needle));
+		}
+	}
+	ck_assert_uint_ge(groups, 1);
+	ck_assert_uint_ge(gors, 1);
+	for (size_t i = 1; i < s.layout.nrows; i++)
+		ck_assert_float_eq(s.layout.rows[i].y, s.layout.rows[i - 1].y + s.layout.rows[i - 1].h);
+	/* The status bar shows the filter. */
+	vw_drawlist d = {0};
+	vw_frame_build(&s, &d);
+	bool shown = false;
+	for (size_t i = 0; i < d.nops; i++)
+		if (d.ops[i].kind == VW_OP_TEXT && strstr(d.text + d.ops[i].off, needle))
+			shown |= strstr(d.text + d.ops[i].off, "filter") != NULL;
+	ck_assert(shown);
+	/* A filter matching nothing leaves no goroutine rows; Esc restores all. */
+	vw_input_key(&s, '/');
+	vw_input_key(&s, '#');
+	vw_input_key(&s, '#');
+	for (size_t i = 0; i < s.layout.nrows; i++)
+		ck_assert_int_ne(s.layout.rows[i].kind, VW_ROW_GOROUTINE);
+	vw_input_key(&s, VW_KEY_ESCAPE);
+	ck_assert(!s.typing_filter);
+	ck_assert_str_eq(s.layout.filter, "");
+	ck_assert_uint_eq(s.layout.nrows, all_rows);
+	/* A kept filter: Esc with nothing selected clears it. */
+	vw_input_key(&s, '/');
+	vw_input_key(&s, (unsigned char)needle[0]);
+	vw_input_key(&s, VW_KEY_ENTER);
+	ck_assert_str_ne(s.layout.filter, "");
+	vw_input_key(&s, VW_KEY_ESCAPE);
+	ck_assert_str_eq(s.layout.filter, "");
+	vw_dl_free(&d);
+	vw_state_free(&s);
+	unload(&l);
+}
+END_TEST
+
 static int count_color(const vw_drawlist *d, uint32_t rgba)
 {
 	int n = 0;
@@ -573,6 +665,7 @@ int main(void)
 	tc = tcase_create("view:state");
 	tcase_add_test(tc, layout_groups_and_rows);
 	tcase_add_test(tc, input_and_frame);
+	tcase_add_test(tc, filter_by_name);
 	tcase_add_test(tc, first_part_while_loading);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);

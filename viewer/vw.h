@@ -179,6 +179,7 @@ typedef struct vw_layout {
 	int64_t *gwait, *gexec; /* per goroutine: sort keys */
 	uint32_t *group_of;     /* per goroutine: its group */
 	bool has_regions, has_cpu;
+	char filter[64]; /* only groups whose name contains it are laid out; "": all */
 } vw_layout;
 
 /* Groups goroutines by start function. Returns 0 or -1 (out of memory). */
@@ -187,6 +188,12 @@ void vw_layout_free(vw_layout *l);
 void vw_layout_sort(vw_layout *l, vw_sort s);
 /* Lays rows out for a scale (1 normally, 2 on a HiDPI screen). */
 int vw_layout_rows(vw_layout *l, float scale);
+/* Whether a start-function name contains filter, ignoring ASCII case; an
+ * empty filter matches every name. */
+bool vw_name_matches(gt_str name, const char *filter);
+/* Sets the name filter (NULL or "": none) and lays the rows out again:
+ * only the groups whose name matches, and their goroutines, get rows. */
+int vw_layout_set_filter(vw_layout *l, const char *filter, float scale);
 /* Row under y (track-area coordinates), or SIZE_MAX. */
 size_t vw_layout_row_at(const vw_layout *l, float y);
 /* Row of goroutine gi after expanding its group, or SIZE_MAX. */
@@ -324,6 +331,7 @@ typedef struct vw_state {
 	int last_action; /* vw_action: continuous actions share one undo step */
 	/* panels */
 	bool help, show_side;
+	bool typing_filter; /* `/` pressed: keys edit layout.filter until Enter or Esc */
 	uint32_t worst[200];
 	size_t nworst;
 	float side_scroll;
@@ -411,6 +419,8 @@ enum {
 	VW_KEY_ESCAPE,
 	VW_KEY_UNDO,
 	VW_KEY_REDO,
+	VW_KEY_ENTER,
+	VW_KEY_BACKSPACE,
 };
 vw_hit vw_hit_test(const vw_state *s, float x, float y);
 void vw_input_key(vw_state *s, int key);

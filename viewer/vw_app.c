@@ -24,7 +24,7 @@
 
 static const char usage_text[] =
 	"usage: gotrace view FILE [--size WxH] [--from T] [--to T] [--select-gap N] [--threshold T]\n"
-	"                         [--screenshot OUT.png [--window]] [--bench]\n"
+	"                         [--filter NAME] [--screenshot OUT.png [--window]] [--bench]\n"
 	"\n"
 	"Opens the timeline viewer. T is a Go duration from the trace start (250us, 1.5ms, 2s).\n"
 	"  --screenshot OUT.png  render the first frame to a PNG without a display and exit;\n"
@@ -33,10 +33,11 @@ static const char usage_text[] =
 	"  --from T --to T       initial time range (default: the whole trace)\n"
 	"  --select-gap N        select the N-th worst gap (1 = the longest) and zoom to it\n"
 	"  --threshold T         gaps at least this long stand out (default 1ms)\n"
+	"  --filter NAME         show only goroutines whose start function contains NAME\n"
 	"  --bench               replay fit, zoom into the worst gap, pan, zoom out; print frame times\n";
 
 typedef struct options {
-	const char *path, *screenshot;
+	const char *path, *screenshot, *filter;
 	int width, height;
 	int64_t from, to, threshold;
 	bool has_from, has_to, bench, window;
@@ -86,6 +87,8 @@ static int parse(int argc, char **argv, options *o)
 			ok = (o->has_from = gp_parse_duration(v, &o->from) == 0);
 		else if (strcmp(a, "--to") == 0)
 			ok = (o->has_to = gp_parse_duration(v, &o->to) == 0);
+		else if (strcmp(a, "--filter") == 0)
+			o->filter = v;
 		else if (strcmp(a, "--threshold") == 0)
 			ok = gp_parse_duration(v, &o->threshold) == 0;
 		else if (strcmp(a, "--select-gap") == 0) {
@@ -232,6 +235,8 @@ static void apply_options(vw_state *s, const options *o)
 {
 	if (o->threshold >= 0)
 		s->threshold = o->threshold;
+	if (o->filter)
+		vw_layout_set_filter(&s->layout, o->filter, s->scale);
 	if (o->select_gap > 0) {
 		if ((size_t)o->select_gap <= s->nworst)
 			vw_state_select_gap(s, s->worst[o->select_gap - 1]);
@@ -487,6 +492,9 @@ static int map_key(const SDL_KeyboardEvent *k)
 	case SDLK_PAGEDOWN: return VW_KEY_PAGEDOWN;
 	case SDLK_HOME: return VW_KEY_HOME;
 	case SDLK_ESCAPE: return VW_KEY_ESCAPE;
+	case SDLK_RETURN:
+	case SDLK_KP_ENTER: return VW_KEY_ENTER;
+	case SDLK_BACKSPACE: return VW_KEY_BACKSPACE;
 	case SDLK_z: return ctrl ? VW_KEY_UNDO : 0;
 	case SDLK_y: return ctrl ? VW_KEY_REDO : 0;
 	default: return 0;
@@ -501,7 +509,7 @@ static bool handle(vw_state *s, window *w, const SDL_Event *e)
 	case SDL_QUIT:
 		return false;
 	case SDL_KEYDOWN: {
-		if (e->key.keysym.sym == SDLK_q && !(e->key.keysym.mod & (KMOD_CTRL | KMOD_ALT)))
+		if (e->key.keysym.sym == SDLK_q && !(e->key.keysym.mod & (KMOD_CTRL | KMOD_ALT)) && !s->typing_filter)
 			return false;
 		int key = map_key(&e->key);
 		if (key && s->m)
@@ -511,7 +519,7 @@ static bool handle(vw_state *s, window *w, const SDL_Event *e)
 	case SDL_TEXTINPUT:
 		/* Printable keys come as text so that '?', '[' and '+' follow the
 		 * keyboard layout. */
-		if (s->m && e->text.text[0] && !e->text.text[1] && e->text.text[0] != 'q')
+		if (s->m && e->text.text[0] && !e->text.text[1] && (e->text.text[0] != 'q' || s->typing_filter))
 			vw_input_key(s, (unsigned char)e->text.text[0]);
 		break;
 	case SDL_MOUSEMOTION:

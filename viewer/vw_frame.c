@@ -957,6 +957,21 @@ static void legend(ctx *c)
 		x += (s->measure ? s->measure(s->measure_ctx, items[i].name, fs, false) : 40) + 12 * k;
 	}
 	const char *msg = s->status[0] ? s->status : "? for help";
+	if (s->typing_filter || s->layout.filter[0]) {
+		/* The filter stays in view while it hides goroutines. */
+		char lab[160];
+		if (s->typing_filter)
+			snprintf(lab, sizeof lab, "filter goroutines: %s▏  Enter keeps · Esc clears", s->layout.filter);
+		else
+			snprintf(lab, sizeof lab, "filter: \"%s\" (/ to change, Esc to clear)", s->layout.filter);
+		float lw = s->measure ? s->measure(s->measure_ctx, lab, fs, true) : 200 * k;
+		float mw = s->measure ? s->measure(s->measure_ctx, msg, fs, false) : 100 * k;
+		float fx = (float)s->width - 8 * k - (s->loading ? 0 : mw + 16 * k) - lw;
+		if (fx < x)
+			fx = x;
+		vw_dl_fill(d, fx - 4 * k, y + 3 * k, lw + 8 * k, h - 6 * k, C_PANEL);
+		vw_dl_text(d, fx, y + 15 * k, fs, VW_ALIGN_LEFT, true, C_ACCENT, lab);
+	}
 	if (s->loading) {
 		/* The first part of the trace is on screen; the rest is loading. */
 		char lab[96], dur[32];
@@ -991,6 +1006,7 @@ static void help(ctx *c)
 		{"[  ]", "halve / double the gap threshold"},
 		{"t", "sort goroutines: sched wait, exec time, id"},
 		{"c", "collapse / expand all groups"},
+		{"/", "filter goroutines by name (Enter keeps, Esc clears)"},
 		{"l", "show / hide the side panel"},
 		{"u  ctrl+z", "undo view change"},
 		{"U  ctrl+y", "redo view change"},

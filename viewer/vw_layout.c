@@ -1,5 +1,6 @@
 /* The rows of the track area: runtime tracks, Ps, threads, and goroutines
  * grouped by start function, collapsible and sortable. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -189,6 +190,9 @@ int vw_layout_rows(vw_layout *l, float scale)
 			bad |= add_row(l, VW_ROW_THREAD, t, 14 * scale, &y);
 	bad |= add_row(l, VW_ROW_SECTION, VW_SEC_GOROUTINES, 18 * scale, &y);
 	for (uint32_t g = 0; g < l->ngroups; g++) {
+		/* A group is one start function: it matches as a whole. */
+		if (l->filter[0] && !vw_name_matches(l->groups[g].name, l->filter))
+			continue;
 		bad |= add_row(l, VW_ROW_GROUP, g, 16 * scale, &y);
 		if (l->groups[g].collapsed)
 			continue;
@@ -197,6 +201,29 @@ int vw_layout_rows(vw_layout *l, float scale)
 	}
 	l->total_h = y;
 	return bad ? -1 : 0;
+}
+
+static int lower(int c) { return c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c; }
+
+bool vw_name_matches(gt_str name, const char *filter)
+{
+	size_t n = filter ? strlen(filter) : 0;
+	if (!n)
+		return true;
+	for (size_t i = 0; i + n <= name.len; i++) {
+		size_t j = 0;
+		while (j < n && lower((unsigned char)name.ptr[i + j]) == lower((unsigned char)filter[j]))
+			j++;
+		if (j == n)
+			return true;
+	}
+	return false;
+}
+
+int vw_layout_set_filter(vw_layout *l, const char *filter, float scale)
+{
+	snprintf(l->filter, sizeof l->filter, "%s", filter ? filter : "");
+	return vw_layout_rows(l, scale);
 }
 
 size_t vw_layout_row_at(const vw_layout *l, float y)

@@ -228,9 +228,45 @@ static void scroll_by(vw_state *s, double dy)
 	clamp_scroll(s);
 }
 
+/* Typing a goroutine filter: printable keys edit it and the rows follow
+ * each key; Enter keeps it, Esc clears it. */
+static void filter_key(vw_state *s, int key)
+{
+	vw_layout *l = &s->layout;
+	size_t n = strlen(l->filter);
+	char f[sizeof l->filter];
+	memcpy(f, l->filter, n + 1);
+	if (key == VW_KEY_ENTER) {
+		s->typing_filter = false;
+	} else if (key == VW_KEY_ESCAPE) {
+		s->typing_filter = false;
+		f[0] = '\0';
+	} else if (key == VW_KEY_BACKSPACE) {
+		while (n > 0 && ((unsigned char)f[n - 1] & 0xc0) == 0x80)
+			n--; /* a whole UTF-8 character */
+		if (n > 0)
+			f[--n] = '\0';
+		else
+			f[0] = '\0';
+	} else if (key >= 0x20 && key < 0x7f && n + 1 < sizeof f) {
+		f[n] = (char)key;
+		f[n + 1] = '\0';
+	} else {
+		return;
+	}
+	if (strcmp(f, l->filter) != 0) {
+		vw_layout_set_filter(l, f, s->scale);
+		clamp_scroll(s);
+	}
+}
+
 void vw_input_key(vw_state *s, int key)
 {
 	vw_geom g = vw_state_geom(s);
+	if (s->typing_filter) {
+		filter_key(s, key);
+		return;
+	}
 	if (s->help && key != '?') {
 		s->help = false;
 		if (key == VW_KEY_ESCAPE)
@@ -321,7 +357,17 @@ void vw_input_key(vw_state *s, int key)
 	case 'h':
 		s->help = !s->help;
 		break;
+	case '/':
+		s->typing_filter = true;
+		vw_layout_set_filter(&s->layout, "", s->scale);
+		clamp_scroll(s);
+		break;
 	case VW_KEY_ESCAPE:
+		/* Selection first; with nothing selected, the name filter. */
+		if (s->sel == VW_SEL_NONE && !s->has_range && s->layout.filter[0]) {
+			vw_layout_set_filter(&s->layout, "", s->scale);
+			clamp_scroll(s);
+		}
 		s->sel = VW_SEL_NONE;
 		s->has_range = false;
 		break;
