@@ -2,12 +2,14 @@
  * the cursor, undo/redo, gap navigation, worst gaps, range statistics,
  * level-of-detail binning, layout and hit testing, input handlers, and
  * the draw list of a frame. */
+#define _POSIX_C_SOURCE 200809L
 #include <check.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "gotrace/model.h"
 #include "testutil.h"
@@ -339,6 +341,74 @@ START_TEST(layout_groups_and_rows)
 END_TEST
 
 
+static size_t file_size(const char *path)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		return 0;
+	fseek(f, 0, SEEK_END);
+	long n = ftell(f);
+	fclose(f);
+	return n > 0 ? (size_t)n : 0;
+}
+
+START_TEST(export_range_gaps)
+{
+	char name[128];
+	vw_export_name(name, sizeof name, 0, 1100000000);
+	ck_assert_str_eq(name, "gaps-0ms-1100ms");
+	vw_export_name(name, sizeof name, 912500000, 1000000001);
+	ck_assert_str_eq(name, "gaps-912.5ms-1000.000001ms");
+	vw_export_name(name, sizeof name, 1234, 5000);
+	ck_assert_str_eq(name, "gaps-0.001234ms-0.005ms");
+
+	loaded l;
+	load("go1.26/gcassist.trace", &l);
+	char dir[] = "/tmp/gotrace-export-XXXXXX";
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	int64_t from = 0, to = gt_model_duration(l.m) / 2;
+	char path[512];
+	ck_assert_int_eq(vw_export_gaps(l.m, dir, from, to, 0, "gcassist.trace", path, sizeof path), 0);
+	vw_export_name(name, sizeof name, from, to);
+	char want[512];
+	snprintf(want, sizeof want, "%s/%s.{html,json,csv,md}", dir, name);
+	ck_assert_str_eq(path, want);
+	for (int i = 0; i < VW_EXPORT_NFORMATS; i++) {
+		char p[600];
+		snprintf(p, sizeof p, "%s/%s.%s", dir, name, vw_export_exts[i]);
+		ck_assert_msg(file_size(p) > 0, "%s is missing or empty", p);
+		remove(p);
+	}
+	/* The `e` key exports the selected range to $GOTRACE_EXPORT_DIR and
+	 * says where in the status bar; without a range it says how. */
+	vw_state s;
+	ck_assert_int_eq(vw_state_init(&s, l.m, 1400, 800, 1), 0);
+	s.measure = measure;
+	setenv("GOTRACE_EXPORT_DIR", dir, 1);
+	vw_input_key(&s, 'e');
+	ck_assert_ptr_nonnull(strstr(s.status, "range"));
+	vw_state_set_range(&s, 1000, to);
+	vw_input_key(&s, 'e');
+	vw_export_name(name, sizeof name, 1000, to);
+	ck_assert_ptr_nonnull(strstr(s.status, name));
+	ck_assert_ptr_nonnull(strstr(s.status, dir));
+	for (int i = 0; i < VW_EXPORT_NFORMATS; i++) {
+		char p[600];
+		snprintf(p, sizeof p, "%s/%s.%s", dir, name, vw_export_exts[i]);
+		ck_assert_msg(file_size(p) > 0, "%s is missing or empty", p);
+		remove(p);
+	}
+	/* A directory that does not exist: an error in the status bar. */
+	setenv("GOTRACE_EXPORT_DIR", "/nonexistent/gotrace", 1);
+	vw_input_key(&s, 'e');
+	ck_assert_ptr_nonnull(strstr(s.status, "cannot export"));
+	unsetenv("GOTRACE_EXPORT_DIR");
+	rmdir(dir);
+	vw_state_free(&s);
+	unload(&l);
+}
+END_TEST
+
 static gt_str str_of(const char *c) { return (gt_str){c, strlen(c)}; }
 
 START_TEST(filter_by_name)
@@ -657,6 +727,7 @@ int main(void)
 	tcase_add_test(tc, gap_navigation);
 	tcase_add_test(tc, worst_gaps_are_the_longest);
 	tcase_add_test(tc, range_statistics);
+	tcase_add_test(tc, export_range_gaps);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("view:lod");
 	tcase_add_test(tc, binning_by_pixel_column);

@@ -112,6 +112,20 @@ typedef struct vw_range_stats {
 /* Returns 0, or -1 when out of memory. */
 int vw_range_stats_compute(const gt_model *m, int64_t from, int64_t to, int64_t threshold, vw_range_stats *out);
 
+/* ---- export of a range's gap report ---- */
+
+/* "gaps-<from>-<to>" for the range [from, to): times in ms from the trace
+ * start, with as many decimals as needed to be exact ("gaps-900ms-1100.5ms"). */
+void vw_export_name(char *buf, size_t n, int64_t from, int64_t to);
+#define VW_EXPORT_NFORMATS 4
+extern const char *const vw_export_exts[VW_EXPORT_NFORMATS]; /* html json csv md */
+/* Writes the gap report (gp_gaps) of the gaps starting in [from, to) and at
+ * least min_ns long to dir/<name>.html, .json, .csv and .md (dir NULL or
+ * "": the current directory); file names the trace in the reports. Writes
+ * "dir/<name>.{html,json,csv,md}" to path. Returns 0, or -1 with errno. */
+int vw_export_gaps(const gt_model *m, const char *dir, int64_t from, int64_t to, int64_t min_ns, const char *file,
+                   char *path, size_t n);
+
 /* ---- level of detail ---- */
 
 /* One item of a track as drawn: a run of pixel columns [x0, x1) with one
@@ -341,6 +355,7 @@ typedef struct vw_state {
 	vw_measure_fn measure;
 	void *measure_ctx;
 	char status[256]; /* a message in the status bar */
+	const char *file; /* the trace's path, for exports; may be NULL */
 	/* loading */
 	bool loading;
 	double progress; /* 0..1 */

@@ -235,6 +235,7 @@ static void apply_options(vw_state *s, const options *o)
 {
 	if (o->threshold >= 0)
 		s->threshold = o->threshold;
+	s->file = o->path;
 	if (o->filter)
 		vw_layout_set_filter(&s->layout, o->filter, s->scale);
 	if (o->select_gap > 0) {

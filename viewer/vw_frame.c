@@ -1002,6 +1002,7 @@ static void help(ctx *c)
 		{"↑ ↓  PgUp PgDn  Home", "scroll tracks"},
 		{"f  0", "fit the whole trace"},
 		{"z", "zoom to the range or selection"},
+		{"e", "export the range's gaps: html json csv md"},
 		{"n  p", "next / previous gap over the threshold"},
 		{"[  ]", "halve / double the gap threshold"},
 		{"t", "sort goroutines: sched wait, exec time, id"},

@@ -1,5 +1,6 @@
 /* The view state and the input handlers that change it. Handlers take
  * plain coordinates and key codes, so tests drive them without a window. */
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -357,6 +358,20 @@ void vw_input_key(vw_state *s, int key)
 	case 'h':
 		s->help = !s->help;
 		break;
+	case 'e': {
+		if (!s->has_range) {
+			snprintf(s->status, sizeof s->status, "select a range first (drag on the time axis), then e exports its gaps");
+			break;
+		}
+		const char *dir = getenv("GOTRACE_EXPORT_DIR");
+		char path[200];
+		if (vw_export_gaps(s->m, dir, s->range_from, s->range_to, s->threshold, s->file, path, sizeof path) == 0)
+			snprintf(s->status, sizeof s->status, "wrote %s", path);
+		else
+			snprintf(s->status, sizeof s->status, "cannot export to %s: %s", dir && dir[0] ? dir : ".",
+			         strerror(errno));
+		break;
+	}
 	case '/':
 		s->typing_filter = true;
 		vw_layout_set_filter(&s->layout, "", s->scale);
