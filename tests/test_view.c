@@ -341,6 +341,48 @@ START_TEST(layout_groups_and_rows)
 END_TEST
 
 
+START_TEST(gap_histogram_buckets)
+{
+	/* Bucket b holds [2^b, 2^(b+1)) ns, as `gotrace gaps` prints. */
+	ck_assert_int_eq(vw_hist_bucket(0), 0);
+	ck_assert_int_eq(vw_hist_bucket(1), 0);
+	ck_assert_int_eq(vw_hist_bucket(2), 1);
+	ck_assert_int_eq(vw_hist_bucket(3), 1);
+	ck_assert_int_eq(vw_hist_bucket(4), 2);
+	ck_assert_int_eq(vw_hist_bucket(1023), 9);
+	ck_assert_int_eq(vw_hist_bucket(1024), 10);
+	ck_assert_int_eq(vw_hist_bucket(1000000), 19); /* 1 ms: 2^19 = 524288 */
+	ck_assert_int_eq(vw_hist_bucket(-5), 0);
+	ck_assert_int_eq(vw_hist_bucket(INT64_MAX), VW_HIST_BUCKETS - 1);
+	for (int b = 1; b < VW_HIST_BUCKETS - 1; b++) {
+		ck_assert_int_eq(vw_hist_bucket((int64_t)1 << b), b);
+		ck_assert_int_eq(vw_hist_bucket(((int64_t)1 << b) - 1), b - 1);
+	}
+	/* A range's histogram counts each of its gaps once, in its bucket. */
+	loaded l;
+	load("go1.26/gcassist.trace", &l);
+	int64_t dur = gt_model_duration(l.m);
+	vw_range_stats r;
+	ck_assert_int_eq(vw_range_stats_compute(l.m, dur / 4, dur * 3 / 4, 1000000, &r), 0);
+	size_t want[VW_HIST_BUCKETS] = {0}, total = 0, over = 0;
+	const gt_gap *g = gt_model_gaps(l.m);
+	for (size_t i = 0; i < gt_model_ngaps(l.m); i++)
+		if (g[i].start >= dur / 4 && g[i].start < dur * 3 / 4)
+			want[vw_hist_bucket(g[i].end - g[i].start)]++;
+	for (int b = 0; b < VW_HIST_BUCKETS; b++) {
+		ck_assert_uint_eq(r.hist[b], want[b]);
+		total += r.hist[b];
+		if (b > vw_hist_bucket(1000000))
+			over += r.hist[b];
+	}
+	ck_assert_uint_eq(total, r.ngaps);
+	ck_assert_uint_gt(total, 0);
+	ck_assert_uint_le(over, r.ngaps_over);
+	ck_assert_uint_ge(r.hist[vw_hist_bucket(r.gap_max)], 1);
+	unload(&l);
+}
+END_TEST
+
 static size_t file_size(const char *path)
 {
 	FILE *f = fopen(path, "rb");
@@ -728,6 +770,7 @@ int main(void)
 	tcase_add_test(tc, worst_gaps_are_the_longest);
 	tcase_add_test(tc, range_statistics);
 	tcase_add_test(tc, export_range_gaps);
+	tcase_add_test(tc, gap_histogram_buckets);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("view:lod");
 	tcase_add_test(tc, binning_by_pixel_column);

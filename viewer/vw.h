@@ -95,12 +95,18 @@ size_t vw_series_at(const vw_series_pyr *p, double t);
 /* ---- range statistics ---- */
 
 #define VW_BUSIEST 5
+/* Gap histogram buckets by power of two, as in `gotrace gaps`: bucket b
+ * holds durations in [2^b, 2^(b+1)) ns (bucket 0 also below 2 ns, the last
+ * one everything above). */
+#define VW_HIST_BUCKETS 40
+int vw_hist_bucket(int64_t ns);
 typedef struct vw_range_stats {
 	int64_t from, to;
 	int64_t state_ns[GT_GS_COUNT]; /* goroutine time in each state, clipped to the range */
 	size_t ngaps;                  /* gaps starting in the range */
 	size_t ngaps_over;             /* of those, at least the threshold */
 	int64_t gap_p50, gap_p90, gap_p99, gap_max;
+	size_t hist[VW_HIST_BUCKETS]; /* gaps starting in the range, by vw_hist_bucket */
 	int64_t gc_ns, stw_ns; /* GC marking and stop-the-world, clipped */
 	size_t nbusiest;
 	struct {

@@ -745,6 +745,52 @@ static const char *state_name(int kind, uint8_t st)
 	return st < GT_PS_COUNT ? ps[st] : "?";
 }
 
+/* The range's gap histogram: one bar per power-of-two bucket from the
+ * shortest to the longest gap, buckets at or over the threshold in the gap
+ * colour, the threshold's bucket edge marked. */
+static void gap_histogram(textbox *tb, const vw_range_stats *r, int64_t threshold)
+{
+	ctx *c = tb->c;
+	float k = c->k;
+	int lo = VW_HIST_BUCKETS, hi = -1;
+	size_t most = 0;
+	for (int i = 0; i < VW_HIST_BUCKETS; i++)
+		if (r->hist[i]) {
+			lo = i < lo ? i : lo;
+			hi = i;
+			most = r->hist[i] > most ? r->hist[i] : most;
+		}
+	if (hi < 0)
+		return;
+	int tb_ = vw_hist_bucket(threshold);
+	int nb = hi - lo + 1;
+	float h = 40 * k, w = tb->w - 4 * k, bw = w / (float)nb, top = tb->y + 6 * k;
+	if (bw > 24 * k)
+		bw = 24 * k;
+	vw_dl_fill(c->d, tb->x, top, bw * (float)nb, h, C_PANEL2);
+	for (int i = lo; i <= hi; i++) {
+		if (!r->hist[i])
+			continue;
+		float bh = (float)r->hist[i] / (float)most * (h - 2 * k);
+		if (bh < 2 * k)
+			bh = 2 * k;
+		float bx = tb->x + (float)(i - lo) * bw;
+		vw_dl_fill(c->d, bx + k, top + h - bh, bw - 2 * k > k ? bw - 2 * k : k, bh,
+		           i >= tb_ ? VW_COLOR_GAP : VW_COLOR_RUNNABLE);
+	}
+	if (tb_ > lo && tb_ <= hi) {
+		float tx_ = tb->x + (float)(tb_ - lo) * bw;
+		vw_dl_line(c->d, tx_, top - 2 * k, tx_, top + h, 1 * k, C_TEXT);
+	}
+	char a[32], b[32];
+	vw_fmt_dur(a, sizeof a, (double)((int64_t)1 << lo));
+	vw_fmt_dur(b, sizeof b, (double)((int64_t)1 << hi));
+	float fs = c->fs * 0.85f, ly = top + h + fs + 2 * k;
+	vw_dl_text(c->d, tb->x, ly, fs, VW_ALIGN_LEFT, false, C_DIM, a);
+	vw_dl_text(c->d, tb->x + bw * (float)nb, ly, fs, VW_ALIGN_RIGHT, false, C_DIM, b);
+	tb->y = ly + 2 * k;
+}
+
 static void details(ctx *c, textbox *tb)
 {
 	vw_state *s = c->s;
@@ -804,6 +850,10 @@ static void details(ctx *c, textbox *tb)
 		vw_fmt_dur(p99, sizeof p99, (double)r->gap_p99);
 		vw_fmt_dur(mx, sizeof mx, (double)r->gap_max);
 		tb_line(tb, C_DIM, false, "  p50 %s p90 %s p99 %s max %s", p50, p90, p99, mx);
+		if (r->ngaps) {
+			tb_line(tb, C_DIM, false, "  histogram, log2 buckets (pink: ≥ threshold)");
+			gap_histogram(tb, r, s->threshold);
+		}
 		vw_fmt_dur(a, sizeof a, (double)r->gc_ns);
 		vw_fmt_dur(b, sizeof b, (double)r->stw_ns);
 		tb_line(tb, C_TEXT, false, "GC marking %s, stop-the-world %s", a, b);

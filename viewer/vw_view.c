@@ -387,6 +387,7 @@ int vw_range_stats_compute(const gt_model *m, int64_t from, int64_t to, int64_t 
 		for (size_t i = first; i < last; i++) {
 			d[i - first] = g[i].end - g[i].start;
 			out->ngaps_over += d[i - first] >= threshold;
+			out->hist[vw_hist_bucket(d[i - first])]++;
 		}
 		qsort(d, out->ngaps, sizeof *d, cmp_i64);
 		out->gap_p50 = rank(d, out->ngaps, 50);
@@ -576,6 +577,14 @@ const gt_span *vw_span_at(const gt_span *s, size_t n, double t, double tol)
 }
 
 /* ---- durations ---- */
+
+int vw_hist_bucket(int64_t ns)
+{
+	int b = 0;
+	while (b < VW_HIST_BUCKETS - 1 && ((int64_t)1 << (b + 1)) <= ns)
+		b++;
+	return b;
+}
 
 void vw_fmt_dur(char *buf, size_t n, double ns)
 {
