@@ -19,9 +19,10 @@
 #define RUNNING 0x3fb950u
 #define RUNNABLE 0xc9a227u
 #define GAP 0xff2e88u
+#define ACCENT 0x58a6ffu /* the start screen's headers */
 
 typedef struct counts {
-	long running, runnable, gap, distinct_rows;
+	long running, runnable, gap, accent, distinct_rows;
 	int width, height;
 } counts;
 
@@ -47,6 +48,7 @@ static int count_png(const char *path, counts *c)
 			c->running += p == RUNNING;
 			c->runnable += p == RUNNABLE;
 			c->gap += p == GAP;
+			c->accent += p == ACCENT;
 			differs |= (row[x] != first);
 		}
 		c->distinct_rows += differs;
@@ -93,6 +95,42 @@ static int check(const char *png)
 	if (count_png(png, &c) != 0)
 		return 1;
 	return check_not_blank(png, &c, 0, 0) | check_colours(png, &c);
+}
+
+/* `gotrace view` without a file, headless: the start screen with a recent
+ * file (from a state directory of its own) and the traces of traces/. */
+static int check_start_screen(const char *gotrace, const char *out_dir)
+{
+	char state[4096], recent[4200], png[4200], cmd[16384];
+	snprintf(state, sizeof state, "%s/state", out_dir);
+	snprintf(recent, sizeof recent, "%s/gotrace", state);
+	mkdir(state, 0755);
+	mkdir(recent, 0755);
+	snprintf(recent, sizeof recent, "%s/gotrace/recent", state);
+	FILE *f = fopen(recent, "w");
+	if (!f)
+		return 1;
+	fprintf(f, "%s/traces/go1.26/gcassist.trace\n", tu_source_dir());
+	fclose(f);
+	snprintf(png, sizeof png, "%s/start-screen.png", out_dir);
+	snprintf(cmd, sizeof cmd, "XDG_STATE_HOME='%s' '%s' view --size 1000x700 --screenshot '%s'", state, gotrace, png);
+	counts c;
+	if (system(cmd) != 0 || count_png(png, &c) != 0) {
+		fprintf(stderr, "FAIL start screen: %s\n", cmd);
+		return 1;
+	}
+	int bad = c.width != 1000 || c.height != 700;
+	/* Mostly background between lines of text: a quarter of the rows. */
+	if (c.distinct_rows < c.height / 4) {
+		fprintf(stderr, "start screen: blank (%ld rows)\n", c.distinct_rows);
+		bad = 1;
+	}
+	if (c.accent < 100) {
+		fprintf(stderr, "start screen: no section headers (%ld accent pixels)\n", c.accent);
+		bad = 1;
+	}
+	printf("%s start screen: rows=%ld accent=%ld\n", bad ? "FAIL" : "ok", c.distinct_rows, c.accent);
+	return bad;
 }
 
 int main(int argc, char **argv)
@@ -143,6 +181,7 @@ int main(int argc, char **argv)
 		bad |= check_colours(list[i], &sum);
 	}
 	tu_list_free(list, n);
+	bad |= check_start_screen(argv[1], out_dir);
 	if (done < 10) {
 		fprintf(stderr, "only %d screenshots\n", done);
 		bad = 1;

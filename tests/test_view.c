@@ -451,6 +451,137 @@ START_TEST(export_range_gaps)
 }
 END_TEST
 
+START_TEST(start_screen_lists)
+{
+	/* Parsing: one path a line, blanks and repeats skipped, at most 20. */
+	char **list;
+	const char *text = "/a/x.trace\n\n/b/y.trace\r\n/a/x.trace\n  \n/c/z.trace";
+	size_t n = vw_recent_parse(text, strlen(text), &list);
+	ck_assert_uint_eq(n, 3);
+	ck_assert_str_eq(list[0], "/a/x.trace");
+	ck_assert_str_eq(list[1], "/b/y.trace");
+	ck_assert_str_eq(list[2], "/c/z.trace");
+	vw_paths_free(list, n);
+	char big[4096] = "";
+	for (int i = 0; i < 30; i++)
+		snprintf(big + strlen(big), sizeof big - strlen(big), "/t/%d.trace\n", i);
+	n = vw_recent_parse(big, strlen(big), &list);
+	ck_assert_uint_eq(n, VW_RECENT_MAX);
+	ck_assert_str_eq(list[19], "/t/19.trace");
+	vw_paths_free(list, n);
+
+	/* Where the list lives. */
+	char file[4096];
+	setenv("XDG_STATE_HOME", "/xdg/state", 1);
+	ck_assert_int_eq(vw_recent_file(file, sizeof file), 0);
+	ck_assert_str_eq(file, "/xdg/state/gotrace/recent");
+	unsetenv("XDG_STATE_HOME");
+	setenv("HOME", "/home/u", 1);
+	ck_assert_int_eq(vw_recent_file(file, sizeof file), 0);
+	ck_assert_str_eq(file, "/home/u/.local/state/gotrace/recent");
+
+	/* Adding: most recent first, no repeats, at most 20, directories made. */
+	char dir[] = "/tmp/gotrace-recent-XXXXXX";
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(file, sizeof file, "%s/state/gotrace/recent", dir);
+	char t1[4096], t2[4096];
+	snprintf(t1, sizeof t1, "%s/traces/go1.26/gcassist.trace", tu_source_dir());
+	snprintf(t2, sizeof t2, "%s/traces/go1.26/starved.trace", tu_source_dir());
+	ck_assert_int_eq(vw_recent_add(file, t1), 0);
+	ck_assert_int_eq(vw_recent_add(file, t2), 0);
+	ck_assert_int_eq(vw_recent_add(file, t1), 0);
+	n = vw_recent_load(file, &list);
+	ck_assert_uint_eq(n, 2);
+	ck_assert_ptr_nonnull(strstr(list[0], "gcassist.trace"));
+	ck_assert_ptr_nonnull(strstr(list[1], "starved.trace"));
+	ck_assert_int_eq(list[0][0], '/');
+	vw_paths_free(list, n);
+	for (int i = 0; i < 25; i++) {
+		char p[64];
+		snprintf(p, sizeof p, "/nowhere/%d.trace", i);
+		ck_assert_int_eq(vw_recent_add(file, p), 0);
+	}
+	n = vw_recent_load(file, &list);
+	ck_assert_uint_eq(n, VW_RECENT_MAX);
+	ck_assert_str_eq(list[0], "/nowhere/24.trace");
+	ck_assert_str_eq(list[19], "/nowhere/5.trace");
+	vw_paths_free(list, n);
+	ck_assert_int_eq(vw_recent_add(file, t2), 0);
+
+	/* The start screen: the recent files, then the shipped traces. */
+	char traces[4096];
+	snprintf(traces, sizeof traces, "%s/traces", tu_source_dir());
+	vw_start st;
+	ck_assert_int_eq(vw_start_build(&st, file, traces), 0);
+	ck_assert_uint_eq(st.nrecent, VW_RECENT_MAX);
+	ck_assert(st.items[0].recent);
+	ck_assert_ptr_nonnull(strstr(st.items[0].path, "starved.trace"));
+	ck_assert_uint_gt(st.n, st.nrecent + 10);
+	bool found = false;
+	for (size_t i = st.nrecent; i < st.n; i++) {
+		ck_assert(!st.items[i].recent);
+		ck_assert_ptr_nonnull(strstr(st.items[i].path, ".trace"));
+		found |= strstr(st.items[i].path, "go1.26/gcassist.trace") != NULL;
+		if (i > st.nrecent)
+			ck_assert_int_lt(strcmp(st.items[i - 1].path, st.items[i].path), 0);
+	}
+	ck_assert(found);
+	ck_assert_uint_eq(vw_start_row_of(&st, 0), 1);
+	ck_assert_uint_eq(vw_start_row_of(&st, st.nrecent), st.nrecent + 2);
+
+	/* Keys move the selection and keep it on screen; Enter and a click
+	 * pick a path; the frame draws it. */
+	vw_state s;
+	memset(&s, 0, sizeof s);
+	s.width = 1000, s.height = 600, s.scale = 1, s.start = &st, s.measure = measure;
+	ck_assert_ptr_null(vw_start_key(&s, VW_KEY_UP));
+	ck_assert_uint_eq(st.sel, 0);
+	for (size_t i = 0; i < st.nrecent + 3; i++)
+		vw_start_key(&s, VW_KEY_DOWN);
+	ck_assert_uint_eq(st.sel, st.nrecent + 3);
+	vw_start_geom g = vw_start_geometry(&s);
+	float y = vw_start_item_y(&s, st.sel);
+	ck_assert_float_ge(y, g.top);
+	ck_assert_float_le(y + g.row_h, g.bottom);
+	ck_assert_str_eq(vw_start_key(&s, VW_KEY_ENTER), st.items[st.nrecent + 3].path);
+	ck_assert_uint_eq(vw_start_item_at(&s, g.x + 50, y + 2), st.sel);
+	ck_assert_str_eq(vw_start_click(&s, g.x + 50, y + 2), st.items[st.sel].path);
+	ck_assert_ptr_null(vw_start_click(&s, g.x + 50, 5));
+	for (int i = 0; i < 100; i++)
+		vw_start_key(&s, VW_KEY_PAGEDOWN);
+	ck_assert_uint_eq(st.sel, st.n - 1);
+	y = vw_start_item_y(&s, st.sel);
+	ck_assert_float_le(y + g.row_h, g.bottom);
+	vw_start_key(&s, VW_KEY_HOME);
+	ck_assert_uint_eq(st.sel, 0);
+	vw_drawlist d = {0};
+	vw_frame_build(&s, &d);
+	bool recent_shown = false, head_shown = false;
+	for (size_t i = 0; i < d.nops; i++)
+		if (d.ops[i].kind == VW_OP_TEXT) {
+			recent_shown |= strstr(d.text + d.ops[i].off, "starved.trace") != NULL;
+			head_shown |= strstr(d.text + d.ops[i].off, "Recent files") != NULL;
+		}
+	ck_assert(recent_shown && head_shown);
+	vw_dl_free(&d);
+	vw_start_free(&st);
+	/* No recent file and no traces: an empty list, keys do nothing. */
+	ck_assert_int_eq(vw_start_build(&st, "/nonexistent/recent", "/nonexistent/traces"), 0);
+	ck_assert_uint_eq(st.n, 0);
+	ck_assert_ptr_null(vw_start_key(&s, VW_KEY_ENTER));
+	vw_frame_build(&s, &d);
+	vw_dl_free(&d);
+	vw_start_free(&st);
+	remove(file);
+	char sub[4200];
+	snprintf(sub, sizeof sub, "%s/state/gotrace", dir);
+	rmdir(sub);
+	snprintf(sub, sizeof sub, "%s/state", dir);
+	rmdir(sub);
+	rmdir(dir);
+}
+END_TEST
+
 static gt_str str_of(const char *c) { return (gt_str){c, strlen(c)}; }
 
 START_TEST(filter_by_name)
@@ -780,6 +911,7 @@ int main(void)
 	tcase_add_test(tc, layout_groups_and_rows);
 	tcase_add_test(tc, input_and_frame);
 	tcase_add_test(tc, filter_by_name);
+	tcase_add_test(tc, start_screen_lists);
 	tcase_add_test(tc, first_part_while_loading);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);

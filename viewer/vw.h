@@ -318,6 +318,48 @@ typedef struct vw_damage {
  * how many are dirty. */
 size_t vw_damage_compute(vw_damage *dm, const vw_drawlist *d, bool dirty[VW_REGIONS_MAX]);
 
+/* ---- the start screen: recent files and the shipped traces ---- */
+
+#define VW_RECENT_MAX 20
+/* Where the list of recent files lives: $XDG_STATE_HOME/gotrace/recent, or
+ * ~/.local/state/gotrace/recent. Returns 0, or -1 when neither is set. */
+int vw_recent_file(char *buf, size_t n);
+/* Parses the list: one path a line, most recent first; blank lines and
+ * repeats skipped, at most VW_RECENT_MAX. *out is malloc'd (free with
+ * vw_paths_free). Returns the count. */
+size_t vw_recent_parse(const char *text, size_t len, char ***out);
+/* vw_recent_parse of a file; a missing file is an empty list. */
+size_t vw_recent_load(const char *file, char ***out);
+/* Puts path (made absolute) first in the list in file, dropping an older
+ * entry of it and those past VW_RECENT_MAX; creates the directories.
+ * Returns 0, or -1 with errno. */
+int vw_recent_add(const char *file, const char *path);
+void vw_paths_free(char **p, size_t n);
+
+typedef struct vw_start_item {
+	char *path;
+	bool recent;
+} vw_start_item;
+
+typedef struct vw_start {
+	vw_start_item *items; /* the recent files, then the traces of traces_dir */
+	size_t n, cap, nrecent;
+	size_t sel;
+	float scroll;
+	char traces_dir[1024]; /* "": none found */
+} vw_start;
+
+typedef struct vw_start_geom {
+	float top, bottom, row_h, x, w;
+} vw_start_geom;
+
+/* Builds the list from the recent file (NULL: none) and the *.trace files
+ * in traces_dir and its subdirectories (NULL: none). Returns 0 or -1. */
+int vw_start_build(vw_start *st, const char *recent_file, const char *traces_dir);
+void vw_start_free(vw_start *st);
+/* Row of item i on the screen, counting the two section headers. */
+size_t vw_start_row_of(const vw_start *st, size_t i);
+
 /* ---- the whole view state ---- */
 
 /* Measures text for layout of boxes; the renderer supplies it. */
@@ -362,6 +404,7 @@ typedef struct vw_state {
 	void *measure_ctx;
 	char status[256]; /* a message in the status bar */
 	const char *file; /* the trace's path, for exports; may be NULL */
+	vw_start *start;  /* no model: the start screen shows this list */
 	/* loading */
 	bool loading;
 	double progress; /* 0..1 */
@@ -450,6 +493,17 @@ void vw_input_motion(vw_state *s, float x, float y);
 void vw_input_press(vw_state *s, float x, float y, int button);
 void vw_input_release(vw_state *s, float x, float y, int button);
 void vw_input_leave(vw_state *s);
+
+/* The start screen (s->start set, no model): geometry, the item under a
+ * point (SIZE_MAX: none), keys (arrows, PgUp/PgDn, Home move; Enter
+ * returns the path to open, else NULL), a click (the path under it or
+ * NULL) and the wheel. */
+vw_start_geom vw_start_geometry(const vw_state *s);
+float vw_start_item_y(const vw_state *s, size_t i);
+size_t vw_start_item_at(const vw_state *s, float x, float y);
+const char *vw_start_key(vw_state *s, int key);
+const char *vw_start_click(vw_state *s, float x, float y);
+void vw_start_wheel(vw_state *s, float dy);
 
 /* Builds the frame for the current state. */
 void vw_frame_build(vw_state *s, vw_drawlist *d);

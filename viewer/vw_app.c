@@ -1,15 +1,18 @@
 /* `gotrace view`: the SDL window, the loading thread, headless screenshots
  * and the frame-time benchmark. Everything the user sees comes from the
  * draw list of vw_frame_build, painted by cairo. */
-#define _POSIX_C_SOURCE 200809L
+#define _XOPEN_SOURCE 700 /* realpath */
 #include <SDL.h>
 #include <errno.h>
+#include <limits.h>
 #include <math.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "gotrace/decoder.h"
 #include "gaps.h"
@@ -23,10 +26,11 @@
 #define EXIT_USAGE 2
 
 static const char usage_text[] =
-	"usage: gotrace view FILE [--size WxH] [--from T] [--to T] [--select-gap N] [--threshold T]\n"
+	"usage: gotrace view [FILE] [--size WxH] [--from T] [--to T] [--select-gap N] [--threshold T]\n"
 	"                         [--filter NAME] [--screenshot OUT.png [--window]] [--bench]\n"
 	"\n"
 	"Opens the timeline viewer. T is a Go duration from the trace start (250us, 1.5ms, 2s).\n"
+	"Without FILE, a start screen lists the recent files and the traces in traces/.\n"
 	"  --screenshot OUT.png  render the first frame to a PNG without a display and exit;\n"
 	"                        with --window, open the real window and read its pixels back\n"
 	"  --size WxH            window or picture size (default 1600x900)\n"
@@ -104,8 +108,8 @@ static int parse(int argc, char **argv, options *o)
 			return EXIT_USAGE;
 		}
 	}
-	if (!o->path) {
-		fprintf(stderr, "gotrace: view: missing FILE\n%s", usage_text);
+	if (!o->path && o->bench) {
+		fprintf(stderr, "gotrace: view: --bench needs a FILE\n%s", usage_text);
 		return EXIT_USAGE;
 	}
 	return 0;
@@ -284,6 +288,86 @@ static int screenshot_headless(const options *o, loader *l)
 	return r;
 }
 
+/* ---- the start screen ---- */
+
+/* The traces/ shipped with the sources: next to the source tree this
+ * binary was built from, in the current directory, or beside the binary. */
+static void find_traces_dir(char *buf, size_t n)
+{
+	char exe[4096], cand[4][4200];
+	int nc = 0;
+#ifdef GT_SOURCE_DIR
+	snprintf(cand[nc++], sizeof cand[0], "%s/traces", GT_SOURCE_DIR);
+#endif
+	snprintf(cand[nc++], sizeof cand[0], "traces");
+	ssize_t len = readlink("/proc/self/exe", exe, sizeof exe - 1);
+	if (len > 0) {
+		exe[len] = '\0';
+		char *slash = strrchr(exe, '/');
+		if (slash)
+			*slash = '\0';
+		snprintf(cand[nc++], sizeof cand[0], "%s/traces", exe);
+		snprintf(cand[nc++], sizeof cand[0], "%s/../traces", exe);
+	}
+	buf[0] = '\0';
+	for (int i = 0; i < nc; i++) {
+		struct stat sb;
+		char abs[PATH_MAX];
+		if (stat(cand[i], &sb) == 0 && S_ISDIR(sb.st_mode) && realpath(cand[i], abs)) {
+			snprintf(buf, n, "%s", abs);
+			return;
+		}
+	}
+}
+
+static void start_build(vw_start *st)
+{
+	char recent[4096], traces[4096];
+	find_traces_dir(traces, sizeof traces);
+	if (vw_start_build(st, vw_recent_file(recent, sizeof recent) == 0 ? recent : NULL, traces[0] ? traces : NULL) != 0)
+		fprintf(stderr, "gotrace: view: out of memory listing the traces\n");
+}
+
+static void start_state(vw_state *s, vw_start *st, int width, int height, float scale)
+{
+	memset(s, 0, sizeof *s);
+	s->width = width;
+	s->height = height;
+	s->scale = scale;
+	s->start = st;
+}
+
+static int screenshot_start(const options *o)
+{
+	vw_start st;
+	start_build(&st);
+	cairo_surface_t *surf = cairo_image_surface_create(CAIRO_FORMAT_ARGB32, o->width, o->height);
+	cairo_t *cr = cairo_create(surf);
+	vw_state s;
+	start_state(&s, &st, o->width, o->height, 1);
+	s.measure = vw_cairo_measure;
+	s.measure_ctx = cr;
+	vw_drawlist d = {0};
+	vw_frame_build(&s, &d);
+	vw_cairo_render(cr, &d);
+	cairo_surface_flush(surf);
+	int r = 0;
+	cairo_status_t cs = cairo_surface_write_to_png(surf, o->screenshot);
+	if (cs != CAIRO_STATUS_SUCCESS) {
+		fprintf(stderr, "gotrace: %s: %s\n", o->screenshot, cairo_status_to_string(cs));
+		r = EXIT_BAD;
+	}
+	vw_dl_free(&d);
+	cairo_destroy(cr);
+	cairo_surface_destroy(surf);
+	vw_start_free(&st);
+	return r;
+}
+
+/* A file dropped on the window: opened on the start screen; while a trace
+ * is shown, the viewer starts again with it. */
+static char dropped[4096];
+
 /* ---- the window ---- */
 
 typedef struct window {
@@ -327,7 +411,7 @@ static int window_open(window *w, const options *o, bool vsync)
 		return -1;
 	}
 	char title[512];
-	snprintf(title, sizeof title, "gotrace — %s", o->path);
+	snprintf(title, sizeof title, "gotrace — %s", o->path ? o->path : "open a trace");
 	w->win = SDL_CreateWindow(title, SDL_WINDOWPOS_UNDEFINED, SDL_WINDOWPOS_UNDEFINED, o->width, o->height,
 	                          SDL_WINDOW_RESIZABLE | SDL_WINDOW_ALLOW_HIGHDPI);
 	if (!w->win) {
@@ -509,6 +593,13 @@ static bool handle(vw_state *s, window *w, const SDL_Event *e)
 	switch (e->type) {
 	case SDL_QUIT:
 		return false;
+	case SDL_DROPFILE:
+		if (e->drop.file) {
+			snprintf(dropped, sizeof dropped, "%s", e->drop.file);
+			SDL_free(e->drop.file);
+			return false;
+		}
+		break;
 	case SDL_KEYDOWN: {
 		if (e->key.keysym.sym == SDLK_q && !(e->key.keysym.mod & (KMOD_CTRL | KMOD_ALT)) && !s->typing_filter)
 			return false;
@@ -672,12 +763,102 @@ static int bench(vw_state *s, window *w, vw_drawlist *d)
 	return 0;
 }
 
+/* The start screen in the window until a file is picked (written to out)
+ * or the window closes. Returns 0 when a file was picked, 1 on quit, or
+ * the status of --screenshot --window of the start screen. */
+static int start_loop(window *w, const options *o, char *out, size_t n)
+{
+	vw_start st;
+	start_build(&st);
+	vw_state s;
+	vw_drawlist d = {0};
+	window_sync_size(w);
+	start_state(&s, &st, w->tw, w->th, w->scale);
+	s.measure = vw_cairo_measure;
+	s.measure_ctx = w->measure_cr;
+	const char *pick = NULL;
+	bool running = true;
+	int r = 1;
+	for (;;) {
+		window_sync_size(w);
+		s.width = w->tw, s.height = w->th, s.scale = w->scale;
+		vw_frame_build(&s, &d);
+		window_draw(w, &d);
+		if (o->screenshot) {
+			r = window_screenshot(w, o->screenshot) == 0 ? 0 : EXIT_BAD;
+			break;
+		}
+		SDL_Event e;
+		if (!running || pick || !SDL_WaitEvent(&e))
+			break;
+		float k = w->scale;
+		do {
+			switch (e.type) {
+			case SDL_QUIT:
+				running = false;
+				break;
+			case SDL_KEYDOWN:
+				if (e.key.keysym.sym == SDLK_q)
+					running = false;
+				else
+					pick = vw_start_key(&s, map_key(&e.key));
+				break;
+			case SDL_MOUSEMOTION:
+				s.mouse_x = (float)e.motion.x * k, s.mouse_y = (float)e.motion.y * k, s.mouse_in = true;
+				break;
+			case SDL_MOUSEBUTTONDOWN:
+				if (e.button.button == SDL_BUTTON_LEFT)
+					pick = vw_start_click(&s, (float)e.button.x * k, (float)e.button.y * k);
+				break;
+			case SDL_MOUSEWHEEL:
+				vw_start_wheel(&s, e.wheel.preciseY != 0 ? e.wheel.preciseY : (float)e.wheel.y);
+				break;
+			case SDL_DROPFILE:
+				if (e.drop.file) {
+					snprintf(dropped, sizeof dropped, "%s", e.drop.file);
+					SDL_free(e.drop.file);
+					pick = dropped;
+				}
+				break;
+			case SDL_WINDOWEVENT:
+				if (e.window.event == SDL_WINDOWEVENT_LEAVE)
+					s.mouse_in = false;
+				if (e.window.event == SDL_WINDOWEVENT_EXPOSED || e.window.event == SDL_WINDOWEVENT_SIZE_CHANGED)
+					w->damage.valid = false;
+				break;
+			default:
+				break;
+			}
+		} while (running && !pick && SDL_PollEvent(&e));
+	}
+	if (pick) {
+		snprintf(out, n, "%s", pick);
+		r = 0;
+	}
+	dropped[0] = '\0';
+	vw_dl_free(&d);
+	vw_start_free(&st);
+	return r;
+}
+
 static int run_window(const options *o, loader *l)
 {
 	window w;
 	if (window_open(&w, o, !o->bench && !o->screenshot) != 0) {
 		window_close(&w);
 		return EXIT_BAD;
+	}
+	if (!l->path) {
+		static char chosen[4096];
+		int sr = start_loop(&w, o, chosen, sizeof chosen);
+		if (sr != 0 || o->screenshot) {
+			window_close(&w);
+			return sr == 1 ? 0 : sr;
+		}
+		l->path = chosen;
+		char title[4200];
+		snprintf(title, sizeof title, "gotrace — %s", chosen);
+		SDL_SetWindowTitle(w.win, title);
 	}
 	SDL_RendererInfo ri;
 	if (w.direct && (o->bench || getenv("GOTRACE_VIEW_VERBOSE")))
@@ -767,6 +948,12 @@ static int run_window(const options *o, loader *l)
 		window_close(&w);
 		return r;
 	}
+	if (!o->bench && !o->screenshot) {
+		char recent[4096];
+		if (vw_recent_file(recent, sizeof recent) == 0 && vw_recent_add(recent, l->path) != 0 &&
+		    getenv("GOTRACE_VIEW_VERBOSE"))
+			fprintf(stderr, "gotrace: view: cannot update %s: %s\n", recent, strerror(errno));
+	}
 	window_sync_size(&w);
 	if (vw_state_init(&s, l->m, w.tw, w.th, w.scale) != 0) {
 		fprintf(stderr, "gotrace: view: out of memory\n");
@@ -814,7 +1001,9 @@ int viewer_main(int argc, char **argv)
 	loader l;
 	memset(&l, 0, sizeof l);
 	l.path = o.path;
-	if (o.screenshot && !o.window && !o.bench) {
+	if (!o.path && o.screenshot && !o.window) {
+		r = screenshot_start(&o);
+	} else if (o.screenshot && !o.window && !o.bench) {
 		load(&l);
 		if (l.error[0]) {
 			fprintf(stderr, "gotrace: %s\n", l.error);
@@ -826,5 +1015,13 @@ int viewer_main(int argc, char **argv)
 		r = run_window(&o, &l);
 	}
 	loader_free(&l);
+	if (dropped[0]) {
+		/* A file dropped on a shown trace: start again with it, the
+		 * simplest way to a clean model, view state and loader. */
+		char *args[] = {"gotrace", "view", dropped, NULL};
+		execv("/proc/self/exe", args);
+		fprintf(stderr, "gotrace: view: cannot open %s: %s\n", dropped, strerror(errno));
+		return EXIT_BAD;
+	}
 	return r;
 }

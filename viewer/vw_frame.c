@@ -1099,12 +1099,61 @@ static void loading(ctx *c)
 	vw_dl_fill(c->d, x, y, w * (float)s->progress, 10 * k, C_ACCENT);
 }
 
+/* `gotrace view` without a file: recent files and the shipped traces. */
+static void start_screen(ctx *c)
+{
+	vw_state *s = c->s;
+	const vw_start *st = s->start;
+	vw_drawlist *d = c->d;
+	vw_start_geom g = vw_start_geometry(s);
+	float k = c->k;
+	vw_dl_text(d, g.x, 44 * k, c->fs * 1.6f, VW_ALIGN_LEFT, true, C_TEXT, "gotrace — open a Go execution trace");
+	vw_dl_text(d, g.x, 70 * k, c->fs, VW_ALIGN_LEFT, false, C_DIM,
+	           "click or Enter opens · ↑ ↓ PgUp PgDn select · drop a trace file on the window · q quits");
+	vw_dl_clip(d, 0, g.top, (float)s->width, g.bottom - g.top);
+	size_t recent_rows = st->nrecent ? st->nrecent : 1;
+	float y0 = g.top - st->scroll;
+	vw_dl_text(d, g.x, y0 + g.row_h * 0.75f, c->fs * 1.1f, VW_ALIGN_LEFT, true, C_ACCENT, "Recent files");
+	if (!st->nrecent)
+		vw_dl_text(d, g.x + 16 * k, y0 + g.row_h * 1.75f, c->fs, VW_ALIGN_LEFT, false, C_DIM,
+		           "none yet: files you open are listed here");
+	char head[1200];
+	if (st->traces_dir[0])
+		snprintf(head, sizeof head, "Traces in %s", st->traces_dir);
+	else
+		snprintf(head, sizeof head, "No traces/ directory found");
+	vw_dl_text(d, g.x, y0 + g.row_h * ((float)recent_rows + 1.75f), c->fs * 1.1f, VW_ALIGN_LEFT, true, C_ACCENT,
+	           head);
+	for (size_t i = 0; i < st->n; i++) {
+		float y = vw_start_item_y(s, i);
+		if (y + g.row_h < g.top || y > g.bottom)
+			continue;
+		bool sel = i == st->sel, hover = s->mouse_in && vw_start_item_at(s, s->mouse_x, s->mouse_y) == i;
+		if (sel || hover)
+			vw_dl_fill(d, g.x, y, g.w, g.row_h, sel ? 0x58a6ff40u : C_PANEL2);
+		char buf[1100];
+		const char *p = st->items[i].path;
+		if (!st->items[i].recent && st->traces_dir[0] && strncmp(p, st->traces_dir, strlen(st->traces_dir)) == 0 &&
+		    p[strlen(st->traces_dir)] == '/')
+			p += strlen(st->traces_dir) + 1; /* relative to the header */
+		snprintf(buf, sizeof buf, "%s", p);
+		fit_text(s, buf, g.w - 24 * k, c->fs, sel);
+		vw_dl_text(d, g.x + 16 * k, y + g.row_h * 0.72f, c->fs, VW_ALIGN_LEFT, sel, sel ? C_TEXT : 0xc0c8d4ffu, buf);
+	}
+	vw_dl_unclip(d);
+	if (s->error[0])
+		vw_dl_text(d, g.x, (float)s->height - 10 * k, c->fs, VW_ALIGN_LEFT, true, VW_COLOR_GAP, s->error);
+}
+
 void vw_frame_build(vw_state *s, vw_drawlist *d)
 {
 	vw_dl_reset(d, s->width, s->height, C_BG);
 	ctx c = {s, d, vw_state_geom(s), s->scale, 12.5f * s->scale, 0};
 	if (!s->m) {
-		loading(&c);
+		if (s->start)
+			start_screen(&c);
+		else
+			loading(&c);
 		vw_dl_finish(d);
 		return;
 	}
