@@ -582,6 +582,69 @@ START_TEST(start_screen_lists)
 }
 END_TEST
 
+START_TEST(arrows_for_every_gap)
+{
+	loaded l;
+	load("go1.26/contention.trace", &l);
+	vw_state s;
+	ck_assert_int_eq(vw_state_init(&s, l.m, 1400, 800, 1), 0);
+	s.measure = measure;
+	/* Nothing selected: A only says how. */
+	vw_input_key(&s, 'A');
+	ck_assert(!s.arrows);
+	ck_assert_uint_eq(vw_selected_goroutine(&s), GT_NONE);
+	/* The goroutine with the most gaps made runnable by someone. */
+	size_t ng = gt_model_ngoroutines(l.m);
+	size_t *count = calloc(ng, sizeof *count);
+	const gt_gap *gp = gt_model_gaps(l.m);
+	uint32_t best = 0;
+	for (size_t i = 0; i < gt_model_ngaps(l.m); i++)
+		if (gp[i].unblocker != GT_NONE && ++count[gp[i].goroutine] > count[best])
+			best = gp[i].goroutine;
+	ck_assert_uint_ge(count[best], 3);
+	uint32_t first = GT_NONE;
+	for (size_t i = 0; i < gt_model_ngaps(l.m) && first == GT_NONE; i++)
+		if (gp[i].goroutine == best)
+			first = (uint32_t)i;
+	vw_state_select_gap(&s, first);
+	ck_assert_uint_eq(vw_selected_goroutine(&s), best);
+	vw_view_fit(&s.view);
+	/* Its gaps in view: exactly those of the brute force. */
+	uint32_t idx[4096];
+	size_t n = vw_goroutine_gaps_in_view(&s, best, idx, 4096), want = 0;
+	for (size_t i = 0; i < gt_model_ngaps(l.m); i++)
+		if (gp[i].goroutine == best && (double)gp[i].end >= vw_t_of(&s.view, 0) &&
+		    (double)gp[i].start < vw_view_end(&s.view)) {
+			ck_assert_uint_lt(want, n);
+			ck_assert_uint_eq(idx[want], i);
+			want++;
+		}
+	ck_assert_uint_eq(n, want);
+	/* Zoomed in, fewer. */
+	vw_view_zoom_at(&s.view, 0, 0.01);
+	ck_assert_uint_lt(vw_goroutine_gaps_in_view(&s, best, idx, 4096), n);
+	vw_view_fit(&s.view);
+	vw_drawlist d = {0};
+	vw_frame_build(&s, &d);
+	size_t before = 0, after = 0;
+	for (size_t i = 0; i < d.nops; i++)
+		before += d.ops[i].kind == VW_OP_ARROW;
+	vw_input_key(&s, 'A');
+	ck_assert(s.arrows);
+	ck_assert_ptr_nonnull(strstr(s.status, "on"));
+	vw_frame_build(&s, &d);
+	for (size_t i = 0; i < d.nops; i++)
+		after += d.ops[i].kind == VW_OP_ARROW;
+	ck_assert_uint_ge(after, before + 2);
+	vw_input_key(&s, 'A');
+	ck_assert(!s.arrows);
+	vw_dl_free(&d);
+	free(count);
+	vw_state_free(&s);
+	unload(&l);
+}
+END_TEST
+
 static gt_str str_of(const char *c) { return (gt_str){c, strlen(c)}; }
 
 START_TEST(filter_by_name)
@@ -912,6 +975,7 @@ int main(void)
 	tcase_add_test(tc, input_and_frame);
 	tcase_add_test(tc, filter_by_name);
 	tcase_add_test(tc, start_screen_lists);
+	tcase_add_test(tc, arrows_for_every_gap);
 	tcase_add_test(tc, first_part_while_loading);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);

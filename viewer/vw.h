@@ -394,6 +394,7 @@ typedef struct vw_state {
 	/* panels */
 	bool help, show_side;
 	bool typing_filter; /* `/` pressed: keys edit layout.filter until Enter or Esc */
+	bool arrows;        /* unblock -> start arrows for every gap of the selected goroutine */
 	uint32_t worst[200];
 	size_t nworst;
 	float side_scroll;
@@ -466,6 +467,11 @@ void vw_state_resize(vw_state *s, int width, int height, float scale);
 int vw_state_overview(vw_state *s, int cols);
 int vw_state_gaps_over(vw_state *s);
 vw_geom vw_state_geom(const vw_state *s);
+/* The goroutine of the selected gap or goroutine span, or GT_NONE. */
+uint32_t vw_selected_goroutine(const vw_state *s);
+/* Indices of goroutine gi's gaps that overlap the view's time window, in
+ * start order, at most cap into out. Returns the count written. */
+size_t vw_goroutine_gaps_in_view(const vw_state *s, uint32_t gi, uint32_t *out, size_t cap);
 /* Selects a gap, reveals its goroutine and zooms around it. */
 void vw_state_select_gap(vw_state *s, uint32_t gap);
 void vw_state_set_range(vw_state *s, int64_t from, int64_t to);

@@ -550,6 +550,24 @@ static void tracks(ctx *c)
 	}
 	collapsed_gaps(c, group_y);
 	free(group_y);
+	/* `A`: who made the selected goroutine runnable, for each of its gaps
+	 * in view (the selected gap's own arrow is drawn brighter below). */
+	uint32_t sel_g = s->arrows ? vw_selected_goroutine(s) : GT_NONE;
+	if (sel_g != GT_NONE) {
+		float gy = goroutine_y(c, sel_g);
+		uint32_t idx[2048];
+		size_t na = gy >= 0 ? vw_goroutine_gaps_in_view(s, sel_g, idx, sizeof idx / sizeof idx[0]) : 0;
+		const gt_gap *gps = gt_model_gaps(s->m);
+		for (size_t i = 0; i < na; i++) {
+			const gt_gap *gp = &gps[idx[i]];
+			float uy = gp->unblocker != GT_NONE ? goroutine_y(c, gp->unblocker) : -1;
+			if (uy < 0 || (s->sel == VW_SEL_GAP && idx[i] == s->sel_gap))
+				continue;
+			float a = tx(c, (double)gp->start), b = tx(c, (double)gp->end);
+			vw_dl_arrow(d, a, uy, b, gy, 1.5f * c->k, 0xffd33daau);
+			vw_dl_fill(d, a - 2 * c->k, uy - 2 * c->k, 4 * c->k, 4 * c->k, 0xffd33daau);
+		}
+	}
 	/* Selected span or gap outlined. */
 	if (s->sel == VW_SEL_GAP) {
 		const gt_gap *gp = &gt_model_gaps(s->m)[s->sel_gap];
@@ -1058,10 +1076,11 @@ static void help(ctx *c)
 		{"t", "sort goroutines: sched wait, exec time, id"},
 		{"c", "collapse / expand all groups"},
 		{"/", "filter goroutines by name (Enter keeps, Esc clears)"},
+		{"A", "arrows: who unblocked each gap of the goroutine"},
 		{"l", "show / hide the side panel"},
 		{"u  ctrl+z", "undo view change"},
 		{"U  ctrl+y", "redo view change"},
-		{"Esc", "clear selection"},
+		{"Esc", "clear selection, then the name filter"},
 		{"?  h", "this help"},
 		{"q", "quit"},
 	};

@@ -1,6 +1,7 @@
 /* The view state and the input handlers that change it. Handlers take
  * plain coordinates and key codes, so tests drive them without a window. */
 #include <errno.h>
+#include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -229,6 +230,29 @@ static void scroll_by(vw_state *s, double dy)
 	clamp_scroll(s);
 }
 
+uint32_t vw_selected_goroutine(const vw_state *s)
+{
+	if (s->sel == VW_SEL_GAP && s->sel_gap != GT_NONE)
+		return gt_model_gaps(s->m)[s->sel_gap].goroutine;
+	if (s->sel == VW_SEL_SPAN && s->sel_kind == 0)
+		return s->sel_track;
+	return GT_NONE;
+}
+
+size_t vw_goroutine_gaps_in_view(const vw_state *s, uint32_t gi, uint32_t *out, size_t cap)
+{
+	const gt_gap *gp = gt_model_gaps(s->m);
+	size_t ng = gt_model_ngaps(s->m), n = 0;
+	double lo = vw_t_of(&s->view, 0), hi = vw_view_end(&s->view);
+	/* Gaps are sorted by start: one starting before the window reaches
+	 * into it by at most the longest gap. */
+	int64_t longest = s->nworst ? gp[s->worst[0]].end - gp[s->worst[0]].start : 0;
+	for (size_t i = vw_gap_first_from(s->m, lo - (double)longest); i < ng && (double)gp[i].start < hi && n < cap; i++)
+		if (gp[i].goroutine == gi && (double)gp[i].end >= lo)
+			out[n++] = (uint32_t)i;
+	return n;
+}
+
 /* Typing a goroutine filter: printable keys edit it and the rows follow
  * each key; Enter keeps it, Esc clears it. */
 static void filter_key(vw_state *s, int key)
@@ -370,6 +394,20 @@ void vw_input_key(vw_state *s, int key)
 		else
 			snprintf(s->status, sizeof s->status, "cannot export to %s: %s", dir && dir[0] ? dir : ".",
 			         strerror(errno));
+		break;
+	}
+	case 'A': {
+		uint32_t gi = vw_selected_goroutine(s);
+		if (gi == GT_NONE && !s->arrows) {
+			snprintf(s->status, sizeof s->status, "select a gap or a goroutine's span first, then A shows its arrows");
+			break;
+		}
+		s->arrows = !s->arrows;
+		if (gi != GT_NONE)
+			snprintf(s->status, sizeof s->status, "unblock arrows for every gap of G%" PRId64 " %s",
+			         gt_model_goroutine(s->m, gi)->id, s->arrows ? "on" : "off");
+		else
+			snprintf(s->status, sizeof s->status, "unblock arrows off");
 		break;
 	}
 	case '/':
