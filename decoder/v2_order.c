@@ -991,7 +991,7 @@ static gt_status adv_gc_sweep_end(adv *a, ctx cur, ctx *next, bool *ok)
 	o_p *p = p_get(a->o, cur.p);
 	if (!p)
 		return failf(a, "uninitialized proc %lld found during %s", (long long)cur.p, ev_name(a->o, a->ev->typ));
-	o_range r;
+	o_range r = {0};
 	if ((st = end_range(a, &p->ranges, a->ev->typ, &r)))
 		return st;
 	*next = cur;
@@ -1049,7 +1049,7 @@ static gt_status adv_go_range_end(adv *a, ctx cur, ctx *next, bool *ok)
 	if (!s)
 		return failf(a, "encountered event of type %u without known state for current goroutine %lld", a->ev->typ,
 		             (long long)cur.g);
-	o_range r;
+	o_range r = {0};
 	if ((st = end_range(a, &s->ranges, a->ev->typ, &r)))
 		return st;
 	if (a->ev->typ == V2_EvSTWEnd) {
