@@ -33,18 +33,28 @@ static int rows_differing(cairo_surface_t *a, cairo_surface_t *b)
 	return n;
 }
 
-START_TEST(partial_repaint_equals_full)
+/* Opens a trace, drives the view through a fixed script of inputs, and
+ * checks each frame repainted over the previous one equals a full repaint.
+ * With region_checks, also that panning and scrolling repaint only part of
+ * the frame and an unchanged frame repaints nothing. Returns false when
+ * the trace does not decode (the decoder's own tests cover that). */
+static bool drive(const char *path, bool region_checks)
 {
-	char path[4096];
-	snprintf(path, sizeof path, "%s/traces/go1.26/gcassist.trace", tu_source_dir());
 	size_t len;
 	char *data = tu_read_file(path, &len);
-	ck_assert_ptr_nonnull(data);
+	ck_assert_msg(data != NULL, "cannot read %s", path);
 	gt_trace *t;
-	gt_model *m;
+	gt_model *m = NULL;
 	gt_error e;
-	ck_assert_int_eq(gt_trace_open(data, len, &t, &e), GT_OK);
-	ck_assert_int_eq(gt_model_build(t, &m, NULL, NULL, &e), GT_OK);
+	if (gt_trace_open(data, len, &t, &e) != GT_OK) {
+		free(data);
+		return false;
+	}
+	if (gt_model_build(t, &m, NULL, NULL, &e) != GT_OK) {
+		gt_trace_close(t);
+		free(data);
+		return false;
+	}
 	cairo_surface_t *live = cairo_image_surface_create(CAIRO_FORMAT_ARGB32, W, H);
 	cairo_surface_t *fresh = cairo_image_surface_create(CAIRO_FORMAT_ARGB32, W, H);
 	cairo_t *mcr = cairo_create(fresh);
@@ -57,8 +67,6 @@ START_TEST(partial_repaint_equals_full)
 	bool dirty[VW_REGIONS_MAX];
 	vw_geom g = vw_state_geom(&s);
 	float mid_y = g.tracks_y + g.tracks_h / 2, mid_x = g.timeline_x + g.timeline_w / 2;
-	/* Each step: what the user does, and whether it must leave the side
-	 * panel (the last-but-one region) untouched. */
 	for (int step = 0; step < 14; step++) {
 		switch (step) {
 		case 1: vw_input_key(&s, 'd'); break;                   /* pan */
@@ -77,18 +85,20 @@ START_TEST(partial_repaint_equals_full)
 		}
 		vw_frame_build(&s, &d);
 		size_t n = vw_damage_compute(&dm, &d, dirty);
-		if (step == 0)
-			ck_assert_uint_eq(n, d.nregions);
-		if (step == 13)
-			ck_assert_uint_eq(n, 0); /* nothing changed: nothing to paint */
-		if (step == 1 || step == 8)
-			ck_assert_msg(n < d.nregions, "step %d repainted every region", step);
+		if (region_checks) {
+			if (step == 0)
+				ck_assert_uint_eq(n, d.nregions);
+			if (step == 13)
+				ck_assert_uint_eq(n, 0); /* nothing changed: nothing to paint */
+			if (step == 1 || step == 8)
+				ck_assert_msg(n < d.nregions, "step %d repainted every region", step);
+		}
 		cairo_t *cr = cairo_create(live);
 		vw_cairo_render_dirty(cr, &d, dirty);
 		cairo_destroy(cr);
 		cairo_surface_flush(live);
 		paint_full(&d, fresh);
-		ck_assert_msg(rows_differing(live, fresh) == 0, "step %d: %d rows differ from a full repaint", step,
+		ck_assert_msg(rows_differing(live, fresh) == 0, "%s step %d: %d rows differ from a full repaint", path, step,
 		              rows_differing(live, fresh));
 	}
 	vw_dl_free(&d);
@@ -99,6 +109,27 @@ START_TEST(partial_repaint_equals_full)
 	gt_model_free(m);
 	gt_trace_close(t);
 	free(data);
+	return true;
+}
+
+START_TEST(partial_repaint_equals_full)
+{
+	char path[4096];
+	snprintf(path, sizeof path, "%s/traces/go1.26/gcassist.trace", tu_source_dir());
+	ck_assert(drive(path, true));
+}
+END_TEST
+
+static char **traces;
+static size_t ntraces;
+
+/* Every shipped trace, old formats included, through the same script:
+ * under the sanitizer builds this is the viewer's robustness run. */
+START_TEST(scripted_session_on_every_trace)
+{
+	char path[4096];
+	snprintf(path, sizeof path, "%s/traces/%s", tu_source_dir(), traces[_i]);
+	drive(path, false);
 }
 END_TEST
 
@@ -108,9 +139,17 @@ int main(void)
 	TCase *tc = tcase_create("render:damage");
 	tcase_add_test(tc, partial_repaint_equals_full);
 	suite_add_tcase(s, tc);
+	char dir[4096];
+	snprintf(dir, sizeof dir, "%s/traces", tu_source_dir());
+	ntraces = tu_list(dir, ".trace", &traces);
+	tc = tcase_create("render:every-trace");
+	tcase_set_timeout(tc, 600);
+	tcase_add_loop_test(tc, scripted_session_on_every_trace, 0, (int)ntraces);
+	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
 	int failed = srunner_ntests_failed(sr);
 	srunner_free(sr);
+	tu_list_free(traces, ntraces);
 	return failed ? 1 : 0;
 }
