@@ -378,6 +378,38 @@ START_TEST(too_many_procs)
 }
 END_TEST
 
+/* One generation of a Go 1.23 trace in which more than GT_MAX_THREADS
+ * threads each report the same idle P: the ordering must stop at the
+ * ceiling with GT_ERR_LIMIT instead of growing its thread table. */
+START_TEST(too_many_threads)
+{
+	size_t nthreads = GT_MAX_THREADS + 1, cap = 64 + nthreads * 16;
+	uint8_t *buf = malloc(cap);
+	memcpy(buf, "go 1.23 trace\0\0\0", 16);
+	size_t n = 16;
+	static const uint8_t freq[] = {1, 1, 0, 1, 6, 8, 0x80, 0x94, 0xeb, 0xdc, 0x03};
+	memcpy(buf + n, freq, sizeof freq);
+	n += sizeof freq;
+	for (size_t m = 1; m <= nthreads; m++) {
+		buf[n++] = 1; /* EvEventBatch gen 1, thread m, time 1, 4 bytes */
+		buf[n++] = 1;
+		n += put_uvarint(buf + n, m);
+		buf[n++] = 1;
+		buf[n++] = 4;
+		buf[n++] = 13; /* EvProcStatus: time delta 1, P 0, idle */
+		buf[n++] = 1;
+		buf[n++] = 0;
+		buf[n++] = 2;
+	}
+	ck_assert_uint_le(n, cap);
+	gt_trace_info info;
+	gt_error e = {0};
+	ck_assert_int_eq(decode_all(buf, n, &info, &e), GT_ERR_LIMIT);
+	ck_assert_ptr_nonnull(strstr(e.detail, "threads"));
+	free(buf);
+}
+END_TEST
+
 /* A clock that runs for 2^56 ns (found by fuzz_model): the model says so
  * instead of overflowing its sums. */
 START_TEST(model_time_span_limit)
@@ -432,6 +464,7 @@ int main(void)
 	tcase_add_test(tc, unknown_version_message);
 	tcase_add_test(tc, ceilings_give_limit_errors);
 	tcase_add_test(tc, too_many_procs);
+	tcase_add_test(tc, too_many_threads);
 	tcase_add_test(tc, model_time_span_limit);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
