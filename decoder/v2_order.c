@@ -305,6 +305,22 @@ static gt_status end_range(adv *a, o_ranges *r, uint8_t typ, o_range *out)
 
 /* ---- handlers ---- */
 
+/* The state of the goroutine on the current thread, which must exist and
+ * be in status `want`; `want_name` is what Go's message names (it says
+ * Running for some events that want Syscall, and so do we). */
+static gt_status cur_g(adv *a, ctx cur, uint8_t want, const char *want_name, o_g **out)
+{
+	o_g *s = g_get(a->o, cur.g);
+	if (!s)
+		return failf(a, "event %s for goroutine (%lld) that doesn't exist", ev_name(a->o, a->ev->typ),
+		             (long long)cur.g);
+	if (s->status != want)
+		return failf(a, "%s event for goroutine that's not %s", ev_name(a->o, a->ev->typ), want_name);
+	*out = s;
+	return GT_OK;
+}
+
+
 typedef gt_status (*handler)(adv *a, ctx cur, ctx *next, bool *ok);
 
 static gt_status adv_proc_status(adv *a, ctx cur, ctx *next, bool *ok)
@@ -527,12 +543,9 @@ static gt_status adv_go_stop_exec(adv *a, ctx cur, ctx *next, bool *ok)
 	gt_status st = validate_ctx(a, cur, user_go_reqs);
 	if (st)
 		return st;
-	o_g *s = g_get(a->o, cur.g);
-	if (!s)
-		return failf(a, "event %s for goroutine (%lld) that doesn't exist", ev_name(a->o, a->ev->typ),
-		             (long long)cur.g);
-	if (s->status != V2_GoRunning)
-		return failf(a, "%s event for goroutine that's not Running", ev_name(a->o, a->ev->typ));
+	o_g *s;
+	if ((st = cur_g(a, cur, V2_GoRunning, "Running", &s)))
+		return st;
 	*next = cur;
 	switch (a->ev->typ) {
 	case V2_EvGoDestroy:
@@ -591,12 +604,9 @@ static gt_status adv_go_switch(adv *a, ctx cur, ctx *next, bool *ok)
 	gt_status st = validate_ctx(a, cur, user_go_reqs);
 	if (st)
 		return st;
-	o_g *cs = g_get(a->o, cur.g);
-	if (!cs)
-		return failf(a, "event %s for goroutine (%lld) that doesn't exist", ev_name(a->o, a->ev->typ),
-		             (long long)cur.g);
-	if (cs->status != V2_GoRunning)
-		return failf(a, "%s event for goroutine that's not Running", ev_name(a->o, a->ev->typ));
+	o_g *cs;
+	if ((st = cur_g(a, cur, V2_GoRunning, "Running", &cs)))
+		return st;
 	int64_t nextg = (int64_t)a->ev->args[0];
 	uint64_t seq = a->ev->args[1];
 	o_g *ns = g_get(a->o, nextg);
@@ -633,12 +643,9 @@ static gt_status adv_go_syscall_begin(adv *a, ctx cur, ctx *next, bool *ok)
 	gt_status st = validate_ctx(a, cur, user_go_reqs);
 	if (st)
 		return st;
-	o_g *s = g_get(a->o, cur.g);
-	if (!s)
-		return failf(a, "event %s for goroutine (%lld) that doesn't exist", ev_name(a->o, a->ev->typ),
-		             (long long)cur.g);
-	if (s->status != V2_GoRunning)
-		return failf(a, "%s event for goroutine that's not Running", ev_name(a->o, a->ev->typ));
+	o_g *s;
+	if ((st = cur_g(a, cur, V2_GoRunning, "Running", &s)))
+		return st;
 	s->status = V2_GoSyscall;
 	o_p *p = p_get(a->o, cur.p);
 	if (!p)
@@ -662,12 +669,9 @@ static gt_status adv_go_syscall_end(adv *a, ctx cur, ctx *next, bool *ok)
 	gt_status st = validate_ctx(a, cur, user_go_reqs);
 	if (st)
 		return st;
-	o_g *s = g_get(a->o, cur.g);
-	if (!s)
-		return failf(a, "event %s for goroutine (%lld) that doesn't exist", ev_name(a->o, a->ev->typ),
-		             (long long)cur.g);
-	if (s->status != V2_GoSyscall)
-		return failf(a, "%s event for goroutine that's not Running", ev_name(a->o, a->ev->typ));
+	o_g *s;
+	if ((st = cur_g(a, cur, V2_GoSyscall, "Running", &s)))
+		return st;
 	s->status = V2_GoRunning;
 	o_p *p = p_get(a->o, cur.p);
 	if (!p)
@@ -695,12 +699,9 @@ static gt_status adv_go_syscall_end_blocked(adv *a, ctx cur, ctx *next, bool *ok
 	gt_status st = validate_ctx(a, cur, (reqs){MUST_HAVE, MAY_HAVE, MUST_HAVE});
 	if (st)
 		return st;
-	o_g *s = g_get(a->o, cur.g);
-	if (!s)
-		return failf(a, "event %s for goroutine (%lld) that doesn't exist", ev_name(a->o, a->ev->typ),
-		             (long long)cur.g);
-	if (s->status != V2_GoSyscall)
-		return failf(a, "%s event for goroutine that's not Running", ev_name(a->o, a->ev->typ));
+	o_g *s;
+	if ((st = cur_g(a, cur, V2_GoSyscall, "Running", &s)))
+		return st;
 	*next = cur;
 	next->g = GT_NO_ID;
 	s->status = V2_GoRunnable;
@@ -729,12 +730,9 @@ static gt_status adv_go_destroy_syscall(adv *a, ctx cur, ctx *next, bool *ok)
 	gt_status st = validate_ctx(a, cur, (reqs){MUST_HAVE, MAY_HAVE, MUST_HAVE});
 	if (st)
 		return st;
-	o_g *s = g_get(a->o, cur.g);
-	if (!s)
-		return failf(a, "event %s for goroutine (%lld) that doesn't exist", ev_name(a->o, a->ev->typ),
-		             (long long)cur.g);
-	if (s->status != V2_GoSyscall)
-		return failf(a, "%s event for goroutine that's not Syscall", ev_name(a->o, a->ev->typ));
+	o_g *s;
+	if ((st = cur_g(a, cur, V2_GoSyscall, "Syscall", &s)))
+		return st;
 	if (!g_del(a->o, cur.g))
 		return nomem(a);
 	*next = cur;
