@@ -543,7 +543,7 @@ static gt_status adv_go_stop_exec(adv *a, ctx cur, ctx *next, bool *ok)
 	gt_status st = validate_ctx(a, cur, user_go_reqs);
 	if (st)
 		return st;
-	o_g *s;
+	o_g *s = NULL;
 	if ((st = cur_g(a, cur, V2_GoRunning, "Running", &s)))
 		return st;
 	*next = cur;
@@ -604,7 +604,7 @@ static gt_status adv_go_switch(adv *a, ctx cur, ctx *next, bool *ok)
 	gt_status st = validate_ctx(a, cur, user_go_reqs);
 	if (st)
 		return st;
-	o_g *cs;
+	o_g *cs = NULL;
 	if ((st = cur_g(a, cur, V2_GoRunning, "Running", &cs)))
 		return st;
 	int64_t nextg = (int64_t)a->ev->args[0];
@@ -643,7 +643,7 @@ static gt_status adv_go_syscall_begin(adv *a, ctx cur, ctx *next, bool *ok)
 	gt_status st = validate_ctx(a, cur, user_go_reqs);
 	if (st)
 		return st;
-	o_g *s;
+	o_g *s = NULL;
 	if ((st = cur_g(a, cur, V2_GoRunning, "Running", &s)))
 		return st;
 	s->status = V2_GoSyscall;
@@ -669,7 +669,7 @@ static gt_status adv_go_syscall_end(adv *a, ctx cur, ctx *next, bool *ok)
 	gt_status st = validate_ctx(a, cur, user_go_reqs);
 	if (st)
 		return st;
-	o_g *s;
+	o_g *s = NULL;
 	if ((st = cur_g(a, cur, V2_GoSyscall, "Running", &s)))
 		return st;
 	s->status = V2_GoRunning;
@@ -699,7 +699,7 @@ static gt_status adv_go_syscall_end_blocked(adv *a, ctx cur, ctx *next, bool *ok
 	gt_status st = validate_ctx(a, cur, (reqs){MUST_HAVE, MAY_HAVE, MUST_HAVE});
 	if (st)
 		return st;
-	o_g *s;
+	o_g *s = NULL;
 	if ((st = cur_g(a, cur, V2_GoSyscall, "Running", &s)))
 		return st;
 	*next = cur;
@@ -730,7 +730,7 @@ static gt_status adv_go_destroy_syscall(adv *a, ctx cur, ctx *next, bool *ok)
 	gt_status st = validate_ctx(a, cur, (reqs){MUST_HAVE, MAY_HAVE, MUST_HAVE});
 	if (st)
 		return st;
-	o_g *s;
+	o_g *s = NULL;
 	if ((st = cur_g(a, cur, V2_GoSyscall, "Syscall", &s)))
 		return st;
 	if (!g_del(a->o, cur.g))
