@@ -232,14 +232,6 @@ static void padded(gf_buf *b, const gf_buf *cell, int width)
 		gf_putc(b, ' ');
 }
 
-static void dur_col(gf_buf *b, int64_t ns, int width)
-{
-	gf_buf c = {0};
-	gf_duration(&c, ns);
-	padded(b, &c, width);
-	gf_free(&c);
-}
-
 static void int_col(gf_buf *b, int64_t v, int width)
 {
 	gf_buf c = {0};
@@ -404,9 +396,9 @@ static void text_report(gf_buf *b, gap_report *r, bool md)
 			} else {
 				gf_puts(b, "  ");
 				int_col(b, (int64_t)a[i].count, 8);
-				dur_col(b, a[i].total, 11);
+				gf_duration_col(b, a[i].total, 11);
 				gf_puts(b, "max ");
-				dur_col(b, a[i].max, 11);
+				gf_duration_col(b, a[i].max, 11);
 				gf_put(b, a[i].key.ptr, a[i].key.len);
 				gf_putc(b, '\n');
 			}
@@ -423,7 +415,7 @@ static void text_report(gf_buf *b, gap_report *r, bool md)
 		if (!r->hist[i])
 			continue;
 		gf_puts(b, "  >= ");
-		dur_col(b, (int64_t)1 << i, 10);
+		gf_duration_col(b, (int64_t)1 << i, 10);
 		int_col(b, (int64_t)r->hist[i], 8);
 		for (size_t k = 0; k < (r->hist[i] * 50 + most - 1) / most; k++)
 			gf_putc(b, '#');
@@ -470,8 +462,8 @@ static void text_report(gf_buf *b, gap_report *r, bool md)
 			continue;
 		}
 		gf_puts(b, "  ");
-		dur_col(b, g->start, 12);
-		dur_col(b, g->end - g->start, 11);
+		gf_duration_col(b, g->start, 12);
+		gf_duration_col(b, g->end - g->start, 11);
 		int_col(b, gid(m, g->goroutine), 11);
 		gf_buf c = {0};
 		gf_puts(&c, gp_cause_names[g->cause]);
@@ -489,10 +481,10 @@ static void text_report(gf_buf *b, gap_report *r, bool md)
 			gf_putc(&c, '-');
 		padded(b, &c, 6);
 		gf_free(&c);
-		dur_col(b, g->all_ps_busy_ns, 11);
-		dur_col(b, g->idle_p_ns, 11);
-		dur_col(b, g->stw_ns, 11);
-		dur_col(b, g->gc_ns, 11);
+		gf_duration_col(b, g->all_ps_busy_ns, 11);
+		gf_duration_col(b, g->idle_p_ns, 11);
+		gf_duration_col(b, g->stw_ns, 11);
+		gf_duration_col(b, g->gc_ns, 11);
 		int_col(b, g->runnable_at_start, 9);
 		gt_str nm = gname(m, g->goroutine);
 		gf_put(b, nm.ptr, nm.len);
@@ -526,8 +518,8 @@ static void text_report(gf_buf *b, gap_report *r, bool md)
 			gf_duration(b, r->stw[i]->end - r->stw[i]->start);
 			gf_puts(b, " | ");
 		} else {
-			dur_col(b, r->stw[i]->start, 12);
-			dur_col(b, r->stw[i]->end - r->stw[i]->start, 11);
+			gf_duration_col(b, r->stw[i]->start, 12);
+			gf_duration_col(b, r->stw[i]->end - r->stw[i]->start, 11);
 		}
 		gf_put(b, kind.ptr, kind.len);
 		gf_puts(b, md ? " |\n" : "\n");
@@ -548,8 +540,8 @@ static void text_report(gf_buf *b, gap_report *r, bool md)
 			gf_puts(b, "` |\n");
 		} else {
 			gf_puts(b, "  ");
-			dur_col(b, a->start, 12);
-			dur_col(b, a->end - a->start, 11);
+			gf_duration_col(b, a->start, 12);
+			gf_duration_col(b, a->end - a->start, 11);
 			int_col(b, gid(m, a->goroutine), 11);
 			gf_put(b, nm.ptr, nm.len);
 			gf_putc(b, '\n');
@@ -575,8 +567,8 @@ static void text_report(gf_buf *b, gap_report *r, bool md)
 			gf_puts(b, " |\n");
 		} else {
 			gf_puts(b, "  ");
-			dur_col(b, s2->start, 12);
-			dur_col(b, s2->end - s2->start, 11);
+			gf_duration_col(b, s2->start, 12);
+			gf_duration_col(b, s2->end - s2->start, 11);
 			int_col(b, gid(m, s2->goroutine), 11);
 			gf_put(b, nm.ptr, nm.len);
 			if (f) {

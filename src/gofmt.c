@@ -77,18 +77,33 @@ void gf_hex(gf_buf *b, uint64_t v)
 	gf_put(b, tmp + i, sizeof tmp - i);
 }
 
+/* Formats ns for people into tmp; returns its length. */
+static int duration_text(char *tmp, size_t n, int64_t ns)
+{
+	if (ns < 1000 && ns > -1000)
+		return snprintf(tmp, n, "%lldns", (long long)ns);
+	if (ns < 1000000 && ns > -1000000)
+		return snprintf(tmp, n, "%.1fus", (double)ns / 1e3);
+	if (ns < 1000000000 && ns > -1000000000)
+		return snprintf(tmp, n, "%.2fms", (double)ns / 1e6);
+	return snprintf(tmp, n, "%.3fs", (double)ns / 1e9);
+}
+
 void gf_duration(gf_buf *b, int64_t ns)
 {
 	char tmp[48];
-	if (ns < 1000 && ns > -1000)
-		snprintf(tmp, sizeof tmp, "%lldns", (long long)ns);
-	else if (ns < 1000000 && ns > -1000000)
-		snprintf(tmp, sizeof tmp, "%.1fus", (double)ns / 1e3);
-	else if (ns < 1000000000 && ns > -1000000000)
-		snprintf(tmp, sizeof tmp, "%.2fms", (double)ns / 1e6);
-	else
-		snprintf(tmp, sizeof tmp, "%.3fs", (double)ns / 1e9);
+	duration_text(tmp, sizeof tmp, ns);
 	gf_puts(b, tmp);
+}
+
+void gf_duration_col(gf_buf *b, int64_t ns, int width)
+{
+	/* Not measured through b->len: a buffer with an output may flush. */
+	char tmp[48];
+	int n = duration_text(tmp, sizeof tmp, ns);
+	gf_puts(b, tmp);
+	for (int i = n; i < width; i++)
+		gf_putc(b, ' ');
 }
 
 void gf_flush(gf_buf *b)

@@ -26,6 +26,8 @@ void gf_hex(gf_buf *b, uint64_t v);
 void gf_quote(gf_buf *b, gt_str s);
 /* A duration for people: 950ns, 12.5us, 3.25ms, 1.500s. */
 void gf_duration(gf_buf *b, int64_t ns);
+/* The same, padded with spaces to a column of `width` characters. */
+void gf_duration_col(gf_buf *b, int64_t ns, int width);
 /* time.Time.Format(time.RFC3339Nano) in UTC. */
 void gf_rfc3339nano(gf_buf *b, int64_t sec, int64_t nsec);
 void gf_flush(gf_buf *b);

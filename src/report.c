@@ -375,14 +375,8 @@ static void goroutine_groups(gf_buf *b, const gt_model *m, rp_format f)
 			snprintf(cnt, sizeof cnt, "%-6u ", r->count);
 			gf_puts(b, cnt);
 			int64_t v[] = {r->st.exec_ns, r->st.sched_wait_ns, block_total(&r->st), r->st.syscall_ns};
-			for (size_t k = 0; k < 4; k++) {
-				gf_buf cell = {0};
-				gf_duration(&cell, v[k]);
-				char pad[16];
-				snprintf(pad, sizeof pad, "%-11.*s ", (int)cell.len, cell.p);
-				gf_puts(b, pad);
-				gf_free(&cell);
-			}
+			for (size_t k = 0; k < 4; k++)
+				gf_duration_col(b, v[k], 12);
 			gf_put(b, r->name.len ? r->name.ptr : "(unknown)", r->name.len ? r->name.len : 9);
 			gf_putc(b, '\n');
 		}
@@ -441,14 +435,8 @@ void rp_goroutines(gf_buf *b, const gt_model *m, rp_format f, bool group)
 			gf_puts(b, id);
 			int64_t v[] = {g->stats.exec_ns, g->stats.sched_wait_ns, block_total(&g->stats), g->stats.syscall_ns,
 			               g->stats.total_ns};
-			for (size_t k = 0; k < 5; k++) {
-				gf_buf cell = {0};
-				gf_duration(&cell, v[k]);
-				char pad[16];
-				snprintf(pad, sizeof pad, "%-11.*s ", (int)cell.len, cell.p);
-				gf_puts(b, pad);
-				gf_free(&cell);
-			}
+			for (size_t k = 0; k < 5; k++)
+				gf_duration_col(b, v[k], 12);
 			gf_put(b, g->name.len ? g->name.ptr : "(unknown)", g->name.len ? g->name.len : 9);
 			gf_putc(b, '\n');
 		}
