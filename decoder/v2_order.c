@@ -20,15 +20,37 @@ typedef struct ctx {
 	int64_t m, p, g;
 } ctx;
 
-/* What a handler needs besides the event. */
+/* What a handler needs besides the event. A handler that lets the event
+ * advance sets ok and records the thread's new context with set_p and
+ * set_g, straight into the thread's state (Go applies its newCtx after the
+ * handler returns; a handler sets it only on the way to success, and an
+ * error ends the stream, so this is the same). Scalars rather than a
+ * context passed and returned by value: copying that small struct through
+ * memory right after writing its fields stalls store forwarding. */
 typedef struct adv {
 	v2_order *o;
 	v2_ev *ev;
 	const v2_gen *gen;
-	int64_t m;
 	uint64_t g; /* generation number */
 	gt_error *err;
+	ctx cur;     /* the thread's context before the event */
+	uint32_t mi; /* index of the thread's state in o->ms, UINT32_MAX for none */
+	bool ok;
 } adv;
+
+/* The thread's P and goroutine after the event. The index, not a pointer:
+ * a handler that adds a thread may move the array. */
+static inline void set_p(adv *a, int64_t p)
+{
+	if (a->mi != UINT32_MAX)
+		a->o->ms[a->mi].p = p;
+}
+
+static inline void set_g(adv *a, int64_t g)
+{
+	if (a->mi != UINT32_MAX)
+		a->o->ms[a->mi].g = g;
+}
 
 static const char *const go_status_names[] = {"Bad", "Runnable", "Running", "Syscall", "Waiting"};
 static const char *const proc_status_names[] = {"Bad", "Running", "Idle", "Syscall", "SyscallAbandoned"};
@@ -321,10 +343,11 @@ static gt_status cur_g(adv *a, ctx cur, uint8_t want, const char *want_name, o_g
 }
 
 
-typedef gt_status (*handler)(adv *a, ctx cur, ctx *next, bool *ok);
+typedef gt_status (*handler)(adv *a);
 
-static gt_status adv_proc_status(adv *a, ctx cur, ctx *next, bool *ok)
+static gt_status adv_proc_status(adv *a)
 {
+	ctx cur = a->cur;
 	v2_order *o = a->o;
 	v2_ev *ev = a->ev;
 	int64_t pid = (int64_t)ev->args[0];
@@ -362,9 +385,8 @@ static gt_status adv_proc_status(adv *a, ctx cur, ctx *next, bool *ok)
 	}
 	ev->args[2] = old_state; /* extra[0]: the old state, for the transition */
 
-	*next = cur;
 	if (status == V2_ProcRunning || status == V2_ProcSyscall)
-		next->p = pid;
+		set_p(a, pid);
 	/* A promoted SyscallAbandoned status is Running -> Running, which binds:
 	 * emit it in the context the P is bound to. */
 	if (status == V2_ProcSyscallAbandoned && old_state == GT_PROC_RUNNING) {
@@ -380,12 +402,13 @@ static gt_status adv_proc_status(adv *a, ctx cur, ctx *next, bool *ok)
 		if (!found)
 			return failf(a, "failed to find sched context for proc %lld that's about to be stolen", (long long)pid);
 	}
-	*ok = true;
+	a->ok = true;
 	return emit(a, cur);
 }
 
-static gt_status adv_proc_start(adv *a, ctx cur, ctx *next, bool *ok)
+static gt_status adv_proc_start(adv *a)
 {
+	ctx cur = a->cur;
 	int64_t pid = (int64_t)a->ev->args[0];
 	o_p *s = p_get(a->o, pid);
 	if (!s || s->status != V2_ProcIdle || !seq_succeeds(a->g, a->ev->args[1], s->seq_gen, s->seq) ||
@@ -397,14 +420,14 @@ static gt_status adv_proc_start(adv *a, ctx cur, ctx *next, bool *ok)
 	s->status = V2_ProcRunning;
 	s->seq_gen = a->g;
 	s->seq = a->ev->args[1];
-	*next = cur;
-	next->p = pid;
-	*ok = true;
+	set_p(a, pid);
+	a->ok = true;
 	return emit(a, cur);
 }
 
-static gt_status adv_proc_stop(adv *a, ctx cur, ctx *next, bool *ok)
+static gt_status adv_proc_stop(adv *a)
 {
+	ctx cur = a->cur;
 	o_p *s = p_get(a->o, cur.p);
 	if (!s)
 		return failf(a, "event %s for proc (%lld) that doesn't exist", ev_name(a->o, a->ev->typ), (long long)cur.p);
@@ -414,14 +437,14 @@ static gt_status adv_proc_stop(adv *a, ctx cur, ctx *next, bool *ok)
 	if (st)
 		return st;
 	s->status = V2_ProcIdle;
-	*next = cur;
-	next->p = GT_NO_ID;
-	*ok = true;
+	set_p(a, GT_NO_ID);
+	a->ok = true;
 	return emit(a, cur);
 }
 
-static gt_status adv_proc_steal(adv *a, ctx cur, ctx *next, bool *ok)
+static gt_status adv_proc_steal(adv *a)
 {
+	ctx cur = a->cur;
 	v2_ev *ev = a->ev;
 	int64_t pid = (int64_t)ev->args[0];
 	o_p *s = p_get(a->o, pid);
@@ -436,8 +459,7 @@ static gt_status adv_proc_steal(adv *a, ctx cur, ctx *next, bool *ok)
 	s->status = V2_ProcIdle;
 	s->seq_gen = a->g;
 	s->seq = ev->args[1];
-	*next = cur;
-	*ok = true;
+	a->ok = true;
 	if (old_status == V2_ProcSyscallAbandoned)
 		return emit(a, cur); /* information was lost: leave the M alone */
 
@@ -446,7 +468,7 @@ static gt_status adv_proc_steal(adv *a, ctx cur, ctx *next, bool *ok)
 		if (cur.p != pid)
 			return failf(a, "tried to self-steal proc %lld (thread %lld), but got proc %lld instead", (long long)pid,
 			             (long long)mid, (long long)cur.p);
-		next->p = GT_NO_ID;
+		set_p(a, GT_NO_ID);
 		return emit(a, cur);
 	}
 	o_m *ms = m_get(a->o, mid);
@@ -460,8 +482,9 @@ static gt_status adv_proc_steal(adv *a, ctx cur, ctx *next, bool *ok)
 	return emit(a, cur);
 }
 
-static gt_status adv_go_status(adv *a, ctx cur, ctx *next, bool *ok)
+static gt_status adv_go_status(adv *a)
 {
+	ctx cur = a->cur;
 	v2_order *o = a->o;
 	v2_ev *ev = a->ev;
 	int64_t gid = (int64_t)ev->args[0];
@@ -488,9 +511,8 @@ static gt_status adv_go_status(adv *a, ctx cur, ctx *next, bool *ok)
 	}
 	ev->args[2] = (uint64_t)old_state << 32 | status;
 
-	*next = cur;
 	if (status == V2_GoRunning) {
-		next->g = gid;
+		set_g(a, gid);
 	} else if (status == V2_GoSyscall) {
 		if (mid == GT_NO_ID)
 			return failf(a, "found goroutine %lld in syscall without a thread", (long long)gid);
@@ -498,7 +520,7 @@ static gt_status adv_go_status(adv *a, ctx cur, ctx *next, bool *ok)
 			if (a->g != o->initial_gen && cur.g != gid)
 				return failf(a, "inconsistent thread for syscalling goroutine %lld: thread has goroutine %lld",
 				             (long long)gid, (long long)cur.g);
-			next->g = gid;
+			set_g(a, gid);
 		} else {
 			/* A goroutine that sat in a syscall on another thread for the
 			 * whole generation. */
@@ -514,12 +536,13 @@ static gt_status adv_go_status(adv *a, ctx cur, ctx *next, bool *ok)
 			cur.m = mid;
 		}
 	}
-	*ok = true;
+	a->ok = true;
 	return emit(a, cur);
 }
 
-static gt_status adv_go_create(adv *a, ctx cur, ctx *next, bool *ok)
+static gt_status adv_go_create(adv *a)
 {
+	ctx cur = a->cur;
 	gt_status st = validate_ctx(a, cur, (reqs){MUST_HAVE, MUST_HAVE, MAY_HAVE});
 	if (st)
 		return st;
@@ -532,21 +555,20 @@ static gt_status adv_go_create(adv *a, ctx cur, ctx *next, bool *ok)
 	uint8_t status = a->ev->typ == V2_EvGoCreateBlocked ? V2_GoWaiting : V2_GoRunnable;
 	if ((st = g_add(a, newg, status)))
 		return st;
-	*next = cur;
-	*ok = true;
+	a->ok = true;
 	return emit(a, cur);
 }
 
 /* GoDestroy, GoStop, GoBlock. */
-static gt_status adv_go_stop_exec(adv *a, ctx cur, ctx *next, bool *ok)
+static gt_status adv_go_stop_exec(adv *a)
 {
+	ctx cur = a->cur;
 	gt_status st = validate_ctx(a, cur, user_go_reqs);
 	if (st)
 		return st;
 	o_g *s = NULL;
 	if ((st = cur_g(a, cur, V2_GoRunning, "Running", &s)))
 		return st;
-	*next = cur;
 	switch (a->ev->typ) {
 	case V2_EvGoDestroy:
 		if (!g_del(a->o, cur.g))
@@ -559,13 +581,14 @@ static gt_status adv_go_stop_exec(adv *a, ctx cur, ctx *next, bool *ok)
 		s->status = V2_GoWaiting;
 		break;
 	}
-	next->g = GT_NO_ID;
-	*ok = true;
+	set_g(a, GT_NO_ID);
+	a->ok = true;
 	return emit(a, cur);
 }
 
-static gt_status adv_go_start(adv *a, ctx cur, ctx *next, bool *ok)
+static gt_status adv_go_start(adv *a)
 {
+	ctx cur = a->cur;
 	int64_t gid = (int64_t)a->ev->args[0];
 	o_g *s = g_get(a->o, gid);
 	if (!s || s->status != V2_GoRunnable || !seq_succeeds(a->g, a->ev->args[1], s->seq_gen, s->seq))
@@ -576,14 +599,14 @@ static gt_status adv_go_start(adv *a, ctx cur, ctx *next, bool *ok)
 	s->status = V2_GoRunning;
 	s->seq_gen = a->g;
 	s->seq = a->ev->args[1];
-	*next = cur;
-	next->g = gid;
-	*ok = true;
+	set_g(a, gid);
+	a->ok = true;
 	return emit(a, cur);
 }
 
-static gt_status adv_go_unblock(adv *a, ctx cur, ctx *next, bool *ok)
+static gt_status adv_go_unblock(adv *a)
 {
+	ctx cur = a->cur;
 	int64_t gid = (int64_t)a->ev->args[0];
 	o_g *s = g_get(a->o, gid);
 	if (!s || s->status != V2_GoWaiting || !seq_succeeds(a->g, a->ev->args[1], s->seq_gen, s->seq))
@@ -592,15 +615,15 @@ static gt_status adv_go_unblock(adv *a, ctx cur, ctx *next, bool *ok)
 	s->seq_gen = a->g;
 	s->seq = a->ev->args[1];
 	/* Anything may unblock a goroutine (sysmon included): no context to check. */
-	*next = cur;
-	*ok = true;
+	a->ok = true;
 	return emit(a, cur);
 }
 
 /* GoSwitch and GoSwitchDestroy: unblock the next goroutine, block or destroy
  * the current one, start the next one. */
-static gt_status adv_go_switch(adv *a, ctx cur, ctx *next, bool *ok)
+static gt_status adv_go_switch(adv *a)
 {
+	ctx cur = a->cur;
 	gt_status st = validate_ctx(a, cur, user_go_reqs);
 	if (st)
 		return st;
@@ -630,16 +653,16 @@ static gt_status adv_go_switch(adv *a, ctx cur, ctx *next, bool *ok)
 	ns->status = V2_GoRunning;
 	ns->seq_gen = a->g;
 	ns->seq = seq;
-	*next = cur;
-	next->g = nextg;
+	set_g(a, nextg);
 	ctx start = cur;
 	start.g = GT_NO_ID;
-	*ok = true;
+	a->ok = true;
 	return emit_extra(a, start, V2_EvGoStart, (uint64_t)nextg, seq, 0);
 }
 
-static gt_status adv_go_syscall_begin(adv *a, ctx cur, ctx *next, bool *ok)
+static gt_status adv_go_syscall_begin(adv *a)
 {
+	ctx cur = a->cur;
 	gt_status st = validate_ctx(a, cur, user_go_reqs);
 	if (st)
 		return st;
@@ -659,13 +682,13 @@ static gt_status adv_go_syscall_begin(adv *a, ctx cur, ctx *next, bool *ok)
 		             (unsigned long long)a->ev->args[0], (unsigned long long)a->g);
 	p->seq_gen = a->g;
 	p->seq = a->ev->args[0];
-	*next = cur;
-	*ok = true;
+	a->ok = true;
 	return emit(a, cur);
 }
 
-static gt_status adv_go_syscall_end(adv *a, ctx cur, ctx *next, bool *ok)
+static gt_status adv_go_syscall_end(adv *a)
 {
+	ctx cur = a->cur;
 	gt_status st = validate_ctx(a, cur, user_go_reqs);
 	if (st)
 		return st;
@@ -680,13 +703,13 @@ static gt_status adv_go_syscall_end(adv *a, ctx cur, ctx *next, bool *ok)
 		return failf(a, "expected proc %lld in state Syscall, but got %s instead", (long long)cur.p,
 		             proc_status_str(p->status));
 	p->status = V2_ProcRunning;
-	*next = cur;
-	*ok = true;
+	a->ok = true;
 	return emit(a, cur);
 }
 
-static gt_status adv_go_syscall_end_blocked(adv *a, ctx cur, ctx *next, bool *ok)
+static gt_status adv_go_syscall_end_blocked(adv *a)
 {
+	ctx cur = a->cur;
 	/* Wait while the P is still in the syscall: the event says it will be
 	 * lost (stopped or stolen) before this point. */
 	if (cur.p != GT_NO_ID) {
@@ -702,15 +725,15 @@ static gt_status adv_go_syscall_end_blocked(adv *a, ctx cur, ctx *next, bool *ok
 	o_g *s = NULL;
 	if ((st = cur_g(a, cur, V2_GoSyscall, "Running", &s)))
 		return st;
-	*next = cur;
-	next->g = GT_NO_ID;
+	set_g(a, GT_NO_ID);
 	s->status = V2_GoRunnable;
-	*ok = true;
+	a->ok = true;
 	return emit(a, cur);
 }
 
-static gt_status adv_go_create_syscall(adv *a, ctx cur, ctx *next, bool *ok)
+static gt_status adv_go_create_syscall(adv *a)
 {
+	ctx cur = a->cur;
 	gt_status st = validate_ctx(a, cur, (reqs){MUST_HAVE, MAY_HAVE, MUST_NOT_HAVE});
 	if (st)
 		return st;
@@ -719,14 +742,14 @@ static gt_status adv_go_create_syscall(adv *a, ctx cur, ctx *next, bool *ok)
 		return failf(a, "tried to create goroutine (%lld) in syscall that already exists", (long long)newg);
 	if ((st = g_add(a, newg, V2_GoSyscall)))
 		return st;
-	*next = cur;
-	next->g = newg;
-	*ok = true;
+	set_g(a, newg);
+	a->ok = true;
 	return emit(a, cur);
 }
 
-static gt_status adv_go_destroy_syscall(adv *a, ctx cur, ctx *next, bool *ok)
+static gt_status adv_go_destroy_syscall(adv *a)
 {
+	ctx cur = a->cur;
 	gt_status st = validate_ctx(a, cur, (reqs){MUST_HAVE, MAY_HAVE, MUST_HAVE});
 	if (st)
 		return st;
@@ -735,8 +758,7 @@ static gt_status adv_go_destroy_syscall(adv *a, ctx cur, ctx *next, bool *ok)
 		return st;
 	if (!g_del(a->o, cur.g))
 		return nomem(a);
-	*next = cur;
-	next->g = GT_NO_ID;
+	set_g(a, GT_NO_ID);
 	/* The thread id may be reused by a new thread: drop the P now, as a
 	 * self-steal, so the new thread cannot steal it from itself. */
 	if (cur.p != GT_NO_ID) {
@@ -747,18 +769,19 @@ static gt_status adv_go_destroy_syscall(adv *a, ctx cur, ctx *next, bool *ok)
 			return failf(a, "proc %lld in unexpected state %s during %s", (long long)cur.p, proc_status_str(p->status),
 			             ev_name(a->o, a->ev->typ));
 		p->status = V2_ProcSyscallAbandoned;
-		next->p = GT_NO_ID;
+		set_p(a, GT_NO_ID);
 		if ((st = emit_extra(a, cur, V2_EvProcSteal, (uint64_t)cur.p, 0, 0)))
 			return st;
 		/* extra[0] of the steal: it advanced from ProcSyscall. */
 		a->o->queue[(a->o->qstart + a->o->qlen - 1) & (a->o->qcap - 1)].args[3] = V2_ProcSyscall;
 	}
-	*ok = true;
+	a->ok = true;
 	return emit(a, cur);
 }
 
-static gt_status adv_user_task_begin(adv *a, ctx cur, ctx *next, bool *ok)
+static gt_status adv_user_task_begin(adv *a)
 {
+	ctx cur = a->cur;
 	v2_order *o = a->o;
 	v2_ev *ev = a->ev;
 	uint64_t id = ev->args[0];
@@ -790,13 +813,13 @@ static gt_status adv_user_task_begin(adv *a, ctx cur, ctx *next, bool *ok)
 	gt_status st = validate_ctx(a, cur, user_go_reqs);
 	if (st)
 		return st;
-	*next = cur;
-	*ok = true;
+	a->ok = true;
 	return emit(a, cur);
 }
 
-static gt_status adv_user_task_end(adv *a, ctx cur, ctx *next, bool *ok)
+static gt_status adv_user_task_end(adv *a)
 {
+	ctx cur = a->cur;
 	v2_order *o = a->o;
 	v2_ev *ev = a->ev;
 	uint64_t id = ev->args[0];
@@ -818,15 +841,15 @@ static gt_status adv_user_task_end(adv *a, ctx cur, ctx *next, bool *ok)
 	gt_status st = validate_ctx(a, cur, user_go_reqs);
 	if (st)
 		return st;
-	*next = cur;
-	*ok = true;
+	a->ok = true;
 	return emit(a, cur);
 }
 
 static bool str_eq(gt_str x, gt_str y) { return x.len == y.len && (x.len == 0 || memcmp(x.ptr, y.ptr, x.len) == 0); }
 
-static gt_status adv_user_region(adv *a, ctx cur, ctx *next, bool *ok)
+static gt_status adv_user_region(adv *a)
 {
+	ctx cur = a->cur;
 	gt_status st = validate_ctx(a, cur, user_go_reqs);
 	if (st)
 		return st;
@@ -856,22 +879,21 @@ static gt_status adv_user_region(adv *a, ctx cur, ctx *next, bool *ok)
 			             (unsigned long long)top.task, (int)top.name.len, top.name.ptr);
 		s->nreg--;
 	}
-	*next = cur;
-	*ok = true;
+	a->ok = true;
 	return emit(a, cur);
 }
 
-static gt_status adv_gc_active(adv *a, ctx cur, ctx *next, bool *ok)
+static gt_status adv_gc_active(adv *a)
 {
+	ctx cur = a->cur;
 	v2_order *o = a->o;
 	uint64_t seq = a->ev->args[0];
-	*next = cur;
 	if (a->g == o->initial_gen) {
 		if (o->gc_state != GC_UNDETERMINED)
 			return failf(a, "GCActive in the first generation isn't first GC event");
 		o->gc_seq = seq;
 		o->gc_state = GC_RUNNING;
-		*ok = true;
+		a->ok = true;
 		return emit(a, cur);
 	}
 	if (seq != o->gc_seq + 1)
@@ -882,19 +904,19 @@ static gt_status adv_gc_active(adv *a, ctx cur, ctx *next, bool *ok)
 	gt_status st = validate_ctx(a, cur, user_go_reqs);
 	if (st)
 		return st;
-	*ok = true;
+	a->ok = true;
 	return emit(a, cur);
 }
 
-static gt_status adv_gc_begin(adv *a, ctx cur, ctx *next, bool *ok)
+static gt_status adv_gc_begin(adv *a)
 {
+	ctx cur = a->cur;
 	v2_order *o = a->o;
 	uint64_t seq = a->ev->args[0];
-	*next = cur;
 	if (o->gc_state == GC_UNDETERMINED) {
 		o->gc_seq = seq;
 		o->gc_state = GC_RUNNING;
-		*ok = true;
+		a->ok = true;
 		return emit(a, cur);
 	}
 	if (seq != o->gc_seq + 1)
@@ -906,15 +928,15 @@ static gt_status adv_gc_begin(adv *a, ctx cur, ctx *next, bool *ok)
 	gt_status st = validate_ctx(a, cur, user_go_reqs);
 	if (st)
 		return st;
-	*ok = true;
+	a->ok = true;
 	return emit(a, cur);
 }
 
-static gt_status adv_gc_end(adv *a, ctx cur, ctx *next, bool *ok)
+static gt_status adv_gc_end(adv *a)
 {
+	ctx cur = a->cur;
 	v2_order *o = a->o;
 	uint64_t seq = a->ev->args[0];
-	*next = cur;
 	if (seq != o->gc_seq + 1)
 		return GT_OK;
 	if (o->gc_state == GC_NOT_RUNNING)
@@ -926,33 +948,34 @@ static gt_status adv_gc_end(adv *a, ctx cur, ctx *next, bool *ok)
 	gt_status st = validate_ctx(a, cur, user_go_reqs);
 	if (st)
 		return st;
-	*ok = true;
+	a->ok = true;
 	return emit(a, cur);
 }
 
 /* Instantaneous events that need a running goroutine. */
-static gt_status adv_annotation(adv *a, ctx cur, ctx *next, bool *ok)
+static gt_status adv_annotation(adv *a)
 {
+	ctx cur = a->cur;
 	gt_status st = validate_ctx(a, cur, user_go_reqs);
 	if (st)
 		return st;
-	*next = cur;
-	*ok = true;
+	a->ok = true;
 	return emit(a, cur);
 }
 
-static gt_status adv_heap_metric(adv *a, ctx cur, ctx *next, bool *ok)
+static gt_status adv_heap_metric(adv *a)
 {
+	ctx cur = a->cur;
 	gt_status st = validate_ctx(a, cur, (reqs){MUST_HAVE, MUST_HAVE, MAY_HAVE});
 	if (st)
 		return st;
-	*next = cur;
-	*ok = true;
+	a->ok = true;
 	return emit(a, cur);
 }
 
-static gt_status adv_gc_sweep_begin(adv *a, ctx cur, ctx *next, bool *ok)
+static gt_status adv_gc_sweep_begin(adv *a)
 {
+	ctx cur = a->cur;
 	gt_status st = validate_ctx(a, cur, (reqs){MUST_HAVE, MUST_HAVE, MAY_HAVE});
 	if (st)
 		return st;
@@ -961,13 +984,13 @@ static gt_status adv_gc_sweep_begin(adv *a, ctx cur, ctx *next, bool *ok)
 		return failf(a, "uninitialized proc %lld found during %s", (long long)cur.p, ev_name(a->o, a->ev->typ));
 	if ((st = begin_range(a, &p->ranges, a->ev->typ, 0, (gt_str){"", 0})))
 		return st;
-	*next = cur;
-	*ok = true;
+	a->ok = true;
 	return emit(a, cur);
 }
 
-static gt_status adv_gc_sweep_active(adv *a, ctx cur, ctx *next, bool *ok)
+static gt_status adv_gc_sweep_active(adv *a)
 {
+	ctx cur = a->cur;
 	int64_t pid = (int64_t)a->ev->args[0];
 	/* Ps cannot block while sweeping, but the P named need not be ours. */
 	o_p *p = p_get(a->o, pid);
@@ -976,13 +999,13 @@ static gt_status adv_gc_sweep_active(adv *a, ctx cur, ctx *next, bool *ok)
 	gt_status st = active_range(a, &p->ranges, a->ev->typ, a->g == a->o->initial_gen);
 	if (st)
 		return st;
-	*next = cur;
-	*ok = true;
+	a->ok = true;
 	return emit(a, cur);
 }
 
-static gt_status adv_gc_sweep_end(adv *a, ctx cur, ctx *next, bool *ok)
+static gt_status adv_gc_sweep_end(adv *a)
 {
+	ctx cur = a->cur;
 	gt_status st = validate_ctx(a, cur, (reqs){MUST_HAVE, MUST_HAVE, MAY_HAVE});
 	if (st)
 		return st;
@@ -992,14 +1015,14 @@ static gt_status adv_gc_sweep_end(adv *a, ctx cur, ctx *next, bool *ok)
 	o_range r = {0};
 	if ((st = end_range(a, &p->ranges, a->ev->typ, &r)))
 		return st;
-	*next = cur;
-	*ok = true;
+	a->ok = true;
 	return emit(a, cur);
 }
 
 /* STWBegin and GCMarkAssistBegin. */
-static gt_status adv_go_range_begin(adv *a, ctx cur, ctx *next, bool *ok)
+static gt_status adv_go_range_begin(adv *a)
 {
+	ctx cur = a->cur;
 	gt_status st = validate_ctx(a, cur, user_go_reqs);
 	if (st)
 		return st;
@@ -1018,13 +1041,13 @@ static gt_status adv_go_range_begin(adv *a, ctx cur, ctx *next, bool *ok)
 		             (long long)cur.g);
 	if ((st = begin_range(a, &s->ranges, a->ev->typ, desc, desc_str)))
 		return st;
-	*next = cur;
-	*ok = true;
+	a->ok = true;
 	return emit(a, cur);
 }
 
-static gt_status adv_go_range_active(adv *a, ctx cur, ctx *next, bool *ok)
+static gt_status adv_go_range_active(adv *a)
 {
+	ctx cur = a->cur;
 	int64_t gid = (int64_t)a->ev->args[0];
 	/* Like GoStatus, this may name a goroutine that is not running. */
 	o_g *s = g_get(a->o, gid);
@@ -1033,13 +1056,13 @@ static gt_status adv_go_range_active(adv *a, ctx cur, ctx *next, bool *ok)
 	gt_status st = active_range(a, &s->ranges, a->ev->typ, a->g == a->o->initial_gen);
 	if (st)
 		return st;
-	*next = cur;
-	*ok = true;
+	a->ok = true;
 	return emit(a, cur);
 }
 
-static gt_status adv_go_range_end(adv *a, ctx cur, ctx *next, bool *ok)
+static gt_status adv_go_range_end(adv *a)
 {
+	ctx cur = a->cur;
 	gt_status st = validate_ctx(a, cur, user_go_reqs);
 	if (st)
 		return st;
@@ -1054,18 +1077,17 @@ static gt_status adv_go_range_end(adv *a, ctx cur, ctx *next, bool *ok)
 		a->ev->args[0] = r.desc;
 		a->ev->str = r.desc_str;
 	}
-	*next = cur;
-	*ok = true;
+	a->ok = true;
 	return emit(a, cur);
 }
 
-static gt_status adv_alloc_free(adv *a, ctx cur, ctx *next, bool *ok)
+static gt_status adv_alloc_free(adv *a)
 {
+	ctx cur = a->cur;
 	gt_status st = validate_ctx(a, cur, (reqs){MUST_HAVE, MAY_HAVE, MAY_HAVE});
 	if (st)
 		return st;
-	*next = cur;
-	*ok = true;
+	a->ok = true;
 	return emit(a, cur);
 }
 
@@ -1127,16 +1149,12 @@ gt_status v2_order_advance(v2_order *o, v2_ev *ev, const v2_gen *g, int64_t m, u
 	*ok = false;
 	if (o->initial_gen == 0)
 		o->initial_gen = g->gen;
-	adv a = {o, ev, g, m, g->gen, err};
-	ctx cur = {m, GT_NO_ID, GT_NO_ID};
-	o_m *ms = NULL;
+	adv a = {.o = o, .ev = ev, .gen = g, .g = g->gen, .err = err, .cur = {m, GT_NO_ID, GT_NO_ID}, .mi = UINT32_MAX};
 	if (m != GT_NO_ID) {
 		/* M ids are OS thread ids: large and sparse. The caller keeps the
 		 * index of its M's state, which never moves within the array. */
-		if (*m_index < o->nms && o->ms[*m_index].id == m) {
-			ms = &o->ms[*m_index];
-		} else {
-			ms = m_get(o, m);
+		if (DC_UNLIKELY(*m_index >= o->nms || o->ms[*m_index].id != m)) {
+			o_m *ms = m_get(o, m);
 			if (!ms) {
 				gt_status st = m_add(&a, m, GT_NO_ID, &ms);
 				if (st)
@@ -1144,22 +1162,15 @@ gt_status v2_order_advance(v2_order *o, v2_ev *ev, const v2_gen *g, int64_t m, u
 			}
 			*m_index = (uint32_t)(ms - o->ms);
 		}
-		cur.p = ms->p;
-		cur.g = ms->g;
+		a.mi = *m_index;
+		a.cur.p = o->ms[a.mi].p;
+		a.cur.g = o->ms[a.mi].g;
 	}
 	handler h = dispatch[ev->typ];
 	if (!h)
 		return failf(&a, "bad event type found while ordering: %u", ev->typ);
-	ctx next = cur;
-	size_t nms = o->nms;
-	gt_status st = h(&a, cur, &next, ok);
-	if (st == GT_OK && *ok && m != GT_NO_ID) {
-		/* A handler that added an M may have moved the array. */
-		if (o->nms != nms)
-			ms = &o->ms[*m_index];
-		ms->p = next.p;
-		ms->g = next.g;
-	}
+	gt_status st = h(&a);
+	*ok = a.ok;
 	return st;
 }
 
