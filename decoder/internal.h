@@ -72,7 +72,10 @@ bool dc_grow(void *pptr, size_t *cap, size_t need, size_t elem);
 /* Map from a 64-bit key to a 32-bit value below UINT32_MAX. Trace ids
  * (strings, stacks, goroutines, Ps, Ms) are mostly small and dense, so keys
  * below `ndense` live in a direct-indexed array (UINT32_MAX meaning absent);
- * the rest go to an open-addressing hash table. */
+ * the rest go to an open-addressing hash table. The array covers keys up to
+ * about twice the number of keys ever put: ids handed out in increasing
+ * order (goroutines, tasks) stay direct-indexed however many of them have
+ * since been deleted. */
 typedef struct dc_map {
 	uint32_t *dense;
 	size_t ndense;
@@ -82,6 +85,7 @@ typedef struct dc_map {
 	size_t cap;  /* of the hash table: a power of two, or 0 */
 	size_t hlen; /* keys in the hash table */
 	size_t len;  /* keys in all */
+	size_t puts; /* keys inserted since the last clear, deleted or not */
 } dc_map;
 
 void dc_map_free(dc_map *m);

@@ -82,7 +82,9 @@ static inline size_t map_hash(uint64_t k)
 
 #define DENSE_ABSENT UINT32_MAX
 /* A key goes to the dense array when the array would stay within a small
- * factor of the number of keys (as Go's dataTable.compactify decides). */
+ * factor of the number of keys put (as Go's dataTable.compactify decides,
+ * counting deleted keys too: each one took an event of the input, so the
+ * array still grows no faster than the input). */
 #define DENSE_MAX_KEYS ((size_t)1 << 24)
 #define DENSE_SLACK 1024
 
@@ -103,6 +105,7 @@ void dc_map_clear(dc_map *m)
 		memset(m->dense, 0xff, m->ndense * sizeof *m->dense);
 	m->hlen = 0;
 	m->len = 0;
+	m->puts = 0;
 }
 
 static uint32_t *hash_get(const dc_map *m, uint64_t key)
@@ -219,7 +222,7 @@ static bool dense_grow(dc_map *m, uint64_t key)
 
 uint32_t *dc_map_put(dc_map *m, uint64_t key, bool *inserted)
 {
-	if (key >= m->ndense && key < DENSE_MAX_KEYS && key < 2 * (m->len + 1) + DENSE_SLACK) {
+	if (key >= m->ndense && key < DENSE_MAX_KEYS && key < 2 * (m->puts + 1) + DENSE_SLACK) {
 		if (!dense_grow(m, key))
 			return NULL;
 	}
@@ -229,6 +232,7 @@ uint32_t *dc_map_put(dc_map *m, uint64_t key, bool *inserted)
 		if (*inserted) {
 			*slot = 0;
 			m->len++;
+			m->puts++;
 		}
 		return slot;
 	}
@@ -251,6 +255,7 @@ uint32_t *dc_map_put(dc_map *m, uint64_t key, bool *inserted)
 	m->vals[i] = 0;
 	m->hlen++;
 	m->len++;
+	m->puts++;
 	*inserted = true;
 	return &m->vals[i];
 }
