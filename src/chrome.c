@@ -149,16 +149,16 @@ static void goroutine_tracks(ch_ctx *c)
 			slice(c, CH_PID_GOROUTINES, g->id, st, en, (gt_str){name.p, name.len}, "goroutine");
 			gf_free(&name);
 			gf_puts(c->b, ",\"args\":{");
-			if (s->state == GT_GS_RUNNING && s->other != GT_NONE && s->other < gt_model_nprocs(m)) {
+			if (gt_span_other(s) != GT_NONE && gt_span_other(s) < gt_model_nprocs(m)) {
 				gf_puts(c->b, "\"proc\":");
-				gf_i64(c->b, gt_model_proc(m, s->other)->id);
+				gf_i64(c->b, gt_model_proc(m, gt_span_other(s))->id);
 			} else {
 				gf_puts(c->b, "\"state\":\"");
 				gf_puts(c->b, s->state < GT_GS_COUNT ? states[s->state] : "?");
 				gf_putc(c->b, '"');
 			}
-			if (s->stack)
-				stack_arg(c, s->stack);
+			if (gt_span_stack(s))
+				stack_arg(c, gt_span_stack(s));
 			gf_puts(c->b, "}}");
 		}
 	}
@@ -179,9 +179,9 @@ static void proc_tracks(ch_ctx *c)
 			if (c->to >= 0 && s->start >= c->to)
 				break;
 			int64_t st = s->start, en = s->end;
-			if (s->state == GT_PS_IDLE || s->other >= gt_model_ngoroutines(m) || !clip(c, &st, &en))
+			if (s->state == GT_PS_IDLE || gt_span_other(s) >= gt_model_ngoroutines(m) || !clip(c, &st, &en))
 				continue;
-			const gt_goroutine *g = gt_model_goroutine(m, s->other);
+			const gt_goroutine *g = gt_model_goroutine(m, gt_span_other(s));
 			gf_buf name = {0};
 			if (s->state == GT_PS_SYSCALL)
 				gf_puts(&name, "syscall: ");
@@ -210,9 +210,9 @@ static void thread_tracks(ch_ctx *c)
 			if (c->to >= 0 && s->start >= c->to)
 				break;
 			int64_t st = s->start, en = s->end;
-			if (s->other >= gt_model_ngoroutines(m) || !clip(c, &st, &en))
+			if (gt_span_other(s) >= gt_model_ngoroutines(m) || !clip(c, &st, &en))
 				continue;
-			const gt_goroutine *g = gt_model_goroutine(m, s->other);
+			const gt_goroutine *g = gt_model_goroutine(m, gt_span_other(s));
 			gf_buf name = {0};
 			if (s->state == GT_PS_SYSCALL)
 				gf_puts(&name, "syscall: ");

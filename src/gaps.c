@@ -205,7 +205,7 @@ static void select_rows(gap_report *r)
 			if (g->spans[s].state != GT_GS_SYSCALL && g->spans[s].state != GT_GS_SYSCALL_BLOCKED)
 				continue;
 			/* A syscall that lost its P continues in the next span. */
-			syscall_row row = {gi, g->spans[s].start, g->spans[s].end, g->spans[s].stack};
+			syscall_row row = {gi, g->spans[s].start, g->spans[s].end, gt_span_stack(&g->spans[s])};
 			while (s + 1 < g->nspans && g->spans[s + 1].state == GT_GS_SYSCALL_BLOCKED &&
 			       g->spans[s].state == GT_GS_SYSCALL && g->spans[s + 1].start == g->spans[s].end)
 				row.end = g->spans[++s].end;
@@ -1134,7 +1134,7 @@ void gp_leaks(gf_buf *b, const gt_model *m, rp_format f, const char *file)
 			continue;
 		/* Reason and stack make the group's key: linear, not one comparison
 		 * per group and goroutine. */
-		uint64_t key = (uint64_t)last->reason << 32 | last->stack;
+		uint64_t key = (uint64_t)last->reason << 32 | gt_span_stack(last);
 		size_t j = idmap_get(&ix, key);
 		if (j == UINT32_MAX) {
 			j = n;
@@ -1147,7 +1147,7 @@ void gp_leaks(gf_buf *b, const gt_model *m, rp_format f, const char *file)
 					break;
 				gr = ng;
 			}
-			gr[n++] = (leak_group){last->reason, last->stack, 0, last->start, last->start, {0}, gi};
+			gr[n++] = (leak_group){last->reason, gt_span_stack(last), 0, last->start, last->start, {0}, gi};
 		}
 		leak_group *l = &gr[j];
 		l->count++;

@@ -28,25 +28,6 @@ static int grow(void *pptr, size_t *cap, size_t need, size_t elem)
 	return 0;
 }
 
-/* Reallocates a growable array to its length (kept as is on failure). */
-static void shrink(void *pptr, size_t *cap, size_t n, size_t elem)
-{
-	void **pp = (void **)pptr;
-	if (n == *cap || !*pp)
-		return;
-	if (n == 0) {
-		free(*pp);
-		*pp = NULL;
-		*cap = 0;
-		return;
-	}
-	void *np = realloc(*pp, n * elem);
-	if (np) {
-		*pp = np;
-		*cap = n;
-	}
-}
-
 #define PUSH(m, arr, n, cap, val)                                                                                      \
 	do {                                                                                                               \
 		if (grow(&(arr), &(cap), (n) + 1, sizeof *(arr)))                                                              \
@@ -67,8 +48,12 @@ typedef struct open_range {
 	int64_t ts;
 } open_range;
 
-/* What the pass keeps per goroutine besides the public gt_goroutine. */
+/* What the pass keeps per live goroutine besides the public gt_goroutine.
+ * Busy services create millions of goroutines that live a few
+ * microseconds: slots are reused once a goroutine ends, so this state costs
+ * memory per goroutine alive at once, not per goroutine ever seen. */
 typedef struct gbuild {
+	uint32_t owner; /* goroutine index, GT_NONE while the slot is free */
 	span_vec spans;
 	bool open; /* the last span is still running */
 	uint32_t gap;       /* open gap, or GT_NONE */
@@ -117,6 +102,18 @@ typedef struct sched_state {
 	int64_t all_busy_ns, idle_ns, stw_ns, gc_ns;
 } sched_state;
 
+/* Bump allocation for what finished goroutines leave behind (their spans,
+ * block and range times): one malloc per chunk instead of per goroutine,
+ * no spare capacity, and pointers that stay put as the arena grows. */
+#define ARENA_CHUNK_BYTES ((size_t)8 << 20)
+
+typedef struct arena {
+	char *cur;
+	size_t left;
+	void **blocks;
+	size_t nblocks, capblocks;
+} arena;
+
 typedef struct stack_ref {
 	uint32_t first, n;
 	uint64_t hash;
@@ -129,9 +126,14 @@ struct gt_model {
 	bool started;
 
 	gt_goroutine *gs;
-	gbuild *gb;
-	size_t ngs, capgs, capgb;
+	uint32_t *gslot; /* per goroutine: its gbuild slot, GT_NONE once it ended */
+	size_t ngs, capgs, capgslot;
 	idmap gidx;
+	gbuild *gb; /* slots */
+	size_t ngb, capgb;
+	uint32_t *gfree; /* free slots */
+	size_t nfree, capfree;
+	arena done; /* spans and statistics of goroutines that ended */
 
 	gt_proc *ps;
 	pbuild *pb;
@@ -265,6 +267,147 @@ static uint32_t intern_stack(gt_model *m, const gt_stack *s)
 	return id;
 }
 
+/* ---- arena ---- */
+
+static void *arena_alloc(gt_model *m, size_t bytes)
+{
+	arena *a = &m->done;
+	bytes = (bytes + 7) & ~(size_t)7;
+	if (bytes == 0)
+		return NULL;
+	if (bytes > a->left) {
+		/* Big requests get a block of their own, so the current chunk
+		 * keeps its room. */
+		size_t size = bytes > ARENA_CHUNK_BYTES / 4 ? bytes : ARENA_CHUNK_BYTES;
+		char *blk = grow(&a->blocks, &a->capblocks, a->nblocks + 1, sizeof *a->blocks) ? NULL : malloc(size);
+		if (!blk) {
+			m->oom = 1;
+			return NULL;
+		}
+		a->blocks[a->nblocks++] = blk;
+		if (size == bytes)
+			return blk;
+		a->cur = blk;
+		a->left = size;
+	}
+	void *r = a->cur;
+	a->cur += bytes;
+	a->left -= bytes;
+	return r;
+}
+
+static void *arena_copy(gt_model *m, const void *src, size_t n, size_t elem)
+{
+	void *dst = arena_alloc(m, n * elem);
+	if (dst)
+		memcpy(dst, src, n * elem);
+	return dst;
+}
+
+/* ---- goroutine build slots ---- */
+
+/* A slot's buffers are kept for its next goroutine, unless one long-lived
+ * goroutine grew them past this. */
+#define SLOT_KEEP_SPANS 1024
+
+static gbuild *slot_acquire(gt_model *m, uint32_t gi)
+{
+	uint32_t s;
+	if (m->nfree) {
+		s = m->gfree[--m->nfree];
+	} else {
+		if (grow(&m->gb, &m->capgb, m->ngb + 1, sizeof *m->gb)) {
+			m->oom = 1;
+			return NULL;
+		}
+		s = (uint32_t)m->ngb++;
+		memset(&m->gb[s], 0, sizeof m->gb[s]);
+	}
+	gbuild *b = &m->gb[s];
+	gbuild keep = *b;
+	memset(b, 0, sizeof *b);
+	b->spans = (span_vec){keep.spans.v, 0, keep.spans.cap};
+	b->lr = keep.lr;
+	b->caplr = keep.caplr;
+	b->block = keep.block;
+	b->capblock = keep.capblock;
+	b->rng = keep.rng;
+	b->caprng = keep.caprng;
+	b->regions = keep.regions;
+	b->capregions = keep.capregions;
+	b->owner = gi;
+	b->gap = b->proc = b->thread = GT_NONE;
+	b->stw_open = b->assist_open = b->sys_p = GT_NONE;
+	b->state = GT_GO_UNDETERMINED;
+	m->gslot[gi] = s;
+	return b;
+}
+
+/* Moves what the goroutine's slot built into the arena, where the public
+ * gt_goroutine points, and frees the slot. */
+static void slot_release(gt_model *m, uint32_t gi)
+{
+	uint32_t s = m->gslot[gi];
+	if (s == GT_NONE)
+		return;
+	gbuild *b = &m->gb[s];
+	gt_goroutine *g = &m->gs[gi];
+	g->spans = arena_copy(m, b->spans.v, b->spans.n, sizeof *b->spans.v);
+	g->nspans = g->spans ? b->spans.n : 0;
+	g->stats.block = arena_copy(m, b->block, b->nblock, sizeof *b->block);
+	g->stats.nblock = g->stats.block ? b->nblock : 0;
+	g->stats.ranges = arena_copy(m, b->rng, b->nrng, sizeof *b->rng);
+	g->stats.nranges = g->stats.ranges ? b->nrng : 0;
+	if (b->spans.cap > SLOT_KEEP_SPANS) {
+		free(b->spans.v);
+		b->spans.v = NULL;
+		b->spans.cap = 0;
+	}
+	b->owner = GT_NONE;
+	m->gslot[gi] = GT_NONE;
+	if (grow(&m->gfree, &m->capfree, m->nfree + 1, sizeof *m->gfree))
+		m->oom = 1;
+	else
+		m->gfree[m->nfree++] = s;
+}
+
+/* The slot of a live goroutine, or NULL once it ended. */
+static gbuild *gbld(gt_model *m, uint32_t gi)
+{
+	uint32_t s = gi == GT_NONE ? GT_NONE : m->gslot[gi];
+	return s == GT_NONE ? NULL : &m->gb[s];
+}
+
+/* The slot of a goroutine about to change state: one that ended and comes
+ * back (an id used again) gets a slot holding what it had built. */
+static gbuild *gbld_revive(gt_model *m, uint32_t gi)
+{
+	gbuild *b = gbld(m, gi);
+	if (b)
+		return b;
+	b = slot_acquire(m, gi);
+	if (!b)
+		return NULL;
+	const gt_goroutine *g = &m->gs[gi];
+	if (grow(&b->spans.v, &b->spans.cap, g->nspans, sizeof *b->spans.v) ||
+	    grow(&b->block, &b->capblock, g->stats.nblock, sizeof *b->block) ||
+	    grow(&b->rng, &b->caprng, g->stats.nranges, sizeof *b->rng)) {
+		m->oom = 1;
+		return NULL;
+	}
+	if (g->nspans)
+		memcpy(b->spans.v, g->spans, g->nspans * sizeof *g->spans);
+	b->spans.n = g->nspans;
+	if (g->stats.nblock)
+		memcpy(b->block, g->stats.block, g->stats.nblock * sizeof *b->block);
+	b->nblock = g->stats.nblock;
+	if (g->stats.nranges)
+		memcpy(b->rng, g->stats.ranges, g->stats.nranges * sizeof *b->rng);
+	b->nrng = g->stats.nranges;
+	b->finalized = true;
+	return b;
+}
+
 /* ---- resources ---- */
 
 static uint32_t goroutine(gt_model *m, int64_t id, bool create)
@@ -274,21 +417,20 @@ static uint32_t goroutine(gt_model *m, int64_t id, bool create)
 	uint32_t i = idmap_get(&m->gidx, (uint64_t)id);
 	if (i != UINT32_MAX || !create)
 		return i;
-	if (grow(&m->gs, &m->capgs, m->ngs + 1, sizeof *m->gs) || grow(&m->gb, &m->capgb, m->ngs + 1, sizeof *m->gb)) {
+	if (grow(&m->gs, &m->capgs, m->ngs + 1, sizeof *m->gs) ||
+	    grow(&m->gslot, &m->capgslot, m->ngs + 1, sizeof *m->gslot)) {
 		m->oom = 1;
 		return GT_NONE;
 	}
 	i = (uint32_t)m->ngs++;
 	memset(&m->gs[i], 0, sizeof m->gs[i]);
-	memset(&m->gb[i], 0, sizeof m->gb[i]);
 	m->gs[i].id = id;
 	/* Empty, but never NULL: reports memcmp and memcpy names. */
 	m->gs[i].name = (gt_str){"", 0};
 	m->gs[i].start = -1;
 	m->gs[i].end = -1;
-	m->gb[i].gap = m->gb[i].proc = m->gb[i].thread = GT_NONE;
-	m->gb[i].stw_open = m->gb[i].assist_open = m->gb[i].sys_p = GT_NONE;
-	m->gb[i].state = GT_GO_UNDETERMINED;
+	if (!slot_acquire(m, i))
+		return GT_NONE;
 	if (idmap_put(&m->gidx, (uint64_t)id, i))
 		m->oom = 1;
 	if (m->ngs > GT_MAX_GOROUTINES) {
@@ -351,7 +493,7 @@ static void span_close(gt_model *m, span_vec *v, bool *open, int64_t t)
 	}
 }
 
-static void span_open(gt_model *m, span_vec *v, bool *open, int64_t t, uint8_t state, uint32_t other, uint32_t stack,
+static void span_open(gt_model *m, span_vec *v, bool *open, int64_t t, uint8_t state, uint8_t track, uint32_t ref,
                       uint16_t reason)
 {
 	/* Tracks stay sorted and without overlaps whatever the events say: an
@@ -364,7 +506,7 @@ static void span_open(gt_model *m, span_vec *v, bool *open, int64_t t, uint8_t s
 			t = floor;
 	}
 	span_close(m, v, open, t);
-	gt_span s = {t, t, other, stack, reason, state, 0};
+	gt_span s = {t, t, ref, reason, state, track};
 	PUSH(m, v->v, v->n, v->cap, s);
 	*open = !m->oom;
 }
@@ -420,7 +562,7 @@ static void p_take(gt_model *m, uint32_t p, int64_t t, uint8_t state, uint32_t g
 		return;
 	pbuild *pb = &m->pb[p];
 	bool was = pb->open;
-	span_open(m, &pb->spans, &pb->open, t, state, g, 0, 0);
+	span_open(m, &pb->spans, &pb->open, t, state, GT_TRACK_PROC, g, 0);
 	if (!was && pb->open)
 		busy_delta(m, t, +1);
 }
@@ -469,10 +611,10 @@ static open_range *find_lr(gbuild *b, uint8_t range, uint16_t kind)
 static void finalize(gt_model *m, uint32_t gi, int64_t last_ts, const int64_t *trigger_time)
 {
 	gt_goroutine *g = &m->gs[gi];
-	gbuild *b = &m->gb[gi];
+	gbuild *b = gbld(m, gi);
 	if (trigger_time)
 		g->end = *trigger_time;
-	if (b->finalized)
+	if (!b || b->finalized)
 		return;
 	gt_gstats *st = &g->stats;
 	if (st->total_ns == 0)
@@ -522,15 +664,19 @@ static void gap_open(gt_model *m, uint32_t gi, int64_t t, gt_gap_cause cause, ui
 	              .stw_ns = -m->cur.stw_ns,
 	              .gc_ns = -m->cur.gc_ns,
 	              .runnable_at_start = (uint32_t)m->runnable};
-	m->gb[gi].gap = (uint32_t)m->ngaps;
+	gbuild *b = gbld(m, gi);
+	if (!b)
+		return;
+	b->gap = (uint32_t)m->ngaps;
 	PUSH(m, m->gaps, m->ngaps, m->capgaps, gap);
 	if (m->oom)
-		m->gb[gi].gap = GT_NONE;
+		b->gap = GT_NONE;
 }
 
 static void gap_close(gt_model *m, uint32_t gi, int64_t t, uint32_t p)
 {
-	uint32_t i = m->gb[gi].gap;
+	gbuild *b = gbld(m, gi);
+	uint32_t i = b ? b->gap : GT_NONE;
 	if (i == GT_NONE)
 		return;
 	sched_advance(m, t);
@@ -541,7 +687,7 @@ static void gap_close(gt_model *m, uint32_t gi, int64_t t, uint32_t p)
 	gap->idle_p_ns += m->cur.idle_ns;
 	gap->stw_ns += m->cur.stw_ns;
 	gap->gc_ns += m->cur.gc_ns;
-	m->gb[gi].gap = GT_NONE;
+	b->gap = GT_NONE;
 	m->runnable--;
 	series_add(m, GT_SERIES_RUNNABLE, t - m->t0, m->runnable);
 }
@@ -561,8 +707,10 @@ static void go_transition(gt_model *m, const gt_event *ev)
 		gi = goroutine(m, ev->u.transition.id, true);
 	if (gi == GT_NONE)
 		return;
+	gbuild *b = gbld_revive(m, gi);
+	if (!b)
+		return;
 	gt_goroutine *g = &m->gs[gi];
-	gbuild *b = &m->gb[gi];
 	uint16_t reason = intern(m, ev->u.transition.reason);
 	uint32_t p = proc(m, ev->proc);
 	uint32_t th = thread(m, ev->thread);
@@ -668,7 +816,7 @@ static void go_transition(gt_model *m, const gt_event *ev)
 		if (from == GT_GO_RUNNING)
 			series_add(m, GT_SERIES_RUNNING, rel, m->running);
 		if (!(from == GT_GO_SYSCALL && to == GT_GO_RUNNING) && !(from == GT_GO_RUNNING && to == GT_GO_SYSCALL)) {
-			if (b->proc != GT_NONE && m->pb[b->proc].open && m->pb[b->proc].spans.v[m->pb[b->proc].spans.n - 1].other == gi)
+			if (b->proc != GT_NONE && m->pb[b->proc].open && m->pb[b->proc].spans.v[m->pb[b->proc].spans.n - 1].ref == gi)
 				p_release(m, b->proc, rel);
 			if (b->thread != GT_NONE)
 				span_close(m, &m->mb[b->thread].spans, &m->mb[b->thread].open, rel);
@@ -678,17 +826,17 @@ static void go_transition(gt_model *m, const gt_event *ev)
 	uint32_t stack = intern_stack(m, ev->u.transition.stack);
 	switch (to) {
 	case GT_GO_RUNNING:
-		span_open(m, &b->spans, &b->open, span_start, GT_GS_RUNNING, p, 0, 0);
+		span_open(m, &b->spans, &b->open, span_start, GT_GS_RUNNING, GT_TRACK_GOROUTINE, p, 0);
 		m->running++;
 		series_add(m, GT_SERIES_RUNNING, rel, m->running);
 		b->proc = p;
 		b->thread = th;
 		p_take(m, p, span_start, GT_PS_RUNNING, gi);
 		if (th != GT_NONE)
-			span_open(m, &m->mb[th].spans, &m->mb[th].open, span_start, GT_PS_RUNNING, gi, 0, 0);
+			span_open(m, &m->mb[th].spans, &m->mb[th].open, span_start, GT_PS_RUNNING, GT_TRACK_THREAD, gi, 0);
 		break;
 	case GT_GO_RUNNABLE: {
-		span_open(m, &b->spans, &b->open, span_start, GT_GS_RUNNABLE, GT_NONE, stack, reason);
+		span_open(m, &b->spans, &b->open, span_start, GT_GS_RUNNABLE, GT_TRACK_GOROUTINE, stack, reason);
 		gt_gap_cause cause = GT_CAUSE_UNBLOCKED;
 		uint32_t by = GT_NONE, by_stack = 0;
 		switch (from) {
@@ -717,18 +865,18 @@ static void go_transition(gt_model *m, const gt_event *ev)
 		break;
 	}
 	case GT_GO_WAITING:
-		span_open(m, &b->spans, &b->open, span_start, GT_GS_WAITING, GT_NONE, stack, reason);
+		span_open(m, &b->spans, &b->open, span_start, GT_GS_WAITING, GT_TRACK_GOROUTINE, stack, reason);
 		break;
 	case GT_GO_SYSCALL:
 		span_open(m, &b->spans, &b->open, span_start,
-		          ev->proc == GT_NO_ID ? GT_GS_SYSCALL_BLOCKED : GT_GS_SYSCALL, p, stack, reason);
+		          ev->proc == GT_NO_ID ? GT_GS_SYSCALL_BLOCKED : GT_GS_SYSCALL, GT_TRACK_GOROUTINE, stack, reason);
 		if (p != GT_NONE) {
 			b->proc = p;
 			p_take(m, p, span_start, GT_PS_SYSCALL, gi);
 		}
 		if (th != GT_NONE) {
 			b->thread = th;
-			span_open(m, &m->mb[th].spans, &m->mb[th].open, span_start, GT_PS_SYSCALL, gi, 0, 0);
+			span_open(m, &m->mb[th].spans, &m->mb[th].open, span_start, GT_PS_SYSCALL, GT_TRACK_THREAD, gi, 0);
 		}
 		break;
 	default: /* NotExist */
@@ -758,14 +906,7 @@ static void go_transition(gt_model *m, const gt_event *ev)
 		break;
 	case GT_GO_NOT_EXIST:
 		finalize(m, gi, t, &t);
-		/* Done growing: give back the spare room. Traces of busy services
-		 * hold millions of short-lived goroutines. */
-		shrink(&b->spans.v, &b->spans.cap, b->spans.n, sizeof *b->spans.v);
-		shrink(&b->block, &b->capblock, b->nblock, sizeof *b->block);
-		shrink(&b->rng, &b->caprng, b->nrng, sizeof *b->rng);
-		free(b->lr);
-		b->lr = NULL;
-		b->caplr = 0;
+		slot_release(m, gi);
 		break;
 	case GT_GO_SYSCALL:
 		if (p != GT_NONE)
@@ -786,16 +927,16 @@ static void proc_transition(gt_model *m, const gt_event *ev)
 	if (p == GT_NONE || from == to || to != GT_PROC_IDLE)
 		return;
 	int64_t rel = ev->time - m->t0;
-	uint32_t gi = m->pb[p].syscalling;
-	if (gi != GT_NONE) {
+	gbuild *b = gbld(m, m->pb[p].syscalling);
+	m->pb[p].syscalling = GT_NONE;
+	if (b) {
 		/* The P was taken from a goroutine in a syscall: from here on the
 		 * syscall blocks without a P. */
-		gbuild *b = &m->gb[gi];
 		b->last_syscall_block = ev->time;
-		m->pb[p].syscalling = GT_NONE;
 		if (b->open && b->spans.v[b->spans.n - 1].state == GT_GS_SYSCALL) {
 			gt_span last = b->spans.v[b->spans.n - 1];
-			span_open(m, &b->spans, &b->open, rel, GT_GS_SYSCALL_BLOCKED, GT_NONE, last.stack, last.reason);
+			span_open(m, &b->spans, &b->open, rel, GT_GS_SYSCALL_BLOCKED, GT_TRACK_GOROUTINE, last.ref,
+			          last.reason);
 		}
 		b->proc = GT_NONE;
 	}
@@ -830,8 +971,9 @@ static void range_event(gt_model *m, const gt_event *ev)
 		break;
 	case GT_RANGE_STW:
 	case GT_RANGE_MARK_ASSIST:
-		if (gi != GT_NONE) {
-			uint32_t *open = id == GT_RANGE_STW ? &m->gb[gi].stw_open : &m->gb[gi].assist_open;
+		if (gbld(m, gi)) {
+			gbuild *b = gbld(m, gi);
+			uint32_t *open = id == GT_RANGE_STW ? &b->stw_open : &b->assist_open;
 			if (begin && *open == GT_NONE) {
 				*open = (uint32_t)m->nranges[id];
 				int64_t s = ev->kind == GT_EV_RANGE_ACTIVE ? m->sync_ts - m->t0 : rel;
@@ -878,9 +1020,9 @@ static void range_event(gt_model *m, const gt_event *ev)
 			if (sg != GT_NONE && p != GT_NONE)
 				m->pb[p].sweep_g = sg;
 		}
-		if (sg == GT_NONE || m->gb[sg].finalized)
+		gbuild *b = gbld(m, sg);
+		if (!b || b->finalized)
 			return;
-		gbuild *b = &m->gb[sg];
 		open_range *lr = find_lr(b, rk, kind);
 		if (!lr) {
 			PUSH(m, b->lr, b->nlr, b->caplr, ((open_range){rk, kind, 0}));
@@ -907,9 +1049,9 @@ static void range_event(gt_model *m, const gt_event *ev)
 			m->pb[p].sweep_g = GT_NONE;
 		}
 	}
-	if (sg == GT_NONE || m->gb[sg].finalized)
+	gbuild *b = gbld(m, sg);
+	if (!b || b->finalized)
 		return;
-	gbuild *b = &m->gb[sg];
 	open_range *lr = find_lr(b, rk, kind);
 	if (!lr || lr->ts == 0)
 		return;
@@ -921,10 +1063,10 @@ static void annotation(gt_model *m, const gt_event *ev)
 {
 	int64_t rel = ev->time - m->t0;
 	uint32_t gi = goroutine(m, ev->goroutine, false);
+	gbuild *b = gbld(m, gi);
 	switch (ev->kind) {
 	case GT_EV_REGION_BEGIN:
-		if (gi != GT_NONE) {
-			gbuild *b = &m->gb[gi];
+		if (b) {
 			gt_region r = {rel, -1, gi, ev->u.region.task, ev->u.region.type, (uint32_t)b->nregions};
 			uint32_t idx = (uint32_t)m->nregions_;
 			PUSH(m, m->regions, m->nregions_, m->capregions_, r);
@@ -932,8 +1074,8 @@ static void annotation(gt_model *m, const gt_event *ev)
 		}
 		break;
 	case GT_EV_REGION_END:
-		if (gi != GT_NONE && m->gb[gi].nregions)
-			m->regions[m->gb[gi].regions[--m->gb[gi].nregions]].end = rel;
+		if (b && b->nregions)
+			m->regions[b->regions[--b->nregions]].end = rel;
 		break;
 	case GT_EV_TASK_BEGIN:
 	case GT_EV_TASK_END: {
@@ -1034,8 +1176,11 @@ static void model_event(gt_model *m, const gt_event *ev)
 static void finish(gt_model *m)
 {
 	int64_t end = m->last_ts - m->t0;
-	for (uint32_t gi = 0; gi < m->ngs; gi++) {
-		gbuild *b = &m->gb[gi];
+	for (size_t s = 0; s < m->ngb; s++) {
+		gbuild *b = &m->gb[s];
+		uint32_t gi = b->owner;
+		if (gi == GT_NONE)
+			continue;
 		/* Still runnable at the end: counted up to the end, as Go's summary
 		 * does, with no P it ran on. */
 		if (b->gap != GT_NONE)
@@ -1044,6 +1189,7 @@ static void finish(gt_model *m)
 		finalize(m, gi, m->last_ts, NULL);
 		for (size_t r = 0; r < b->nregions; r++)
 			m->regions[b->regions[r]].end = -1;
+		slot_release(m, gi);
 	}
 	/* Gaps of goroutines found runnable at the start are recorded when their
 	 * status arrives, a little after gaps that began later: restore start
@@ -1072,18 +1218,11 @@ static void finish(gt_model *m)
 	/* Public views, with times relative to the start. */
 	for (uint32_t gi = 0; gi < m->ngs; gi++) {
 		gt_goroutine *g = &m->gs[gi];
-		gbuild *b = &m->gb[gi];
 		g->creation -= m->t0;
 		if (g->start >= 0)
 			g->start -= m->t0;
 		if (g->end >= 0)
 			g->end -= m->t0;
-		g->spans = b->spans.v;
-		g->nspans = b->spans.n;
-		g->stats.block = b->block;
-		g->stats.nblock = b->nblock;
-		g->stats.ranges = b->rng;
-		g->stats.nranges = b->nrng;
 	}
 	for (uint32_t p = 0; p < m->nps; p++) {
 		m->ps[p].spans = m->pb[p].spans.v;
@@ -1141,7 +1280,7 @@ void gt_model_free(gt_model *m)
 {
 	if (!m)
 		return;
-	for (size_t i = 0; i < m->ngs; i++) {
+	for (size_t i = 0; i < m->ngb; i++) {
 		gbuild *b = &m->gb[i];
 		free(b->spans.v);
 		free(b->lr);
@@ -1150,7 +1289,12 @@ void gt_model_free(gt_model *m)
 		free(b->regions);
 	}
 	free(m->gs);
+	free(m->gslot);
 	free(m->gb);
+	free(m->gfree);
+	for (size_t i = 0; i < m->done.nblocks; i++)
+		free(m->done.blocks[i]);
+	free(m->done.blocks);
 	idmap_free(&m->gidx);
 	for (size_t i = 0; i < m->nps; i++)
 		free(m->pb[i].spans.v);

@@ -520,7 +520,7 @@ int pp_from_gaps(pp_profile *p, const gt_model *m, int64_t min_ns)
 			const gt_goroutine *g = gt_model_goroutine(m, gaps[i].goroutine);
 			size_t k = gt_spans_find(g->spans, g->nspans, gaps[i].start);
 			if (k < g->nspans && g->spans[k].start == gaps[i].start && g->spans[k].state == GT_GS_RUNNABLE)
-				stack = g->spans[k].stack;
+				stack = gt_span_stack(&g->spans[k]);
 		}
 		size_t nf = stack ? gt_model_stack(m, stack, &frames) : 0;
 		if (pp_add(p, frames, nf, 1, d) != 0)

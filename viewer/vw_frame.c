@@ -840,16 +840,16 @@ static void details(ctx *c, textbox *tb)
 			if (sp->reason)
 				tb_line(tb, C_DIM, false, "reason: %.*s", (int)gt_model_reason(s->m, sp->reason).len,
 				        gt_model_reason(s->m, sp->reason).ptr);
-			if (sp->state == GT_GS_RUNNING && sp->other != GT_NONE)
-				tb_line(tb, C_DIM, false, "on P%" PRId64, gt_model_proc(s->m, sp->other)->id);
+			if (gt_span_other(sp) != GT_NONE)
+				tb_line(tb, C_DIM, false, "on P%" PRId64, gt_model_proc(s->m, gt_span_other(sp))->id);
 		} else if (s->sel_kind == 1) {
 			tb_line(tb, C_TEXT, false, "P%" PRId64 " ran %s", gt_model_proc(s->m, s->sel_track)->id,
-			        gname(s->m, sp->other, nb, sizeof nb));
+			        gname(s->m, gt_span_other(sp), nb, sizeof nb));
 		} else {
 			tb_line(tb, C_TEXT, false, "M%" PRId64, gt_model_thread(s->m, s->sel_track)->id);
 		}
 		tb_line(tb, C_TEXT, true, "stack");
-		tb_stack(tb, sp->stack, 12);
+		tb_stack(tb, gt_span_stack(sp), 12);
 	} else if (s->has_range) {
 		const vw_range_stats *r = &s->range;
 		vw_fmt_dur(a, sizeof a, (double)(r->to - r->from));
@@ -962,13 +962,13 @@ static void tooltip(ctx *c)
 	if (h.kind == 0)
 		snprintf(lines[n++], sizeof lines[0], "%s", gname(s->m, h.track, nb, sizeof nb));
 	else if (h.kind == 1 && sp->state != GT_PS_IDLE)
-		snprintf(lines[n++], sizeof lines[0], "%s", gname(s->m, sp->other, nb, sizeof nb));
+		snprintf(lines[n++], sizeof lines[0], "%s", gname(s->m, gt_span_other(sp), nb, sizeof nb));
 	if (h.kind == 0 && sp->reason) {
 		gt_str r = gt_model_reason(s->m, sp->reason);
 		snprintf(lines[n++], sizeof lines[0], "reason: %.*s", (int)r.len, r.ptr);
 	}
 	const gt_frame *fr;
-	if (gt_model_stack(s->m, sp->stack, &fr) > 0)
+	if (gt_model_stack(s->m, gt_span_stack(sp), &fr) > 0)
 		snprintf(lines[n++], sizeof lines[0], "%s", short_name(fr[0].func, nb, sizeof nb));
 	float w = 0, lh = c->fs * 1.35f;
 	for (int i = 0; i < n; i++) {

@@ -541,7 +541,7 @@ size_t vw_bin_track(const gt_model *m, int kind, uint32_t index, const vw_view *
 				n = flush_column(&c, out, n), ix0++;
 			if (ix1 <= ix0)
 				ix1 = ix0 + 1;
-			n = emit(out, n, (vw_bin){.x0 = ix0, .x1 = ix1, .state = s[i].state, .reason = s[i].reason, .other = s[i].other, .worst_gap = gap});
+			n = emit(out, n, (vw_bin){.x0 = ix0, .x1 = ix1, .state = s[i].state, .reason = s[i].reason, .other = gt_span_other(&s[i]), .worst_gap = gap});
 			continue;
 		}
 		int cx = (int)floor(x0);
@@ -551,7 +551,7 @@ size_t vw_bin_track(const gt_model *m, int kind, uint32_t index, const vw_view *
 			continue; /* a sliver inside a column a wide span already owns */
 		c.x = cx;
 		c.spans++;
-		c.other = s[i].other;
+		c.other = gt_span_other(&s[i]);
 		c.reason = s[i].reason;
 		if (s[i].state < GT_GS_COUNT)
 			c.by_state[s[i].state] += s[i].end - s[i].start + 1;

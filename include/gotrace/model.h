@@ -41,14 +41,31 @@ typedef enum gt_pstate {
 	GT_PS_COUNT
 } gt_pstate;
 
+/* Which kind of track a span is on. */
+enum { GT_TRACK_GOROUTINE, GT_TRACK_PROC, GT_TRACK_THREAD };
+
+/* 24 bytes: a trace of a busy service holds tens of millions of spans. */
 typedef struct gt_span {
 	int64_t start, end;
-	uint32_t other;  /* goroutine spans: P index while running; P spans: goroutine index */
-	uint32_t stack;  /* model stack id at the span's start (0: none) */
+	uint32_t ref;    /* read through gt_span_other() and gt_span_stack() */
 	uint16_t reason; /* interned reason (block reason, stop reason), 0: none */
 	uint8_t state;   /* gt_gstate or gt_pstate */
-	uint8_t pad;
+	uint8_t track;   /* GT_TRACK_* */
 } gt_span;
+
+/* Goroutine spans while running: the P index; P and thread spans: the
+ * goroutine index; GT_NONE otherwise. */
+static inline uint32_t gt_span_other(const gt_span *s)
+{
+	return s->track != GT_TRACK_GOROUTINE || s->state == GT_GS_RUNNING ? s->ref : GT_NONE;
+}
+
+/* Goroutine spans not running: the model stack id at the span's start;
+ * 0 (no stack) otherwise. */
+static inline uint32_t gt_span_stack(const gt_span *s)
+{
+	return s->track == GT_TRACK_GOROUTINE && s->state != GT_GS_RUNNING ? s->ref : 0;
+}
 
 /* Why a goroutine became runnable. */
 typedef enum gt_gap_cause {
