@@ -1,3 +1,4 @@
+#define _DEFAULT_SOURCE /* madvise(MADV_DONTNEED): posix_madvise's is a no-op in glibc */
 #define _POSIX_C_SOURCE 200809L
 #include <errno.h>
 #include <fcntl.h>
@@ -94,4 +95,18 @@ void gt_input_close(gt_input *in)
 	else
 		free((void *)in->data);
 	memset(in, 0, sizeof *in);
+}
+
+void gt_input_retire(gt_input *in, size_t offset)
+{
+	if (!in->mapped || offset > in->len)
+		return;
+	long page = sysconf(_SC_PAGESIZE);
+	size_t n = page > 0 ? offset / (size_t)page * (size_t)page : 0;
+	/* The mapping is private and read-only, so dropping pages loses
+	 * nothing: a later access reads the file again. */
+	if (n > in->retired) {
+		madvise((void *)in->data, n, MADV_DONTNEED);
+		in->retired = n;
+	}
 }

@@ -9,10 +9,17 @@ typedef struct gt_input {
 	const unsigned char *data;
 	size_t len;
 	int mapped; /* 1: munmap, 0: free */
+	size_t retired; /* bytes given back with gt_input_retire */
 } gt_input;
 
 /* path "-" reads standard input. Returns 0, or -1 with errno set. */
 int gt_input_open(gt_input *in, const char *path);
 void gt_input_close(gt_input *in);
+
+/* Tells the kernel the mapped bytes before `offset` are not needed soon:
+ * their pages leave the process's memory and are read back from the page
+ * cache if touched again (strings of the model point into the file). Does
+ * nothing for input read into memory. */
+void gt_input_retire(gt_input *in, size_t offset);
 
 #endif

@@ -277,6 +277,13 @@ static int cmd_info(int argc, char **argv)
 
 /* ---- bench ---- */
 
+static void retire_input(void *ctx, uint64_t done, uint64_t total, uint64_t retired)
+{
+	(void)done;
+	(void)total;
+	gt_input_retire(ctx, retired);
+}
+
 static double now_s(void)
 {
 	struct timespec ts;
@@ -322,12 +329,15 @@ static phase_result bench_phase(const char *path, int phase)
 	if (phase == 0) {
 		gt_event ev;
 		gt_status s;
-		while ((s = gt_trace_next(t, &ev, &e)) == GT_OK)
+		while ((s = gt_trace_next(t, &ev, &e)) == GT_OK) {
 			pr.events++;
+			if (ev.kind == GT_EV_SYNC)
+				gt_input_retire(&in, ev.offset);
+		}
 		pr.ok = finish_trace(path, t, s, &e) == 0;
 	} else {
 		gt_model *m;
-		gt_status s = gt_model_build(t, &m, NULL, NULL, &e);
+		gt_status s = gt_model_build(t, &m, retire_input, &in, &e);
 		pr.ok = finish_trace(path, t, s == GT_OK ? GT_EOF : s, &e) == 0;
 		if (pr.ok && phase == 2) {
 			FILE *null = fopen("/dev/null", "w");
@@ -554,7 +564,7 @@ static int load_model(const char *path, gt_input *in, gt_trace **t, gt_model **m
 	if (r)
 		return r;
 	gt_error e;
-	gt_status s = gt_model_build(*t, m, NULL, NULL, &e);
+	gt_status s = gt_model_build(*t, m, retire_input, in, &e);
 	r = finish_trace(path, *t, s == GT_OK ? GT_EOF : s, &e);
 	if (r) {
 		gt_model_free(*m);

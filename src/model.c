@@ -1248,11 +1248,17 @@ gt_status gt_model_build(gt_trace *t, gt_model **out, gt_progress_fn progress, v
 	gt_trace_info_get(t, &info);
 	gt_event ev;
 	gt_status s;
-	uint64_t n = 0;
+	uint64_t n = 0, done = 0, retired = 0;
 	while ((s = gt_trace_next(t, &ev, err)) == GT_OK) {
 		model_event(m, &ev);
-		if (progress && (++n & 0xffff) == 0)
-			progress(ctx, ev.offset, info.size);
+		/* A Sync starts a generation and carries its first offset. */
+		bool sync = ev.kind == GT_EV_SYNC && ev.offset > retired;
+		if (sync)
+			retired = ev.offset;
+		if (progress && ((++n & 0xffff) == 0 || sync)) {
+			done = ev.offset > done ? ev.offset : done;
+			progress(ctx, done, info.size, retired);
+		}
 		if (m->oom)
 			break;
 	}
@@ -1271,7 +1277,7 @@ gt_status gt_model_build(gt_trace *t, gt_model **out, gt_progress_fn progress, v
 	}
 	finish(m);
 	if (progress)
-		progress(ctx, info.size, info.size);
+		progress(ctx, info.size, info.size, retired);
 	*out = m;
 	return GT_OK;
 }

@@ -180,9 +180,10 @@ static void load_partial(loader *l)
 	SDL_AtomicSet(&l->partial, 1);
 }
 
-static void on_progress(void *ctx, uint64_t done, uint64_t total)
+static void on_progress(void *ctx, uint64_t done, uint64_t total, uint64_t retired)
 {
 	loader *l = ctx;
+	gt_input_retire(&l->in, retired);
 	SDL_AtomicSet(&l->permille, total ? (int)(done * 1000 / total) : 0);
 }
 

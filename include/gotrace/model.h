@@ -79,17 +79,17 @@ typedef enum gt_gap_cause {
 } gt_gap_cause;
 
 typedef struct gt_gap {
-	uint32_t goroutine; /* index into the goroutine table */
-	gt_gap_cause cause;
 	int64_t start, end;
-	uint32_t unblocker;      /* goroutine index that made it runnable, or GT_NONE */
-	uint32_t unblock_stack;  /* stack of the unblocking event, 0 if none */
-	uint32_t proc;           /* P index it ran on, GT_NONE if it never ran */
 	int64_t all_ps_busy_ns;  /* every P was running another goroutine */
 	int64_t idle_p_ns;       /* some P was idle, outside stop-the-world */
 	int64_t stw_ns;          /* overlap with stop-the-world */
 	int64_t gc_ns;           /* overlap with GC marking */
+	uint32_t goroutine;      /* index into the goroutine table */
+	uint32_t unblocker;      /* goroutine index that made it runnable, or GT_NONE */
+	uint32_t unblock_stack;  /* stack of the unblocking event, 0 if none */
+	uint32_t proc;           /* P index it ran on, GT_NONE if it never ran */
 	uint32_t runnable_at_start; /* goroutines runnable when it began (itself included) */
+	uint8_t cause;           /* gt_gap_cause; one byte of a 72-byte record */
 } gt_gap;
 
 /* A time range of the runtime: GC cycles, stop-the-world, mark assists. */
@@ -167,7 +167,11 @@ typedef struct gt_lod {
 
 typedef struct gt_model gt_model;
 
-typedef void (*gt_progress_fn)(void *ctx, uint64_t bytes_done, uint64_t bytes_total);
+/* Called as the model builds: bytes_done of bytes_total read so far, and
+ * bytes_retired, the offset before which the decoder reads nothing again
+ * (the start of the generation being read), so a caller that mapped the
+ * file may drop those pages. */
+typedef void (*gt_progress_fn)(void *ctx, uint64_t bytes_done, uint64_t bytes_total, uint64_t bytes_retired);
 
 /* Builds the model from an open trace, reading all its events. The trace
  * and its input must stay open while the model is used (strings point into
