@@ -182,6 +182,7 @@ typedef struct vw_group {
 	bool collapsed;
 	int64_t sched_wait_ns, exec_ns, worst_gap_ns;
 	int64_t min_id;
+	uint32_t id; /* its index in name order: stays when the groups are sorted */
 } vw_group;
 
 typedef enum vw_sort { VW_SORT_WAIT, VW_SORT_EXEC, VW_SORT_ID, VW_SORT_COUNT } vw_sort;
@@ -198,6 +199,8 @@ typedef struct vw_layout {
 	bool threads_collapsed, procs_collapsed;
 	int64_t *gwait, *gexec; /* per goroutine: sort keys */
 	uint32_t *group_of;     /* per goroutine: its group */
+	uint32_t *pos_of;       /* per goroutine: its place among its group's members */
+	size_t *group_row;      /* per group: its header row, SIZE_MAX when not laid out */
 	bool has_regions, has_cpu;
 	char filter[64]; /* only groups whose name contains it are laid out; "": all */
 } vw_layout;
@@ -218,6 +221,10 @@ int vw_layout_set_filter(vw_layout *l, const char *filter, float scale);
 size_t vw_layout_row_at(const vw_layout *l, float y);
 /* Row of goroutine gi after expanding its group, or SIZE_MAX. */
 size_t vw_layout_reveal(vw_layout *l, uint32_t gi, float scale);
+/* Row of goroutine gi, or SIZE_MAX when it has none (its group collapsed
+ * or filtered out); row of group g's header, or SIZE_MAX. O(1). */
+size_t vw_layout_goroutine_row(const vw_layout *l, uint32_t gi);
+size_t vw_layout_group_row(const vw_layout *l, uint32_t g);
 
 /* The span of a track under time t, within tol ns when none covers t
  * exactly; NULL when none. */

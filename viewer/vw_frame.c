@@ -460,13 +460,10 @@ static float row_screen_y(const ctx *c, const vw_row *r) { return c->g.tracks_y 
 static float goroutine_y(const ctx *c, uint32_t gi)
 {
 	const vw_layout *l = &c->s->layout;
-	for (size_t i = 0; i < l->nrows; i++)
-		if (l->rows[i].kind == VW_ROW_GOROUTINE && l->rows[i].index == gi)
-			return row_screen_y(c, &l->rows[i]) + l->rows[i].h / 2;
-	for (size_t i = 0; i < l->nrows; i++)
-		if (l->rows[i].kind == VW_ROW_GROUP && l->rows[i].index == l->group_of[gi])
-			return row_screen_y(c, &l->rows[i]) + l->rows[i].h / 2;
-	return -1;
+	size_t i = vw_layout_goroutine_row(l, gi);
+	if (i == SIZE_MAX && gi < gt_model_ngoroutines(c->s->m))
+		i = vw_layout_group_row(l, l->group_of[gi]);
+	return i == SIZE_MAX ? -1 : row_screen_y(c, &l->rows[i]) + l->rows[i].h / 2;
 }
 
 static void tracks(ctx *c)
@@ -584,9 +581,14 @@ static void tracks(ctx *c)
 			}
 		}
 	} else if (s->sel == VW_SEL_SPAN) {
-		for (size_t i = 0; i < l->nrows; i++) {
+		/* Ps and threads come before the goroutines, which are found
+		 * without a scan of their rows. */
+		size_t gr = s->sel_kind == 0 ? vw_layout_goroutine_row(l, s->sel_track) : SIZE_MAX;
+		for (size_t i = gr == SIZE_MAX ? 0 : gr; i < l->nrows; i++) {
 			const vw_row *r = &l->rows[i];
 			int kind = r->kind == VW_ROW_GOROUTINE ? 0 : r->kind == VW_ROW_PROC ? 1 : r->kind == VW_ROW_THREAD ? 2 : -1;
+			if (r->kind == VW_ROW_GROUP || (gr != SIZE_MAX && i > gr))
+				break;
 			if (kind != (int)s->sel_kind || r->index != s->sel_track)
 				continue;
 			float y = row_screen_y(c, r), a = tx(c, (double)s->sel_span.start), b = tx(c, (double)s->sel_span.end);

@@ -39,8 +39,9 @@ int vw_layout_init(vw_layout *l, const gt_model *m)
 	l->gwait = malloc((ng + 1) * sizeof *l->gwait);
 	l->gexec = malloc((ng + 1) * sizeof *l->gexec);
 	l->group_of = malloc((ng + 1) * sizeof *l->group_of);
+	l->pos_of = malloc((ng + 1) * sizeof *l->pos_of);
 	l->groups = calloc(ng + 1, sizeof *l->groups);
-	if (!l->members || !l->gwait || !l->gexec || !l->group_of || !l->groups) {
+	if (!l->members || !l->gwait || !l->gexec || !l->group_of || !l->pos_of || !l->groups) {
 		vw_layout_free(l);
 		return -1;
 	}
@@ -59,6 +60,7 @@ int vw_layout_init(vw_layout *l, const gt_model *m)
 			ng_->name = g->name;
 			ng_->members = &l->members[i];
 			ng_->min_id = g->id;
+			ng_->id = (uint32_t)(l->ngroups - 1);
 		}
 		vw_group *gr = &l->groups[l->ngroups - 1];
 		gr->n++;
@@ -72,6 +74,13 @@ int vw_layout_init(vw_layout *l, const gt_model *m)
 		if (gaps[i].end - gaps[i].start > gr->worst_gap_ns)
 			gr->worst_gap_ns = gaps[i].end - gaps[i].start;
 	}
+	l->group_row = malloc((l->ngroups + 1) * sizeof *l->group_row);
+	if (!l->group_row) {
+		vw_layout_free(l);
+		return -1;
+	}
+	for (size_t i = 0; i < l->ngroups; i++)
+		l->group_row[i] = SIZE_MAX;
 	for (size_t i = 0; i < l->ngroups; i++)
 		l->groups[i].collapsed = ng > VW_EXPAND_ALL_BELOW && l->groups[i].n > VW_EXPAND_GROUP_UP_TO;
 	l->threads_collapsed = gt_model_nthreads(m) > 12;
@@ -89,6 +98,8 @@ void vw_layout_free(vw_layout *l)
 	free(l->gwait);
 	free(l->gexec);
 	free(l->group_of);
+	free(l->pos_of);
+	free(l->group_row);
 	free(l->groups);
 	free(l->rows);
 	memset(l, 0, sizeof *l);
@@ -148,8 +159,10 @@ void vw_layout_sort(vw_layout *l, vw_sort s)
 		qsort(l->groups[i].members, l->groups[i].n, sizeof(uint32_t), cmp_member);
 	qsort(l->groups, l->ngroups, sizeof *l->groups, cmp_group);
 	for (size_t i = 0; i < l->ngroups; i++)
-		for (size_t j = 0; j < l->groups[i].n; j++)
+		for (size_t j = 0; j < l->groups[i].n; j++) {
 			l->group_of[l->groups[i].members[j]] = (uint32_t)i;
+			l->pos_of[l->groups[i].members[j]] = (uint32_t)j;
+		}
 }
 
 static int add_row(vw_layout *l, uint8_t kind, uint32_t index, float h, float *y)
@@ -190,9 +203,11 @@ int vw_layout_rows(vw_layout *l, float scale)
 			bad |= add_row(l, VW_ROW_THREAD, t, 14 * scale, &y);
 	bad |= add_row(l, VW_ROW_SECTION, VW_SEC_GOROUTINES, 18 * scale, &y);
 	for (uint32_t g = 0; g < l->ngroups; g++) {
+		l->group_row[g] = SIZE_MAX;
 		/* A group is one start function: it matches as a whole. */
 		if (l->filter[0] && !vw_name_matches(l->groups[g].name, l->filter))
 			continue;
+		l->group_row[g] = l->nrows;
 		bad |= add_row(l, VW_ROW_GROUP, g, 16 * scale, &y);
 		if (l->groups[g].collapsed)
 			continue;
@@ -250,8 +265,25 @@ size_t vw_layout_reveal(vw_layout *l, uint32_t gi, float scale)
 		g->collapsed = false;
 		vw_layout_rows(l, scale);
 	}
-	for (size_t i = 0; i < l->nrows; i++)
-		if (l->rows[i].kind == VW_ROW_GOROUTINE && l->rows[i].index == gi)
-			return i;
-	return SIZE_MAX;
+	return vw_layout_goroutine_row(l, gi);
+}
+
+size_t vw_layout_group_row(const vw_layout *l, uint32_t g)
+{
+	if (!l->group_row || g >= l->ngroups)
+		return SIZE_MAX;
+	size_t r = l->group_row[g];
+	return r < l->nrows && l->rows[r].kind == VW_ROW_GROUP && l->rows[r].index == g ? r : SIZE_MAX;
+}
+
+size_t vw_layout_goroutine_row(const vw_layout *l, uint32_t gi)
+{
+	if (!l->group_of || gi >= gt_model_ngoroutines(l->m))
+		return SIZE_MAX;
+	uint32_t g = l->group_of[gi];
+	size_t r = vw_layout_group_row(l, g);
+	if (r == SIZE_MAX || l->groups[g].collapsed)
+		return SIZE_MAX;
+	r += 1 + l->pos_of[gi];
+	return r < l->nrows && l->rows[r].kind == VW_ROW_GOROUTINE && l->rows[r].index == gi ? r : SIZE_MAX;
 }
