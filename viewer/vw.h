@@ -91,6 +91,9 @@ void vw_series_pyr_free(vw_series_pyr *p);
 int64_t vw_series_pyr_max(const vw_series_pyr *p, size_t lo, size_t hi);
 /* Index of the first sample at or after time t. */
 size_t vw_series_at(const vw_series_pyr *p, double t);
+/* The same when every sample before lo is known to be earlier: a search
+ * by doubling steps from lo, whose cost is the log of the distance. */
+size_t vw_series_from(const vw_series_pyr *p, size_t lo, double t);
 
 /* ---- range statistics ---- */
 
@@ -419,9 +422,21 @@ typedef struct vw_state {
 	char error[512];
 	int64_t heap_max, runnable_max; /* plot scales, over the whole trace */
 	vw_series_pyr series[GT_SERIES_COUNT];
-	uint32_t *over; /* gaps over the threshold, for collapsed groups */
+	/* Gaps over the threshold, for collapsed groups: grouped by group id
+	 * (vw_group.id), in start order within a group, with the running
+	 * maximum of their ends, so a group's row draws them in time that
+	 * grows with its pixels, not with its gaps. */
+	uint32_t *over;     /* gap indices */
+	int64_t *over_start; /* their starts */
+	int64_t *over_end;  /* running maximum of the ends, within the group */
+	size_t *over_off;   /* per group id: its first in `over`; [ngroups]: nover */
 	size_t nover;
 	int64_t over_threshold; /* what `over` was built for; -1: not built */
+	/* Running maximum of the ends of each kind of runtime range (sorted by
+	 * start), built on first use. */
+	int64_t *range_end[GT_RANGE_STW + 1];
+	bool range_end_built[GT_RANGE_STW + 1];
+	int cpu_order; /* CPU samples in time order: 1 yes, -1 no, 0 not looked at */
 	vw_bin *bins; /* scratch */
 	size_t nbins_cap;
 } vw_state;

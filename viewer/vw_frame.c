@@ -2,6 +2,7 @@
  * both, changes neither (except scratch buffers and caches). */
 #include <inttypes.h>
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -251,7 +252,7 @@ static void series_plot(ctx *c, gt_series_id id, float y, float h, int64_t vmax,
 	float prev_y = -1, run_y = -1;
 	int run_x = 0;
 	for (int x = 0; x < end_col; x++) {
-		size_t j = vw_series_at(p, vw_t_of(v, x + 1));
+		size_t j = vw_series_from(p, i, vw_t_of(v, x + 1));
 		/* The value in effect when the column starts, and any peak in it. */
 		int64_t best = vw_series_pyr_max(p, i, j);
 		if (i > 0 && p->s[i - 1].value > best)
@@ -276,27 +277,6 @@ static void series_plot(ctx *c, gt_series_id id, float y, float h, int64_t vmax,
 	}
 	if (fill && run_y >= 0)
 		vw_dl_rect(c->d, c->g.timeline_x + (float)run_x, run_y, (float)(end_col - run_x), y + h - run_y, fill_col);
-}
-
-static void ranges_row(ctx *c, gt_range_id id, float y, float h, uint32_t col)
-{
-	const gt_range_span *r;
-	size_t n = gt_model_ranges(c->s->m, id, &r);
-	double t_lo = vw_t_of(&c->s->view, 0), t_hi = vw_view_end(&c->s->view);
-	float last_x = -1;
-	for (size_t i = 0; i < n && (double)r[i].start < t_hi; i++) {
-		if ((double)r[i].end < t_lo)
-			continue;
-		float a = tx(c, (double)r[i].start), b = tx(c, (double)r[i].end);
-		if (a < c->g.timeline_x)
-			a = c->g.timeline_x;
-		if (b - a < 1)
-			b = a + 1;
-		if (b <= last_x)
-			continue; /* same pixel as the previous one */
-		vw_dl_rect(c->d, a, y, b - a, h, col);
-		last_x = b;
-	}
 }
 
 static void regions_row(ctx *c, float y, float h)
@@ -325,62 +305,168 @@ static void regions_row(ctx *c, float y, float h)
 	}
 }
 
+/* First sample in [lo, n) at or after t (samples are in time order). */
+static size_t cpu_first_from(const gt_cpu_sample *cs, size_t lo, size_t n, double t)
+{
+	while (lo < n) {
+		size_t mid = lo + (n - lo) / 2;
+		if ((double)cs[mid].time < t)
+			lo = mid + 1;
+		else
+			n = mid;
+	}
+	return lo;
+}
+
 static void cpu_row(ctx *c, float y, float h)
 {
 	const gt_cpu_sample *cs;
 	size_t n = gt_model_cpu_samples(c->s->m, &cs);
 	double t_lo = vw_t_of(&c->s->view, 0), t_hi = vw_view_end(&c->s->view);
 	int last = -1;
-	for (size_t i = 0; i < n; i++) {
-		if ((double)cs[i].time < t_lo || (double)cs[i].time > t_hi)
-			continue;
+	if (!c->s->cpu_order) {
+		size_t i = 1;
+		while (i < n && cs[i].time >= cs[i - 1].time)
+			i++;
+		c->s->cpu_order = i >= n ? 1 : -1;
+	}
+	if (c->s->cpu_order < 0) {
+		for (size_t i = 0; i < n; i++) {
+			int x = (int)tx(c, (double)cs[i].time);
+			if ((double)cs[i].time < t_lo || (double)cs[i].time > t_hi || x == last)
+				continue;
+			last = x;
+			vw_dl_rect(c->d, (float)x, y + 2 * c->k, c->k, h - 4 * c->k, 0xd2a8ffffu);
+		}
+		return;
+	}
+	/* A mark per pixel column: a binary search to the next column's
+	 * first sample instead of a walk over all of them. */
+	for (size_t i = cpu_first_from(cs, 0, n, t_lo); i < n && (double)cs[i].time <= t_hi;) {
 		int x = (int)tx(c, (double)cs[i].time);
-		if (x == last)
-			continue;
+		if (x != last)
+			vw_dl_rect(c->d, (float)x, y + 2 * c->k, c->k, h - 4 * c->k, 0xd2a8ffffu);
+		size_t next = x != last ? cpu_first_from(cs, i + 1, n, vw_t_of(&c->s->view, x + 1 - c->g.timeline_x)) : i + 1;
 		last = x;
-		vw_dl_rect(c->d, (float)x, y + 2 * c->k, c->k, h - 4 * c->k, 0xd2a8ffffu);
+		i = next;
+	}
+}
+
+/* Intervals sorted by start, with the running maximum of their ends: the
+ * gaps of a group, the runtime ranges of a kind. */
+typedef struct ivals {
+	const void *base;
+	size_t stride; /* bytes between records of base */
+	size_t off;    /* of the int64_t start in a record */
+	const int64_t *end_max;
+	size_t lo, hi;
+} ivals;
+
+static int64_t iv_start(const ivals *v, size_t i)
+{
+	int64_t t;
+	memcpy(&t, (const char *)v->base + i * v->stride + v->off, sizeof t);
+	return t;
+}
+
+/* First i in [lo, hi) with start > t. */
+static size_t iv_after(const ivals *v, size_t lo, double t)
+{
+	size_t hi = v->hi;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if ((double)iv_start(v, mid) <= t)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/* Draws the union of the intervals in view as rectangles of at least
+ * min_w px, intervals nearer than a pixel merged: a binary search per run
+ * and per pixel it grows by, never a scan of every interval. */
+static void draw_union(ctx *c, const ivals *v, float y, float h, float min_w, uint32_t col)
+{
+	const vw_view *vw = &c->s->view;
+	double npp = vw->vp.ns_per_px, t_lo = vw_t_of(vw, 0), t_hi = vw_view_end(vw);
+	float x_lo = c->g.timeline_x, x_hi = c->g.side_x;
+	/* The first whose running maximum reaches into the view is itself the
+	 * one that does (the one before it ends before the view). */
+	size_t lo = v->lo, hi = v->hi;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if ((double)v->end_max[mid] < t_lo)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	size_t k = lo;
+	while (k < v->hi && (double)iv_start(v, k) < t_hi) {
+		double a = (double)iv_start(v, k), e = (double)v->end_max[k];
+		if (e < a + min_w * npp)
+			e = a + min_w * npp;
+		size_t j = k + 1;
+		for (;;) {
+			/* Those starting in the end's pixel join the run. */
+			double edge = vw_t_of(vw, ceil(vw_x_of(vw, e)));
+			size_t nj = iv_after(v, j, edge);
+			if (nj == j)
+				break;
+			j = nj;
+			double e2 = (double)v->end_max[j - 1];
+			double a2 = (double)iv_start(v, j - 1) + min_w * npp;
+			e = e2 > e ? e2 : e;
+			e = a2 > e ? a2 : e;
+		}
+		float xa = tx(c, a), xb = tx(c, e);
+		xa = xa < x_lo ? x_lo : xa;
+		xb = xb > x_hi ? x_hi : xb;
+		if (xb - xa < min_w)
+			xb = xa + min_w;
+		vw_dl_rect(c->d, xa, y, xb - xa, h, col);
+		k = j;
 	}
 }
 
 /* Gaps over the threshold of goroutines whose group is collapsed, drawn on
  * the group's header row, so that closing a group never hides latency. */
-static void collapsed_gaps(ctx *c, const float *group_y)
+static void collapsed_gaps(ctx *c, uint32_t group, float gy)
 {
 	vw_state *s = c->s;
-	const gt_gap *gp = gt_model_gaps(s->m);
 	if (s->over_threshold != s->threshold && vw_state_gaps_over(s) != 0)
 		return;
-	double t_lo = vw_t_of(&s->view, 0), t_hi = vw_view_end(&s->view);
-	/* Gaps are sorted by start; one that starts far left of the view can
-	 * still reach into it, but not further than the longest gap. */
-	int64_t longest = s->nworst ? gp[s->worst[0]].end - gp[s->worst[0]].start : 0;
-	size_t lo = 0, hi = s->nover;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		if ((double)gp[s->over[mid]].start < t_lo - (double)longest)
-			lo = mid + 1;
-		else
-			hi = mid;
+	uint32_t id = s->layout.groups[group].id;
+	ivals v = {s->over_start, sizeof *s->over_start, 0, s->over_end, s->over_off[id], s->over_off[id + 1]};
+	draw_union(c, &v, gy + 4 * c->k, 8 * c->k, 2 * c->k, VW_COLOR_GAP);
+}
+
+/* Running maximum of the ends of a kind of runtime range, built on first
+ * use; NULL when out of memory. */
+static const int64_t *range_ends(vw_state *s, gt_range_id id, const gt_range_span **r, size_t *n)
+{
+	*n = gt_model_ranges(s->m, id, r);
+	if (!s->range_end_built[id]) {
+		int64_t *e = malloc((*n + 1) * sizeof *e);
+		if (!e)
+			return NULL;
+		for (size_t i = 0; i < *n; i++)
+			e[i] = i && e[i - 1] > (*r)[i].end ? e[i - 1] : (*r)[i].end;
+		s->range_end[id] = e;
+		s->range_end_built[id] = true;
 	}
-	float last_x = -1, last_y = -1;
-	for (size_t j = lo; j < s->nover && (double)gp[s->over[j]].start < t_hi; j++) {
-		size_t i = s->over[j];
-		if ((double)gp[i].end < t_lo)
-			continue;
-		float gy = group_y[s->layout.group_of[gp[i].goroutine]];
-		if (gy < 0)
-			continue;
-		float a = tx(c, (double)gp[i].start), b = tx(c, (double)gp[i].end);
-		a = a < c->g.timeline_x ? c->g.timeline_x : a;
-		b = b > c->g.side_x ? c->g.side_x : b;
-		if (b - a < 2 * c->k)
-			b = a + 2 * c->k;
-		if (gy == last_y && b <= last_x)
-			continue; /* inside what this row already shows */
-		last_x = b;
-		last_y = gy;
-		vw_dl_rect(c->d, a, gy + 4 * c->k, b - a, 8 * c->k, VW_COLOR_GAP);
-	}
+	return s->range_end[id];
+}
+
+static void ranges_row(ctx *c, gt_range_id id, float y, float h, uint32_t col)
+{
+	const gt_range_span *r;
+	size_t n;
+	const int64_t *ends = range_ends(c->s, id, &r, &n);
+	if (!ends)
+		return;
+	ivals v = {r, sizeof *r, offsetof(gt_range_span, start), ends, 0, n};
+	draw_union(c, &v, y, h, 1, col);
 }
 
 static void row_label(ctx *c, const vw_row *r, float y)
@@ -472,11 +558,6 @@ static void tracks(ctx *c)
 	vw_drawlist *d = c->d;
 	const vw_layout *l = &s->layout;
 	float top = c->g.tracks_y, bottom = c->g.status_y;
-	float *group_y = malloc((l->ngroups + 1) * sizeof *group_y);
-	if (!group_y)
-		return;
-	for (size_t i = 0; i < l->ngroups; i++)
-		group_y[i] = -1;
 	size_t first = vw_layout_row_at(l, (float)s->view.vp.scroll_y);
 	if (first == SIZE_MAX)
 		first = 0;
@@ -539,14 +620,12 @@ static void tracks(ctx *c)
 			break;
 		case VW_ROW_GROUP:
 			if (l->groups[r->index].collapsed)
-				group_y[r->index] = y;
+				collapsed_gaps(c, r->index, y);
 			break;
 		default:
 			break;
 		}
 	}
-	collapsed_gaps(c, group_y);
-	free(group_y);
 	/* `A`: who made the selected goroutine runnable, for each of its gaps
 	 * in view (the selected gap's own arrow is drawn brighter below). */
 	uint32_t sel_g = s->arrows ? vw_selected_goroutine(s) : GT_NONE;

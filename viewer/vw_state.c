@@ -63,13 +63,45 @@ int vw_state_overview(vw_state *s, int cols)
 
 int vw_state_gaps_over(vw_state *s)
 {
+	const vw_layout *l = &s->layout;
+	const gt_gap *gp = gt_model_gaps(s->m);
+	uint32_t *by_start = NULL;
 	free(s->over);
+	free(s->over_start);
+	free(s->over_end);
+	free(s->over_off);
 	s->over = NULL;
-	s->nover = vw_gaps_over(s->m, s->threshold, &s->over);
-	if (s->nover == SIZE_MAX) {
-		s->nover = 0;
+	s->over_start = NULL;
+	s->over_end = NULL;
+	s->over_off = NULL;
+	s->nover = 0;
+	s->over_threshold = -1;
+	size_t n = vw_gaps_over(s->m, s->threshold, &by_start);
+	if (n == SIZE_MAX)
+		return -1;
+	s->over = malloc((n + 1) * sizeof *s->over);
+	s->over_start = malloc((n + 1) * sizeof *s->over_start);
+	s->over_end = malloc((n + 1) * sizeof *s->over_end);
+	s->over_off = calloc(l->ngroups + 2, sizeof *s->over_off);
+	if (!s->over || !s->over_start || !s->over_end || !s->over_off) {
+		free(by_start);
 		return -1;
 	}
+	/* A counting sort by group id keeps each group's gaps in start order. */
+	for (size_t i = 0; i < n; i++)
+		s->over_off[l->groups[l->group_of[gp[by_start[i]].goroutine]].id + 2]++;
+	for (size_t g = 2; g < l->ngroups + 2; g++)
+		s->over_off[g] += s->over_off[g - 1];
+	for (size_t i = 0; i < n; i++)
+		s->over[s->over_off[l->groups[l->group_of[gp[by_start[i]].goroutine]].id + 1]++] = by_start[i];
+	free(by_start);
+	for (size_t g = 0; g < l->ngroups; g++)
+		for (size_t i = s->over_off[g]; i < s->over_off[g + 1]; i++) {
+			int64_t e = gp[s->over[i]].end;
+			s->over_start[i] = gp[s->over[i]].start;
+			s->over_end[i] = i > s->over_off[g] && s->over_end[i - 1] > e ? s->over_end[i - 1] : e;
+		}
+	s->nover = n;
 	s->over_threshold = s->threshold;
 	return 0;
 }
@@ -82,7 +114,15 @@ void vw_state_free(vw_state *s)
 	free(s->overview);
 	free(s->bins);
 	free(s->over);
+	free(s->over_start);
+	free(s->over_end);
+	free(s->over_off);
+	for (int i = 0; i <= GT_RANGE_STW; i++)
+		free(s->range_end[i]);
 	s->over = NULL;
+	s->over_start = NULL;
+	s->over_end = NULL;
+	s->over_off = NULL;
 	s->overview = NULL;
 	s->bins = NULL;
 }

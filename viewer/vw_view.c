@@ -301,9 +301,18 @@ int64_t vw_series_pyr_max(const vw_series_pyr *p, size_t lo, size_t hi)
 	return m;
 }
 
-size_t vw_series_at(const vw_series_pyr *p, double t)
+size_t vw_series_at(const vw_series_pyr *p, double t) { return vw_series_from(p, 0, t); }
+
+size_t vw_series_from(const vw_series_pyr *p, size_t lo, double t)
 {
-	size_t lo = 0, hi = p->n;
+	size_t step = 1, hi = lo;
+	while (hi < p->n && (double)p->s[hi].time < t) {
+		lo = hi + 1;
+		hi = lo + step;
+		step *= 2;
+	}
+	if (hi > p->n)
+		hi = p->n;
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
 		if ((double)p->s[mid].time < t)
@@ -486,12 +495,17 @@ size_t vw_bin_track(const gt_model *m, int kind, uint32_t index, const vw_view *
 		return 0;
 	double t_lo = vw_t_of(v, 0), t_hi = vw_t_of(v, ncols);
 	size_t first = gt_spans_find(s, ns, (int64_t)floor(t_lo));
-	size_t last = first;
 	/* How many spans are in view decides spans or buckets: a bounded
-	 * search, since only "more than a few per column" matters. */
+	 * binary search, since only "more than a few per column" matters. */
 	size_t budget = (size_t)ncols * 4;
-	while (last < ns && (double)s[last].start < t_hi && last - first <= budget)
-		last++;
+	size_t last = first, hi = ns - first > budget + 1 ? first + budget + 1 : ns;
+	while (last < hi) {
+		size_t mid = last + (hi - last) / 2;
+		if ((double)s[mid].start < t_hi)
+			last = mid + 1;
+		else
+			hi = mid;
+	}
 	double npp = v->vp.ns_per_px;
 	if (last - first > budget && npp >= 1024) {
 		gt_lod lod = gt_model_lod(m, kind, index, (int64_t)npp);
