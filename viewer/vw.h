@@ -439,7 +439,24 @@ typedef struct vw_state {
 	int cpu_order; /* CPU samples in time order: 1 yes, -1 no, 0 not looked at */
 	vw_bin *bins; /* scratch */
 	size_t nbins_cap;
+	/* The rectangles of each track row, relative to the row's top, kept
+	 * while the time axis (and what colours them) stays: scrolling,
+	 * hovering and selecting redraw rows without binning them again. */
+	struct vw_row_cache *rowcache; /* VW_ROWCACHE entries, direct-mapped by row */
+	double rc_t0, rc_npp;
+	float rc_x, rc_w, rc_k;
+	int64_t rc_threshold;
 } vw_state;
+
+#define VW_ROWCACHE 512
+typedef struct vw_row_cache {
+	uint8_t kind; /* vw_row_kind */
+	bool valid;
+	uint32_t index; /* track index; for groups their id */
+	float h;
+	vw_rect *rects; /* y relative to the row's top */
+	size_t n, cap;
+} vw_row_cache;
 
 /* Geometry of the frame, in px (scaled). */
 typedef struct vw_geom {

@@ -552,6 +552,81 @@ static float goroutine_y(const ctx *c, uint32_t gi)
 	return i == SIZE_MAX ? -1 : row_screen_y(c, &l->rows[i]) + l->rows[i].h / 2;
 }
 
+/* ---- the row cache ---- */
+
+/* Forgets every row when what a row's rectangles depend on changed: the
+ * time axis, the timeline's place, the scale and the threshold. */
+static void rowcache_check(ctx *c)
+{
+	vw_state *s = c->s;
+	if (!s->rowcache) {
+		s->rowcache = calloc(VW_ROWCACHE, sizeof *s->rowcache);
+		if (!s->rowcache)
+			return;
+	}
+	if (s->rc_t0 == s->view.vp.t0 && s->rc_npp == s->view.vp.ns_per_px && s->rc_x == c->g.timeline_x &&
+	    s->rc_w == c->g.timeline_w && s->rc_k == c->k && s->rc_threshold == s->threshold)
+		return;
+	for (size_t i = 0; i < VW_ROWCACHE; i++)
+		s->rowcache[i].valid = false;
+	s->rc_t0 = s->view.vp.t0;
+	s->rc_npp = s->view.vp.ns_per_px;
+	s->rc_x = c->g.timeline_x;
+	s->rc_w = c->g.timeline_w;
+	s->rc_k = c->k;
+	s->rc_threshold = s->threshold;
+}
+
+static vw_row_cache *rowcache_slot(ctx *c, const vw_row *r, uint32_t *index)
+{
+	if (!c->s->rowcache)
+		return NULL;
+	*index = r->kind == VW_ROW_GROUP ? c->s->layout.groups[r->index].id : r->index;
+	return &c->s->rowcache[((uint32_t)r->kind * 0x9E3779B1u + *index * 0x85EBCA77u) % VW_ROWCACHE];
+}
+
+/* Draws the row's rectangles from the cache; false when they are not in it. */
+static bool rowcache_draw(ctx *c, const vw_row *r, float y)
+{
+	uint32_t index;
+	const vw_row_cache *e = rowcache_slot(c, r, &index);
+	if (!e || !e->valid || e->kind != r->kind || e->index != index || e->h != r->h)
+		return false;
+	for (size_t i = 0; i < e->n; i++)
+		vw_dl_rect(c->d, e->rects[i].x, y + e->rects[i].y, e->rects[i].w, e->rects[i].h, e->rects[i].rgba);
+	return true;
+}
+
+/* Keeps the rectangles rect0.. the row just drew; rows that drew other
+ * ops (text) are not kept. */
+static void rowcache_keep(ctx *c, const vw_row *r, float y, size_t rect0, size_t op0)
+{
+	uint32_t index;
+	vw_row_cache *e = rowcache_slot(c, r, &index);
+	if (!e)
+		return;
+	e->valid = false;
+	if (c->d->nops != op0 || c->d->oom)
+		return;
+	size_t n = c->d->nrects - rect0;
+	if (n > e->cap) {
+		vw_rect *nr = realloc(e->rects, n * sizeof *nr);
+		if (!nr)
+			return;
+		e->rects = nr;
+		e->cap = n;
+	}
+	for (size_t i = 0; i < n; i++) {
+		e->rects[i] = c->d->rects[rect0 + i];
+		e->rects[i].y -= y;
+	}
+	e->n = n;
+	e->kind = r->kind;
+	e->index = index;
+	e->h = r->h;
+	e->valid = true;
+}
+
 static void tracks(ctx *c)
 {
 	vw_state *s = c->s;
@@ -584,11 +659,16 @@ static void tracks(ctx *c)
 		float a = tx(c, (double)s->range_from), b = tx(c, (double)s->range_to);
 		vw_dl_rect(d, a, top, b - a < 1 ? 1 : b - a, bottom - top, 0x58a6ff22u);
 	}
+	rowcache_check(c);
 	for (size_t i = first; i < l->nrows; i++) {
 		const vw_row *r = &l->rows[i];
 		float y = row_screen_y(c, r);
 		if (y > bottom)
 			break;
+		if (r->kind == VW_ROW_SECTION || (r->kind == VW_ROW_GROUP && !l->groups[r->index].collapsed) ||
+		    rowcache_draw(c, r, y))
+			continue;
+		size_t rect0 = d->nrects, op0 = d->nops;
 		switch (r->kind) {
 		case VW_ROW_GC:
 			ranges_row(c, GT_RANGE_GC_MARK, y + 2 * c->k, r->h - 4 * c->k, C_GC);
@@ -619,12 +699,12 @@ static void tracks(ctx *c)
 			span_track(c, 0, r->index, y, r->h);
 			break;
 		case VW_ROW_GROUP:
-			if (l->groups[r->index].collapsed)
-				collapsed_gaps(c, r->index, y);
+			collapsed_gaps(c, r->index, y);
 			break;
 		default:
 			break;
 		}
+		rowcache_keep(c, r, y, rect0, op0);
 	}
 	/* `A`: who made the selected goroutine runnable, for each of its gaps
 	 * in view (the selected gap's own arrow is drawn brighter below). */

@@ -66,6 +66,11 @@ int vw_state_gaps_over(vw_state *s)
 	const vw_layout *l = &s->layout;
 	const gt_gap *gp = gt_model_gaps(s->m);
 	uint32_t *by_start = NULL;
+	if (s->rowcache)
+		for (size_t i = 0; i < VW_ROWCACHE; i++)
+			free(s->rowcache[i].rects);
+	free(s->rowcache);
+	s->rowcache = NULL;
 	free(s->over);
 	free(s->over_start);
 	free(s->over_end);
@@ -113,6 +118,11 @@ void vw_state_free(vw_state *s)
 		vw_series_pyr_free(&s->series[i]);
 	free(s->overview);
 	free(s->bins);
+	if (s->rowcache)
+		for (size_t i = 0; i < VW_ROWCACHE; i++)
+			free(s->rowcache[i].rects);
+	free(s->rowcache);
+	s->rowcache = NULL;
 	free(s->over);
 	free(s->over_start);
 	free(s->over_end);
