@@ -53,6 +53,9 @@ typedef struct open_range {
  * microseconds: slots are reused once a goroutine ends, so this state costs
  * memory per goroutine alive at once, not per goroutine ever seen. */
 typedef struct gbuild {
+	/* The goroutine's public record while it lives, copied out when it
+	 * ends: transitions touch the slot only, not the big table. */
+	gt_goroutine pub;
 	uint32_t owner; /* goroutine index, GT_NONE while the slot is free */
 	span_vec spans;
 	bool open; /* the last span is still running */
@@ -335,6 +338,7 @@ static gbuild *slot_acquire(gt_model *m, uint32_t gi)
 	b->caprng = keep.caprng;
 	b->regions = keep.regions;
 	b->capregions = keep.capregions;
+	b->pub = m->gs[gi];
 	b->owner = gi;
 	b->gap = b->proc = b->thread = GT_NONE;
 	b->stw_open = b->assist_open = b->sys_p = GT_NONE;
@@ -352,6 +356,7 @@ static void slot_release(gt_model *m, uint32_t gi)
 		return;
 	gbuild *b = &m->gb[s];
 	gt_goroutine *g = &m->gs[gi];
+	*g = b->pub;
 	g->spans = arena_copy(m, b->spans.v, b->spans.n, sizeof *b->spans.v);
 	g->nspans = g->spans ? b->spans.n : 0;
 	g->stats.block = arena_copy(m, b->block, b->nblock, sizeof *b->block);
@@ -610,8 +615,8 @@ static open_range *find_lr(gbuild *b, uint8_t range, uint16_t kind)
 /* snapshotStat + finalize: pending time counted up to last_ts. */
 static void finalize(gt_model *m, uint32_t gi, int64_t last_ts, const int64_t *trigger_time)
 {
-	gt_goroutine *g = &m->gs[gi];
 	gbuild *b = gbld(m, gi);
+	gt_goroutine *g = b ? &b->pub : &m->gs[gi];
 	if (trigger_time)
 		g->end = *trigger_time;
 	if (!b || b->finalized)
@@ -710,7 +715,7 @@ static void go_transition(gt_model *m, const gt_event *ev)
 	gbuild *b = gbld_revive(m, gi);
 	if (!b)
 		return;
-	gt_goroutine *g = &m->gs[gi];
+	gt_goroutine *g = &b->pub;
 	uint16_t reason = intern(m, ev->u.transition.reason);
 	uint32_t p = proc(m, ev->proc);
 	uint32_t th = thread(m, ev->thread);
