@@ -229,16 +229,6 @@ static v2_ev *push(v2_order *o, const v2_ev *ev)
 	return slot;
 }
 
-const v2_ev *v2_order_pop(v2_order *o)
-{
-	if (!o->qlen)
-		return NULL;
-	const v2_ev *e = &o->queue[o->qstart];
-	o->qstart = (o->qstart + 1) & (o->qcap - 1);
-	o->qlen--;
-	return e;
-}
-
 /* Pushes the current event with context c. */
 static gt_status emit(adv *a, ctx c)
 {
@@ -864,8 +854,12 @@ static gt_status adv_user_region(adv *a)
 		             begin ? "EvUserRegionBegin" : "EvUserRegionEnd", (long long)cur.g);
 	o_region r = {ev->args[0], name};
 	if (begin) {
-		if (!dc_grow(&s->regions, &s->capreg, s->nreg + 1, sizeof *s->regions))
-			return nomem(a);
+		if (s->nreg == s->capreg) {
+			size_t cap = s->capreg;
+			if (s->nreg == UINT32_MAX || !dc_grow(&s->regions, &cap, (size_t)s->nreg + 1, sizeof *s->regions))
+				return nomem(a);
+			s->capreg = cap > UINT32_MAX ? UINT32_MAX : (uint32_t)cap;
+		}
 		s->regions[s->nreg++] = r;
 	} else if (s->nreg) {
 		/* A region that began before the trace started is not known: only

@@ -32,12 +32,14 @@ typedef struct o_region {
 	gt_str name;
 } o_region;
 
+/* 64 bytes, what most events touch first: goroutine states are looked up
+ * all over a big table and each miss costs more than the rule it serves. */
 typedef struct o_g {
-	int64_t id;
-	uint8_t status;
 	uint64_t seq_gen, seq;
+	uint8_t status;
+	uint32_t nreg, capreg;
+	int64_t id;
 	o_region *regions;
-	size_t nreg, capreg;
 	o_ranges ranges;
 } o_g;
 
@@ -100,6 +102,14 @@ gt_status v2_order_advance(v2_order *o, v2_ev *ev, const v2_gen *g, int64_t m, u
                            gt_error *err);
 
 /* The oldest queued event, or NULL; valid until the next advance. */
-const v2_ev *v2_order_pop(v2_order *o);
+static inline const v2_ev *v2_order_pop(v2_order *o)
+{
+	if (!o->qlen)
+		return NULL;
+	const v2_ev *e = &o->queue[o->qstart];
+	o->qstart = (o->qstart + 1) & (o->qcap - 1);
+	o->qlen--;
+	return e;
+}
 
 #endif
