@@ -1,11 +1,13 @@
-/* The v2 reader loop (internal/trace/reader.go and batchcursor.go), with the
- * next generation read ahead on a second thread.
+/* The v2 reader loop (internal/trace/reader.go and batchcursor.go), on
+ * three threads.
  *
  * Go's reader orders one generation at a time; the ordering is sequential,
- * but reading the next generation's batches, tables and events is not. A
- * worker thread reads generation k+1 (structure, string and stack tables,
- * and every event's varints and timestamp) while this thread orders
- * generation k. Two slots alternate; errors found by the worker surface at
+ * but reading the next generation's batches, tables and events is not, and
+ * neither is turning ordered events into public ones. A worker thread reads
+ * generation k+1 (structure, string and stack tables, and every event's
+ * varints and timestamp) while an ordering thread merges generation k by
+ * Go's rules into a ring of chunks, which the caller's thread converts and
+ * hands out. Two generation slots alternate; errors found ahead surface at
  * the same point Go would report them, so the output is unchanged. */
 #include <pthread.h>
 #include <stddef.h>
@@ -64,35 +66,69 @@ typedef struct v2_bcursor {
 /* What ends the stream after the Sync event that is handed out next. */
 typedef enum term_kind { TERM_NONE, TERM_ERROR, TERM_TRUNCATED } term_kind;
 
+/* The ring from the ordering thread to the caller: chunks of ordered
+ * events, handed over a whole chunk at a time. A thread that waits on the
+ * other is woken when half the ring is ready for it, not at every chunk:
+ * waking a thread costs far more than ordering a chunk's events. */
+enum { RING_CHUNKS = 8, RING_HALF = RING_CHUNKS / 2, CHUNK_EVS = 2048 };
+
+/* Items in the ring that are not events have type V2_EvNone (no event has
+ * it) and say what they are in args[0]. */
+enum {
+	ITEM_GEN,   /* install slot args[1]; args[2] != 0: then fail with oerr */
+	ITEM_FINAL, /* the last Sync: term kind args[1] (error in oerr), tail offset args[2] */
+	ITEM_ERROR  /* fail with oerr */
+};
+
 struct v2_reader {
 	const uint8_t *data;
 	size_t len;
 	unsigned version;
-	uint64_t generations;
-	size_t valid_bytes;
-	bool truncated;
-	gt_error truncation;
 
-	/* Worker and its two slots. */
-	pthread_t worker;
-	bool worker_started;
+	/* Shared by the threads, under mu. */
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
 	bool stop;
-	v2_source src;
 	gen_slot slots[2];
-	unsigned next_fill; /* slot the worker fills next */
-	unsigned next_take; /* slot this thread installs next */
+	uint64_t wchunk, rchunk; /* chunks published, chunks read */
+	size_t nchunk[RING_CHUNKS];
+	v2_ev *ring;             /* RING_CHUNKS * CHUNK_EVS */
+	pthread_cond_t ring_cv;  /* the caller waits for chunks, the orderer for room */
+	bool reader_waits, orderer_waits;
+	bool orderer_pauses; /* it published all it has and may wait a while */
 
-	gen_slot *cur;      /* installed slot */
-	const v2_gen *gen;  /* cur->gen */
-	size_t tail_off;    /* where reading stopped, for final Sync offsets */
+	/* The worker: reads generations into the slots. */
+	pthread_t worker;
+	bool worker_started;
+	v2_source src;
+	unsigned next_fill; /* slot the worker fills next */
+
+	/* The ordering thread. */
+	pthread_t orderer;
+	bool orderer_started;
+	unsigned next_take; /* slot it installs next */
+	gen_slot *bcur;     /* the slot it orders */
+	const v2_gen *bgen; /* bcur->gen */
 	v2_order order;
 	v2_bcursor *cursors;
 	size_t capcursors;
 	v2_bcursor **frontier;
 	size_t nfrontier, capfrontier;
 	size_t sample_pos;
+	v2_ev *bout; /* the chunk it fills */
+	size_t bn;
+	gt_error oerr; /* the error of the last item, set before it is published */
+
+	/* The caller's thread. */
+	uint64_t generations;
+	size_t valid_bytes;
+	bool truncated;
+	gt_error truncation;
+	gen_slot *cur;      /* the slot of the events handed out */
+	const v2_gen *gen;  /* cur->gen */
+	size_t tail_off;    /* where reading stopped, for final Sync offsets */
+	const v2_ev *cpos, *cend; /* what is left of the chunk being read */
+	bool chunk_held;
 	int64_t last_ts;
 	uint64_t syncs;
 	term_kind term;
@@ -227,13 +263,17 @@ static void *worker_main(void *arg)
 	return NULL;
 }
 
-/* Waits for the next generation from the worker. */
+/* Waits for the next generation from the worker; NULL when stopped. */
 static gen_slot *take_slot(v2_reader *r)
 {
 	gen_slot *s = &r->slots[r->next_take];
 	pthread_mutex_lock(&r->mu);
-	while (!s->ready)
+	while (!s->ready && !r->stop)
 		pthread_cond_wait(&r->cv, &r->mu);
+	if (!s->ready) {
+		pthread_mutex_unlock(&r->mu);
+		return NULL;
+	}
 	s->ready = false;
 	s->busy = true;
 	r->next_take ^= 1;
@@ -252,6 +292,8 @@ static void release_slot(v2_reader *r, gen_slot *s)
 	pthread_mutex_unlock(&r->mu);
 }
 
+static void *order_main(void *arg);
+
 gt_status v2_reader_new(const uint8_t *data, size_t len, size_t hdr_len, unsigned version, v2_reader **out,
                         gt_error *err)
 {
@@ -268,11 +310,22 @@ gt_status v2_reader_new(const uint8_t *data, size_t len, size_t hdr_len, unsigne
 	v2_order_init(&r->order, version);
 	pthread_mutex_init(&r->mu, NULL);
 	pthread_cond_init(&r->cv, NULL);
+	pthread_cond_init(&r->ring_cv, NULL);
+	r->ring = malloc((size_t)RING_CHUNKS * CHUNK_EVS * sizeof *r->ring);
+	if (!r->ring) {
+		v2_reader_free(r);
+		return dc_fail(err, GT_ERR_NOMEM, 0, "out of memory");
+	}
 	if (pthread_create(&r->worker, NULL, worker_main, r) != 0) {
 		v2_reader_free(r);
 		return dc_fail(err, GT_ERR_NOMEM, 0, "cannot start the reading thread");
 	}
 	r->worker_started = true;
+	if (pthread_create(&r->orderer, NULL, order_main, r) != 0) {
+		v2_reader_free(r);
+		return dc_fail(err, GT_ERR_NOMEM, 0, "cannot start the ordering thread");
+	}
+	r->orderer_started = true;
 	*out = r;
 	return GT_OK;
 }
@@ -281,15 +334,18 @@ void v2_reader_free(v2_reader *r)
 {
 	if (!r)
 		return;
-	if (r->worker_started) {
-		pthread_mutex_lock(&r->mu);
-		r->stop = true;
-		pthread_cond_broadcast(&r->cv);
-		pthread_mutex_unlock(&r->mu);
+	pthread_mutex_lock(&r->mu);
+	r->stop = true;
+	pthread_cond_broadcast(&r->cv);
+	pthread_cond_broadcast(&r->ring_cv);
+	pthread_mutex_unlock(&r->mu);
+	if (r->orderer_started)
+		pthread_join(r->orderer, NULL);
+	if (r->worker_started)
 		pthread_join(r->worker, NULL);
-	}
 	pthread_mutex_destroy(&r->mu);
 	pthread_cond_destroy(&r->cv);
+	pthread_cond_destroy(&r->ring_cv);
 	for (int i = 0; i < 2; i++) {
 		v2_gen_free(&r->slots[i].gen);
 		free(r->slots[i].evs);
@@ -298,6 +354,7 @@ void v2_reader_free(v2_reader *r)
 	v2_order_free(&r->order);
 	free(r->cursors);
 	free(r->frontier);
+	free(r->ring);
 	free(r);
 }
 
@@ -320,7 +377,11 @@ static gt_status cursor_next(v2_reader *t, v2_bcursor *bc, bool *ok, gt_error *e
 			return fail(bc->mr->err.status, &bc->mr->err, err);
 		return GT_OK;
 	}
-	const v2_pev *p = &t->cur->evs[bc->pos++];
+	const v2_pev *p = &t->bcur->evs[bc->pos++];
+	/* Each thread's events are read in sequence, but the threads take
+	 * turns: fetch a few events ahead of this one. */
+	if (bc->pos + 4 < bc->end)
+		__builtin_prefetch(p + 5);
 	v2_ev *ev = &bc->ev;
 	ev->typ = p->typ;
 	ev->time = p->time;
@@ -712,9 +773,236 @@ static gt_status convert(v2_reader *t, const v2_ev *e, gt_event *ev, gt_error *e
 	return GT_OK;
 }
 
-/* ---- generations ---- */
+/* ---- the ordering thread: Go's reader loop, into the ring ---- */
 
-static gt_status install_gen(v2_reader *t, gen_slot *s, gt_event *ev, gt_error *err)
+/* Publishes the chunk being filled, if it holds anything, and when `next`
+ * waits for a free one to fill. False when the reader is being freed. */
+static bool ring_publish(v2_reader *t, bool next, bool pause)
+{
+	pthread_mutex_lock(&t->mu);
+	if (t->bn) {
+		t->nchunk[t->wchunk % RING_CHUNKS] = t->bn;
+		t->wchunk++;
+		t->bn = 0;
+	}
+	t->orderer_pauses = pause;
+	if (t->reader_waits && t->wchunk != t->rchunk && (pause || t->wchunk - t->rchunk >= RING_HALF))
+		pthread_cond_signal(&t->ring_cv);
+	while (next && !t->stop && t->wchunk - t->rchunk == RING_CHUNKS) {
+		t->orderer_waits = true;
+		pthread_cond_wait(&t->ring_cv, &t->mu);
+	}
+	t->orderer_waits = false;
+	bool ok = !t->stop;
+	pthread_mutex_unlock(&t->mu);
+	t->bout = t->ring + (t->wchunk % RING_CHUNKS) * CHUNK_EVS;
+	return ok;
+}
+
+/* A free entry of the ring, or NULL when the reader is being freed. */
+static v2_ev *ring_put(v2_reader *t)
+{
+	if (t->bn == CHUNK_EVS && !ring_publish(t, true, false))
+		return NULL;
+	return &t->bout[t->bn++];
+}
+
+static bool put_ev(v2_reader *t, const v2_ev *e)
+{
+	v2_ev *slot = ring_put(t);
+	if (!slot)
+		return false;
+	*slot = *e;
+	return true;
+}
+
+/* Puts a control item; returns whether the ordering goes on. */
+static bool put_item(v2_reader *t, uint64_t kind, uint64_t a1, uint64_t a2)
+{
+	v2_ev *slot = ring_put(t);
+	if (!slot)
+		return false;
+	*slot = (v2_ev){.typ = V2_EvNone, .args = {kind, a1, a2, 0}};
+	return kind == ITEM_GEN && a2 == 0;
+}
+
+static bool put_error(v2_reader *t, const gt_error *e)
+{
+	t->oerr = *e;
+	return put_item(t, ITEM_ERROR, 0, 0);
+}
+
+static bool put_final(v2_reader *t, term_kind term, const gt_error *e, size_t tail_off)
+{
+	if (e)
+		t->oerr = *e;
+	return put_item(t, ITEM_FINAL, term, tail_off);
+}
+
+/* Sets up the batch cursors of a generation (Go's reader, on a new
+ * generation) and hands it to the caller's thread. */
+static bool order_install(v2_reader *t, gen_slot *s)
+{
+	t->bcur = s;
+	t->bgen = &s->gen;
+	const v2_gen *g = t->bgen;
+	uint64_t si = (uint64_t)(s - t->slots);
+	t->sample_pos = 0;
+	t->nfrontier = 0;
+	if (!dc_grow(&t->cursors, &t->capcursors, g->nms, sizeof *t->cursors) ||
+	    !dc_grow(&t->frontier, &t->capfrontier, g->nms, sizeof *t->frontier)) {
+		dc_fail(&t->oerr, GT_ERR_NOMEM, g->start_off, "out of memory");
+		return put_item(t, ITEM_GEN, si, 1);
+	}
+	for (size_t i = 0; i < g->nms; i++) {
+		v2_bcursor *bc = &t->cursors[i];
+		memset(bc, 0, sizeof *bc);
+		bc->m = g->ms[i].m;
+		bc->state = UINT32_MAX;
+		bc->mr = &s->mr[i];
+		bc->pos = s->mr[i].begin;
+		bc->end = s->mr[i].end;
+		bool ok;
+		if (cursor_next(t, bc, &ok, &t->oerr))
+			return put_item(t, ITEM_GEN, si, 1);
+		if (!ok)
+			continue;
+		t->frontier[t->nfrontier++] = bc;
+		heap_sift_up(t->frontier, t->nfrontier - 1);
+	}
+	return put_item(t, ITEM_GEN, si, 0);
+}
+
+static bool order_next_generation(v2_reader *t)
+{
+	gen_slot *cur = t->bcur;
+	if (cur && !more_to_read(t, cur)) {
+		/* Before Go 1.26 nothing follows the last generation; an error
+		 * after it (Go's spillErr) ends the stream after its Sync. */
+		if (cur->pending)
+			return put_final(t, cur->pending_is_truncation ? TERM_TRUNCATED : TERM_ERROR, &cur->pending_err,
+			                 cur->tail_off);
+		return put_final(t, TERM_NONE, NULL, cur->tail_off);
+	}
+	/* Hand over what is ready before waiting: the worker may be waiting
+	 * for the caller to release a slot. */
+	if (!ring_publish(t, true, true))
+		return false;
+	gen_slot *s = take_slot(t);
+	if (!s)
+		return false;
+	switch (s->res) {
+	case V2_GEN_OK:
+		return order_install(t, s);
+	case V2_GEN_DONE:
+		return put_final(t, TERM_NONE, NULL, s->tail_off);
+	case V2_GEN_ERROR:
+	default:
+		return put_final(t, s->truncation ? TERM_TRUNCATED : TERM_ERROR, &s->err, s->tail_off);
+	}
+}
+
+static gt_status try_advance(v2_reader *t, size_t i, bool *ok, gt_error *err)
+{
+	v2_bcursor *bc = t->frontier[i];
+	gt_status s = v2_order_advance(&t->order, &bc->ev, t->bgen, bc->m, &bc->state, ok, err);
+	if (s || !*ok)
+		return s;
+	bool more;
+	if ((s = cursor_next(t, bc, &more, err)))
+		return s;
+	if (more)
+		heap_update(t->frontier, t->nfrontier, i);
+	else
+		heap_remove(t->frontier, &t->nfrontier, i);
+	return GT_OK;
+}
+
+/* One step of Go's reader loop: puts what it produces into the ring and
+ * returns whether there is more. */
+static bool order_step(v2_reader *t)
+{
+	const v2_ev *qe;
+	if ((qe = v2_order_pop(&t->order)))
+		return put_ev(t, qe);
+	const v2_gen *g = t->bgen;
+	if (!g || (t->nfrontier == 0 && t->sample_pos == g->nsamples))
+		return order_next_generation(t);
+
+	if (t->sample_pos < g->nsamples &&
+	    (t->nfrontier == 0 || g->samples[t->sample_pos].time < t->frontier[0]->ev.time)) {
+		const v2_cpu_sample *cs = &g->samples[t->sample_pos++];
+		v2_ev se = {.typ = V2_EvCPUSample, .time = cs->time, .args = {cs->stack, 0, 0, 0}, .off = cs->off,
+		            .m = cs->m, .p = cs->p, .g = cs->g};
+		return put_ev(t, &se);
+	}
+
+	bool ok;
+	gt_error e;
+	if (try_advance(t, 0, &ok, &e))
+		return put_error(t, &e);
+	if (!ok) {
+		/* Rare: the earliest event must wait. Try the others in time order. */
+		gt_gosort(t->frontier, t->nfrontier, sizeof *t->frontier, cmp_cursor_time, NULL);
+		for (size_t i = 1; i < t->nfrontier && !ok; i++) {
+			if (try_advance(t, i, &ok, &e))
+				return put_error(t, &e);
+		}
+		if (!ok) {
+			dc_fail(&e, GT_ERR_INVALID, t->frontier[0]->ev.off,
+			        "broken trace: failed to advance: no thread's next event can happen next (gen=%llu, %zu threads)",
+			        (unsigned long long)g->gen, t->nfrontier);
+			return put_error(t, &e);
+		}
+	}
+	/* Hand out everything this step queued. */
+	while ((qe = v2_order_pop(&t->order)))
+		if (!put_ev(t, qe))
+			return false;
+	return true;
+}
+
+static void *order_main(void *arg)
+{
+	v2_reader *t = arg;
+	if (!ring_publish(t, true, false))
+		return NULL;
+	while (order_step(t))
+		;
+	ring_publish(t, false, true);
+	return NULL;
+}
+
+/* ---- the caller's thread: generations and events out of the ring ---- */
+
+static const v2_ev *ring_get(v2_reader *t)
+{
+	if (t->cpos == t->cend) {
+		pthread_mutex_lock(&t->mu);
+		if (t->chunk_held) {
+			t->rchunk++;
+			if (t->orderer_waits && t->wchunk - t->rchunk <= RING_HALF)
+				pthread_cond_signal(&t->ring_cv);
+		}
+		if (t->wchunk == t->rchunk) {
+			/* Wait for half a ring, or for all there is if the orderer
+			 * has stopped to wait itself or reached the end. */
+			t->reader_waits = true;
+			while (t->wchunk == t->rchunk || (t->wchunk - t->rchunk < RING_HALF && !t->orderer_pauses))
+				pthread_cond_wait(&t->ring_cv, &t->mu);
+			t->reader_waits = false;
+		}
+		size_t i = t->rchunk % RING_CHUNKS;
+		size_t n = t->nchunk[i];
+		pthread_mutex_unlock(&t->mu);
+		t->cpos = t->ring + i * CHUNK_EVS;
+		t->cend = t->cpos + n;
+		t->chunk_held = true;
+	}
+	return t->cpos++;
+}
+
+static gt_status install_gen(v2_reader *t, gen_slot *s, bool failed, gt_event *ev, gt_error *err)
 {
 	gen_slot *prev = t->cur;
 	t->cur = s;
@@ -726,28 +1014,8 @@ static gt_status install_gen(v2_reader *t, gen_slot *s, gt_event *ev, gt_error *
 	t->generations++;
 	t->valid_bytes = g->end_off;
 	t->tail_off = s->tail_off;
-	t->sample_pos = 0;
-	t->nfrontier = 0;
-	if (!dc_grow(&t->cursors, &t->capcursors, g->nms, sizeof *t->cursors) ||
-	    !dc_grow(&t->frontier, &t->capfrontier, g->nms, sizeof *t->frontier))
-		return dc_fail(err, GT_ERR_NOMEM, g->start_off, "out of memory");
-	for (size_t i = 0; i < g->nms; i++) {
-		v2_bcursor *bc = &t->cursors[i];
-		memset(bc, 0, sizeof *bc);
-		bc->m = g->ms[i].m;
-		bc->state = UINT32_MAX;
-		bc->mr = &s->mr[i];
-		bc->pos = s->mr[i].begin;
-		bc->end = s->mr[i].end;
-		bool ok;
-		gt_status st = cursor_next(t, bc, &ok, err);
-		if (st)
-			return st;
-		if (!ok)
-			continue;
-		t->frontier[t->nfrontier++] = bc;
-		heap_sift_up(t->frontier, t->nfrontier - 1);
-	}
+	if (failed)
+		return fail(t->oerr.status, &t->oerr, err);
 	t->syncs++;
 	return make_sync(t, true, freq_mul(g->freq, g->min_ts), ev);
 }
@@ -775,90 +1043,24 @@ static gt_status after_final_sync(v2_reader *t, gt_error *err)
 	return GT_EOF;
 }
 
-static gt_status next_generation(v2_reader *t, gt_event *ev, gt_error *err)
+gt_status v2_reader_next(v2_reader *t, gt_event *ev, gt_error *err)
 {
 	if (t->term_synced)
 		return after_final_sync(t, err);
-	gen_slot *cur = t->cur;
-	if (cur && !more_to_read(t, cur)) {
-		/* Before Go 1.26 nothing follows the last generation; an error
-		 * after it (Go's spillErr) ends the stream after its Sync. */
-		if (cur->pending)
-			return final_sync(t, cur->pending_is_truncation ? TERM_TRUNCATED : TERM_ERROR, &cur->pending_err, ev);
-		return final_sync(t, TERM_NONE, NULL, ev);
-	}
-	gen_slot *s = take_slot(t);
-	t->tail_off = s->tail_off;
-	switch (s->res) {
-	case V2_GEN_OK:
-		return install_gen(t, s, ev, err);
-	case V2_GEN_DONE:
-		return final_sync(t, TERM_NONE, NULL, ev);
-	case V2_GEN_ERROR:
-	default:
-		return final_sync(t, s->truncation ? TERM_TRUNCATED : TERM_ERROR, &s->err, ev);
-	}
-}
-
-static gt_status try_advance(v2_reader *t, size_t i, bool *ok, gt_error *err)
-{
-	v2_bcursor *bc = t->frontier[i];
-	gt_status s = v2_order_advance(&t->order, &bc->ev, t->gen, bc->m, &bc->state, ok, err);
-	if (s || !*ok)
-		return s;
-	bool more;
-	if ((s = cursor_next(t, bc, &more, err)))
-		return s;
-	if (more)
-		heap_update(t->frontier, t->nfrontier, i);
-	else
-		heap_remove(t->frontier, &t->nfrontier, i);
-	return GT_OK;
-}
-
-gt_status v2_reader_next(v2_reader *t, gt_event *ev, gt_error *err)
-{
-	gt_error e;
-	const v2_ev *qe;
-	if ((qe = v2_order_pop(&t->order))) {
+	const v2_ev *qe = ring_get(t);
+	if (DC_LIKELY(qe->typ != V2_EvNone)) {
+		gt_error e;
 		gt_status s = convert(t, qe, ev, &e);
 		return s ? fail(s, &e, err) : GT_OK;
 	}
-	const v2_gen *g = t->gen;
-	if (!g || (t->nfrontier == 0 && t->sample_pos == g->nsamples))
-		return next_generation(t, ev, err);
-
-	if (t->sample_pos < g->nsamples &&
-	    (t->nfrontier == 0 || g->samples[t->sample_pos].time < t->frontier[0]->ev.time)) {
-		const v2_cpu_sample *cs = &g->samples[t->sample_pos++];
-		v2_ev se = {.typ = V2_EvCPUSample, .time = cs->time, .args = {cs->stack, 0, 0, 0}, .off = cs->off,
-		            .m = cs->m, .p = cs->p, .g = cs->g};
-		gt_status s = convert(t, &se, ev, &e);
-		return s ? fail(s, &e, err) : GT_OK;
+	switch (qe->args[0]) {
+	case ITEM_GEN:
+		return install_gen(t, &t->slots[qe->args[1]], qe->args[2] != 0, ev, err);
+	case ITEM_FINAL:
+		t->tail_off = (size_t)qe->args[2];
+		return final_sync(t, (term_kind)qe->args[1], qe->args[1] == TERM_NONE ? NULL : &t->oerr, ev);
+	case ITEM_ERROR:
+	default:
+		return fail(t->oerr.status, &t->oerr, err);
 	}
-
-	bool ok;
-	gt_status s = try_advance(t, 0, &ok, &e);
-	if (s)
-		return fail(s, &e, err);
-	if (!ok) {
-		/* Rare: the earliest event must wait. Try the others in time order. */
-		gt_gosort(t->frontier, t->nfrontier, sizeof *t->frontier, cmp_cursor_time, NULL);
-		for (size_t i = 1; i < t->nfrontier && !ok; i++) {
-			if ((s = try_advance(t, i, &ok, &e)))
-				return fail(s, &e, err);
-		}
-		if (!ok) {
-			dc_fail(&e, GT_ERR_INVALID, t->frontier[0]->ev.off,
-			        "broken trace: failed to advance: no thread's next event can happen next (gen=%llu, %zu threads)",
-			        (unsigned long long)g->gen, t->nfrontier);
-			return fail(e.status, &e, err);
-		}
-	}
-	if (!(qe = v2_order_pop(&t->order))) {
-		dc_fail(&e, GT_ERR_INVALID, 0, "internal error: advance successful, but queue is empty");
-		return fail(e.status, &e, err);
-	}
-	s = convert(t, qe, ev, &e);
-	return s ? fail(s, &e, err) : GT_OK;
 }
