@@ -301,6 +301,25 @@ END_TEST
 
 /* ---- layout, state, input, frame ---- */
 
+/* The O(1) row lookups agree with a scan of the rows. */
+static void check_row_lookup(const vw_layout *lay)
+{
+	for (uint32_t gi = 0; gi < gt_model_ngoroutines(lay->m); gi++) {
+		size_t want = SIZE_MAX;
+		for (size_t i = 0; i < lay->nrows; i++)
+			if (lay->rows[i].kind == VW_ROW_GOROUTINE && lay->rows[i].index == gi)
+				want = i;
+		ck_assert_uint_eq(vw_layout_goroutine_row(lay, gi), want);
+	}
+	for (uint32_t g = 0; g < lay->ngroups; g++) {
+		size_t want = SIZE_MAX;
+		for (size_t i = 0; i < lay->nrows; i++)
+			if (lay->rows[i].kind == VW_ROW_GROUP && lay->rows[i].index == g)
+				want = i;
+		ck_assert_uint_eq(vw_layout_group_row(lay, g), want);
+	}
+}
+
 START_TEST(layout_groups_and_rows)
 {
 	loaded l;
@@ -326,15 +345,22 @@ START_TEST(layout_groups_and_rows)
 	vw_layout_rows(&lay, 1);
 	for (size_t i = 0; i < lay.nrows; i++)
 		ck_assert_int_ne(lay.rows[i].kind, VW_ROW_GOROUTINE);
+	check_row_lookup(&lay);
 	size_t row = vw_layout_reveal(&lay, 0, 1);
 	ck_assert_uint_ne(row, SIZE_MAX);
 	ck_assert_uint_eq(lay.rows[row].index, 0);
+	check_row_lookup(&lay);
 	/* Sorting by id orders members by id. */
 	vw_layout_sort(&lay, VW_SORT_ID);
 	for (size_t i = 0; i < lay.ngroups; i++)
 		for (size_t j = 1; j < lay.groups[i].n; j++)
 			ck_assert_int_lt(gt_model_goroutine(l.m, lay.groups[i].members[j - 1])->id,
 			                 gt_model_goroutine(l.m, lay.groups[i].members[j])->id);
+	vw_layout_rows(&lay, 1);
+	check_row_lookup(&lay);
+	check_row_lookup(&lay);
+	vw_layout_set_filter(&lay, "main", 1);
+	check_row_lookup(&lay);
 	vw_layout_free(&lay);
 	unload(&l);
 }
@@ -897,10 +923,107 @@ START_TEST(series_pyramid_max)
 	ck_assert_uint_eq(vw_series_at(&p, 250), 3);
 	ck_assert_uint_eq(vw_series_at(&p, 300), 3);
 	ck_assert_uint_eq(vw_series_at(&p, 1e9), N);
+	for (size_t lo = 0; lo <= N; lo += 97)
+		for (double t = (double)lo * 100 - 50; t < N * 100 + 500; t += 333)
+			ck_assert_uint_eq(vw_series_from(&p, lo, t), vw_series_at(&p, t) > lo ? vw_series_at(&p, t) : lo);
 	vw_series_pyr_free(&p);
 	ck_assert_int_eq(vw_series_pyr_build(&p, NULL, 0), 0);
 	ck_assert_int_eq(vw_series_pyr_max(&p, 0, 0), INT64_MIN);
 	vw_series_pyr_free(&p);
+}
+END_TEST
+
+/* The same rectangles, to a thousandth of a pixel: cached rows are moved
+ * by their offset from the row's top, which may round differently. */
+static bool same_rects(const vw_drawlist *a, const vw_drawlist *b)
+{
+	if (a->nrects != b->nrects)
+		return false;
+	for (size_t i = 0; i < a->nrects; i++) {
+		const vw_rect *p = &a->rects[i], *q = &b->rects[i];
+		if (p->rgba != q->rgba || fabsf(p->x - q->x) > 1e-3f || fabsf(p->y - q->y) > 1e-3f ||
+		    fabsf(p->w - q->w) > 1e-3f || fabsf(p->h - q->h) > 1e-3f)
+			return false;
+	}
+	return true;
+}
+
+/* Rows drawn from the cache are the rows drawn afresh, however the view
+ * moved in between; a collapsed group's row shows every gap over the
+ * threshold of its goroutines, and nothing where they have none. */
+START_TEST(cached_rows_and_collapsed_gaps)
+{
+	loaded l;
+	load("go1.26/leak.trace", &l);
+	vw_state s, f;
+	ck_assert_int_eq(vw_state_init(&s, l.m, 1600, 900, 1), 0);
+	s.measure = measure;
+	s.threshold = 2000; /* many gaps over it */
+	vw_drawlist d = {0}, fd = {0};
+	float scrolls[] = {0, 40, 0, 200};
+	for (int step = 0; step < 8; step++) {
+		if (step == 4)
+			vw_view_zoom_at(&s.view, 300, 0.3);
+		if (step == 6)
+			s.threshold = 50000;
+		s.view.vp.scroll_y = scrolls[step % 4];
+		vw_frame_build(&s, &d);
+		ck_assert_int_eq(vw_state_init(&f, l.m, 1600, 900, 1), 0);
+		f.measure = measure;
+		f.threshold = s.threshold;
+		f.view.vp = s.view.vp;
+		vw_frame_build(&f, &fd);
+		ck_assert_msg(same_rects(&d, &fd), "step %d", step);
+		vw_state_free(&f);
+	}
+	/* Collapsed groups: each gap over the threshold in view lies under a
+	 * gap-coloured rectangle of its group's row, and each such rectangle
+	 * covers some gap's pixels. */
+	vw_geom g = vw_state_geom(&s);
+	s.view.vp.scroll_y = 0;
+	vw_frame_build(&s, &d);
+	const gt_gap *gp = gt_model_gaps(l.m);
+	size_t checked = 0;
+	for (size_t r = 0; r < s.layout.nrows; r++) {
+		const vw_row *row = &s.layout.rows[r];
+		float y = g.tracks_y + row->y;
+		if (row->kind != VW_ROW_GROUP || !s.layout.groups[row->index].collapsed || y > g.status_y)
+			continue;
+		for (size_t i = 0; i < gt_model_ngaps(l.m); i++) {
+			if (s.layout.group_of[gp[i].goroutine] != row->index || gp[i].end - gp[i].start < s.threshold)
+				continue;
+			float a = g.timeline_x + (float)vw_x_of(&s.view, (double)gp[i].start);
+			float b = g.timeline_x + (float)vw_x_of(&s.view, (double)gp[i].end);
+			if (b < g.timeline_x || a > g.side_x)
+				continue;
+			bool covered = false;
+			for (size_t k = 0; k < d.nrects && !covered; k++) {
+				const vw_rect *q = &d.rects[k];
+				covered = q->rgba == VW_COLOR_GAP && q->y >= y && q->y < y + row->h && q->x <= fmaxf(a, g.timeline_x) + 0.01f &&
+				          q->x + q->w >= fminf(b, g.side_x) - 0.01f;
+			}
+			ck_assert_msg(covered, "gap %zu", i);
+			checked++;
+		}
+		for (size_t k = 0; k < d.nrects; k++) {
+			const vw_rect *q = &d.rects[k];
+			if (q->rgba != VW_COLOR_GAP || q->y < y || q->y >= y + row->h)
+				continue;
+			bool some = false;
+			for (size_t i = 0; i < gt_model_ngaps(l.m) && !some; i++) {
+				float a = g.timeline_x + (float)vw_x_of(&s.view, (double)gp[i].start);
+				float b = g.timeline_x + (float)vw_x_of(&s.view, (double)gp[i].end);
+				some = s.layout.group_of[gp[i].goroutine] == row->index && gp[i].end - gp[i].start >= s.threshold &&
+				       a < q->x + q->w && b + 2 > q->x;
+			}
+			ck_assert(some);
+		}
+	}
+	ck_assert_uint_gt(checked, 10);
+	vw_dl_free(&d);
+	vw_dl_free(&fd);
+	vw_state_free(&s);
+	unload(&l);
 }
 END_TEST
 
@@ -977,6 +1100,7 @@ int main(void)
 	tcase_add_test(tc, start_screen_lists);
 	tcase_add_test(tc, arrows_for_every_gap);
 	tcase_add_test(tc, first_part_while_loading);
+	tcase_add_test(tc, cached_rows_and_collapsed_gaps);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
