@@ -377,6 +377,8 @@ typedef float (*vw_measure_fn)(void *ctx, const char *s, float size, bool bold);
 
 typedef enum vw_sel_kind { VW_SEL_NONE, VW_SEL_GAP, VW_SEL_SPAN } vw_sel_kind;
 
+#define VW_REGION_DEPTHS 3 /* user regions nested deeper are not drawn */
+
 typedef struct vw_state {
 	const gt_model *m;
 	vw_view view;
@@ -437,6 +439,12 @@ typedef struct vw_state {
 	int64_t *range_end[GT_RANGE_STW + 1];
 	bool range_end_built[GT_RANGE_STW + 1];
 	int cpu_order; /* CPU samples in time order: 1 yes, -1 no, 0 not looked at */
+	/* User regions of each drawn depth, in start order, with the running
+	 * maximum of their ends; built on first use. */
+	uint32_t *reg_idx[VW_REGION_DEPTHS];
+	int64_t *reg_start[VW_REGION_DEPTHS], *reg_end[VW_REGION_DEPTHS];
+	size_t reg_n[VW_REGION_DEPTHS];
+	bool reg_built;
 	vw_bin *bins; /* scratch */
 	size_t nbins_cap;
 	/* The rectangles of each track row, relative to the row's top, kept

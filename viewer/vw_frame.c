@@ -279,32 +279,6 @@ static void series_plot(ctx *c, gt_series_id id, float y, float h, int64_t vmax,
 		vw_dl_rect(c->d, c->g.timeline_x + (float)run_x, run_y, (float)(end_col - run_x), y + h - run_y, fill_col);
 }
 
-static void regions_row(ctx *c, float y, float h)
-{
-	const gt_region *r;
-	size_t n = gt_model_regions(c->s->m, &r);
-	double t_lo = vw_t_of(&c->s->view, 0), t_hi = vw_view_end(&c->s->view);
-	float lh = h / 3;
-	for (size_t i = 0; i < n; i++) {
-		double end = r[i].end < 0 ? (double)c->s->view.duration : (double)r[i].end;
-		if ((double)r[i].start > t_hi || end < t_lo || r[i].depth > 2)
-			continue;
-		float a = tx(c, (double)r[i].start), b = tx(c, end);
-		a = a < c->g.timeline_x ? c->g.timeline_x : a;
-		b = b > c->g.side_x ? c->g.side_x : b;
-		if (b - a < 1)
-			b = a + 1;
-		float ry = y + lh * (float)r[i].depth;
-		vw_dl_rect(c->d, a, ry + 1, b - a, lh - 2, 0x2f81f7aau + ((uint32_t)r[i].depth << 20));
-		if (b - a > 40 * c->k) {
-			char lab[128];
-			snprintf(lab, sizeof lab, "%.*s", (int)r[i].type.len, r[i].type.ptr);
-			fit_text(c->s, lab, b - a - 6 * c->k, c->fs * 0.85f, false);
-			vw_dl_text(c->d, a + 3 * c->k, ry + lh - 3 * c->k, c->fs * 0.85f, VW_ALIGN_LEFT, false, C_TEXT, lab);
-		}
-	}
-}
-
 /* First sample in [lo, n) at or after t (samples are in time order). */
 static size_t cpu_first_from(const gt_cpu_sample *cs, size_t lo, size_t n, double t)
 {
@@ -386,7 +360,11 @@ static size_t iv_after(const ivals *v, size_t lo, double t)
 /* Draws the union of the intervals in view as rectangles of at least
  * min_w px, intervals nearer than a pixel merged: a binary search per run
  * and per pixel it grows by, never a scan of every interval. */
-static void draw_union(ctx *c, const ivals *v, float y, float h, float min_w, uint32_t col)
+/* Called for the first interval of each run drawn, with its own start
+ * and end (for labels). */
+typedef void (*run_fn)(ctx *c, size_t k, double start, double end, void *arg);
+
+static void draw_union(ctx *c, const ivals *v, float y, float h, float min_w, uint32_t col, run_fn run, void *arg)
 {
 	const vw_view *vw = &c->s->view;
 	double npp = vw->vp.ns_per_px, t_lo = vw_t_of(vw, 0), t_hi = vw_view_end(vw);
@@ -403,7 +381,11 @@ static void draw_union(ctx *c, const ivals *v, float y, float h, float min_w, ui
 	}
 	size_t k = lo;
 	while (k < v->hi && (double)iv_start(v, k) < t_hi) {
+		/* The running maximum at a run's first interval is its own end:
+		 * all before it ended before its pixel. */
 		double a = (double)iv_start(v, k), e = (double)v->end_max[k];
+		if (run)
+			run(c, k, a, e, arg);
 		if (e < a + min_w * npp)
 			e = a + min_w * npp;
 		size_t j = k + 1;
@@ -438,7 +420,7 @@ static void collapsed_gaps(ctx *c, uint32_t group, float gy)
 		return;
 	uint32_t id = s->layout.groups[group].id;
 	ivals v = {s->over_start, sizeof *s->over_start, 0, s->over_end, s->over_off[id], s->over_off[id + 1]};
-	draw_union(c, &v, gy + 4 * c->k, 8 * c->k, 2 * c->k, VW_COLOR_GAP);
+	draw_union(c, &v, gy + 4 * c->k, 8 * c->k, 2 * c->k, VW_COLOR_GAP, NULL, NULL);
 }
 
 /* Running maximum of the ends of a kind of runtime range, built on first
@@ -466,7 +448,128 @@ static void ranges_row(ctx *c, gt_range_id id, float y, float h, uint32_t col)
 	if (!ends)
 		return;
 	ivals v = {r, sizeof *r, offsetof(gt_range_span, start), ends, 0, n};
-	draw_union(c, &v, y, h, 1, col);
+	draw_union(c, &v, y, h, 1, col, NULL, NULL);
+}
+
+/* qsort has no context argument in C11. */
+static const gt_region *sort_regions;
+
+static int cmp_region(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+	int64_t sx = sort_regions[x].start, sy = sort_regions[y].start;
+	return sx != sy ? (sx < sy ? -1 : 1) : (x > y) - (x < y);
+}
+
+/* User regions by nesting depth (the drawn ones), in start order, with the
+ * running maximum of their ends (an unended region ends with the trace);
+ * built on first use. Out of memory: no regions. */
+static void region_index(vw_state *s)
+{
+	if (s->reg_built)
+		return;
+	s->reg_built = true;
+	const gt_region *r;
+	size_t n = gt_model_regions(s->m, &r);
+	for (int dp = 0; dp < VW_REGION_DEPTHS; dp++) {
+		size_t k = 0;
+		for (size_t i = 0; i < n; i++)
+			k += r[i].depth == (uint32_t)dp;
+		s->reg_idx[dp] = malloc((k + 1) * sizeof *s->reg_idx[dp]);
+		s->reg_start[dp] = malloc((k + 1) * sizeof *s->reg_start[dp]);
+		s->reg_end[dp] = malloc((k + 1) * sizeof *s->reg_end[dp]);
+		if (!s->reg_idx[dp] || !s->reg_start[dp] || !s->reg_end[dp])
+			return;
+		k = 0;
+		bool sorted = true;
+		for (size_t i = 0; i < n; i++)
+			if (r[i].depth == (uint32_t)dp) {
+				sorted &= !k || r[i].start >= r[s->reg_idx[dp][k - 1]].start;
+				s->reg_idx[dp][k++] = (uint32_t)i;
+			}
+		/* Regions begin in time order; sorted anyway if they do not. */
+		if (!sorted) {
+			sort_regions = r;
+			qsort(s->reg_idx[dp], k, sizeof *s->reg_idx[dp], cmp_region);
+		}
+		for (size_t i = 0; i < k; i++) {
+			const gt_region *g = &r[s->reg_idx[dp][i]];
+			int64_t end = g->end < 0 ? s->view.duration : g->end;
+			s->reg_start[dp][i] = g->start;
+			s->reg_end[dp][i] = i && s->reg_end[dp][i - 1] > end ? s->reg_end[dp][i - 1] : end;
+		}
+		s->reg_n[dp] = k;
+	}
+}
+
+typedef struct region_run {
+	float y, lh;
+	int depth;
+} region_run;
+
+/* A region drawn alone (over the ones before it: overlaps look denser),
+ * named when it is wide enough. */
+static void region_one(ctx *c, const region_run *rr, const gt_region *g, double start, double end, bool box)
+{
+	float a = tx(c, start), b = tx(c, end);
+	a = a < c->g.timeline_x ? c->g.timeline_x : a;
+	b = b > c->g.side_x ? c->g.side_x : b;
+	if (b - a < 1)
+		b = a + 1;
+	if (box)
+		vw_dl_rect(c->d, a, rr->y + 1, b - a, rr->lh - 2, 0x2f81f7aau + ((uint32_t)rr->depth << 20));
+	if (b - a > 40 * c->k) {
+		char lab[128];
+		snprintf(lab, sizeof lab, "%.*s", (int)g->type.len, g->type.ptr);
+		fit_text(c->s, lab, b - a - 6 * c->k, c->fs * 0.85f, false);
+		vw_dl_text(c->d, a + 3 * c->k, rr->y + rr->lh - 3 * c->k, c->fs * 0.85f, VW_ALIGN_LEFT, false, C_TEXT, lab);
+	}
+}
+
+/* In a union, a run's first region is named when it is wide enough. */
+static void region_label(ctx *c, size_t k, double start, double end, void *arg)
+{
+	const region_run *rr = arg;
+	const gt_region *r;
+	gt_model_regions(c->s->m, &r);
+	region_one(c, rr, &r[c->s->reg_idx[rr->depth][k]], start, end, false);
+}
+
+/* Regions in view at a depth up to this many are drawn one by one; more
+ * as the union of their extents, each run named after its first. */
+#define VW_REGIONS_EACH 2048
+
+static void regions_row(ctx *c, float y, float h)
+{
+	vw_state *s = c->s;
+	region_index(s);
+	const gt_region *r;
+	gt_model_regions(s->m, &r);
+	double t_lo = vw_t_of(&s->view, 0), t_hi = vw_view_end(&s->view);
+	float lh = h / 3;
+	for (int dp = 0; dp < VW_REGION_DEPTHS; dp++) {
+		region_run rr = {y + lh * (float)dp, lh, dp};
+		ivals v = {s->reg_start[dp], sizeof *s->reg_start[dp], 0, s->reg_end[dp], 0, s->reg_n[dp]};
+		size_t lo = 0, hi = s->reg_n[dp];
+		while (lo < hi) {
+			size_t mid = lo + (hi - lo) / 2;
+			if ((double)s->reg_end[dp][mid] < t_lo)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		hi = iv_after(&v, lo, t_hi);
+		if (hi - lo > VW_REGIONS_EACH) {
+			draw_union(c, &v, rr.y + 1, lh - 2, 1, 0x2f81f7aau + ((uint32_t)dp << 20), region_label, &rr);
+			continue;
+		}
+		for (size_t i = lo; i < hi; i++) {
+			const gt_region *g = &r[s->reg_idx[dp][i]];
+			double end = g->end < 0 ? (double)s->view.duration : (double)g->end;
+			if (end >= t_lo)
+				region_one(c, &rr, g, (double)g->start, end, true);
+		}
+	}
 }
 
 static void row_label(ctx *c, const vw_row *r, float y)

@@ -129,6 +129,11 @@ void vw_state_free(vw_state *s)
 	free(s->over_off);
 	for (int i = 0; i <= GT_RANGE_STW; i++)
 		free(s->range_end[i]);
+	for (int i = 0; i < VW_REGION_DEPTHS; i++) {
+		free(s->reg_idx[i]);
+		free(s->reg_start[i]);
+		free(s->reg_end[i]);
+	}
 	s->over = NULL;
 	s->over_start = NULL;
 	s->over_end = NULL;
