@@ -3,6 +3,7 @@
  * rule, including its use of absolute times with 0 meaning "unset", so
  * they come out equal to Go's; spans, gaps and the scheduler context of
  * each gap are built alongside. */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -122,6 +123,18 @@ typedef struct stack_ref {
 	uint64_t hash;
 } stack_ref;
 
+/* Stacks, deduplicated across generations. The reading thread fills it
+ * while the builder thread runs, hence its own out-of-memory flag. */
+typedef struct stack_tab {
+	int oom;
+	gt_frame *frames;
+	size_t nframes, capframes;
+	stack_ref *stacks;
+	size_t nstacks, capstacks;
+	idmap stack_idx;  /* pcs hash -> stack id */
+	idmap gen_stacks; /* this generation's stack id -> model stack id */
+} stack_tab;
+
 struct gt_model {
 	int oom;
 	const char *limit; /* set with oom when a ceiling was hit instead: the message */
@@ -163,12 +176,7 @@ struct gt_model {
 	size_t nreasons, capreasons;
 	idmap reason_idx; /* content hash -> index */
 
-	gt_frame *frames;
-	size_t nframes, capframes;
-	stack_ref *stacks;
-	size_t nstacks, capstacks;
-	idmap stack_idx;  /* pcs hash -> stack id */
-	idmap gen_stacks; /* this generation's stack id -> model stack id */
+	stack_tab st;
 
 	gt_cpu_sample *samples;
 	size_t nsamples, capsamples;
@@ -186,6 +194,17 @@ struct gt_model {
 	gt_lod_bucket **lod[3];
 	unsigned *lod_levels[3];
 };
+
+/* An event as the model's builder thread gets it: the decoder's stacks
+ * live only until its next generation, so the reading thread turns them
+ * into model stack ids (and the entry frame that names a goroutine) first. */
+typedef struct mrec {
+	gt_event ev; /* its stack pointers are not to be followed */
+	uint32_t stack;  /* model stack id of ev.stack */
+	uint32_t tstack; /* of ev.u.transition.stack */
+	bool has_entry;
+	gt_frame entry; /* outermost frame of the transition's stack */
+} mrec;
 
 /* ---- interning ---- */
 
@@ -224,11 +243,11 @@ static uint16_t intern(gt_model *m, gt_str s)
 	return (uint16_t)idx;
 }
 
-static uint32_t intern_stack(gt_model *m, const gt_stack *s)
+static uint32_t intern_stack(stack_tab *st, const gt_stack *s)
 {
 	if (!s || s->nframes == 0)
 		return 0;
-	uint32_t cached = idmap_get(&m->gen_stacks, s->id);
+	uint32_t cached = idmap_get(&st->gen_stacks, s->id);
 	if (cached != UINT32_MAX)
 		return cached;
 	uint64_t h = 0xcbf29ce484222325ULL;
@@ -237,13 +256,13 @@ static uint32_t intern_stack(gt_model *m, const gt_stack *s)
 	uint32_t id = UINT32_MAX;
 	/* Linear probing over hash values: h ends at the first free one. */
 	for (;; h++) {
-		uint32_t i = idmap_get(&m->stack_idx, h);
+		uint32_t i = idmap_get(&st->stack_idx, h);
 		if (i == UINT32_MAX)
 			break;
-		const stack_ref *r = &m->stacks[i];
+		const stack_ref *r = &st->stacks[i];
 		if (r->n == s->nframes) {
 			uint32_t j = 0;
-			while (j < r->n && m->frames[r->first + j].pc == s->frames[j].pc)
+			while (j < r->n && st->frames[r->first + j].pc == s->frames[j].pc)
 				j++;
 			if (j == r->n) {
 				id = i;
@@ -252,21 +271,21 @@ static uint32_t intern_stack(gt_model *m, const gt_stack *s)
 		}
 	}
 	if (id == UINT32_MAX) {
-		if (m->nstacks == 0)
-			PUSH(m, m->stacks, m->nstacks, m->capstacks, ((stack_ref){0, 0, 0}));
-		if (grow(&m->frames, &m->capframes, m->nframes + s->nframes, sizeof *m->frames)) {
-			m->oom = 1;
+		if (st->nstacks == 0)
+			PUSH(st, st->stacks, st->nstacks, st->capstacks, ((stack_ref){0, 0, 0}));
+		if (grow(&st->frames, &st->capframes, st->nframes + s->nframes, sizeof *st->frames)) {
+			st->oom = 1;
 			return 0;
 		}
-		memcpy(m->frames + m->nframes, s->frames, s->nframes * sizeof *s->frames);
-		id = (uint32_t)m->nstacks;
-		PUSH(m, m->stacks, m->nstacks, m->capstacks, ((stack_ref){(uint32_t)m->nframes, s->nframes, h}));
-		m->nframes += s->nframes;
-		if (idmap_put(&m->stack_idx, h, id))
-			m->oom = 1;
+		memcpy(st->frames + st->nframes, s->frames, s->nframes * sizeof *s->frames);
+		id = (uint32_t)st->nstacks;
+		PUSH(st, st->stacks, st->nstacks, st->capstacks, ((stack_ref){(uint32_t)st->nframes, s->nframes, h}));
+		st->nframes += s->nframes;
+		if (idmap_put(&st->stack_idx, h, id))
+			st->oom = 1;
 	}
-	if (idmap_put(&m->gen_stacks, s->id, id))
-		m->oom = 1;
+	if (idmap_put(&st->gen_stacks, s->id, id))
+		st->oom = 1;
 	return id;
 }
 
@@ -699,8 +718,9 @@ static void gap_close(gt_model *m, uint32_t gi, int64_t t, uint32_t p)
 
 /* ---- events ---- */
 
-static void go_transition(gt_model *m, const gt_event *ev)
+static void go_transition(gt_model *m, const mrec *r)
 {
+	const gt_event *ev = &r->ev;
 	int64_t t = ev->time;
 	gt_go_state from = ev->u.transition.from, to = ev->u.transition.to;
 	if (from == to)
@@ -803,12 +823,9 @@ static void go_transition(gt_model *m, const gt_event *ev)
 			break;
 		}
 	}
-	if (g->name.len == 0 && ev->u.transition.stack && ev->u.transition.stack->nframes) {
-		/* Go names a goroutine after the outermost frame of the first stack
-		 * it sees in one of its transitions: its entry function. */
-		const gt_stack *s = ev->u.transition.stack;
-		g->name = s->frames[s->nframes - 1].func;
-		g->pc = s->frames[s->nframes - 1].pc;
+	if (g->name.len == 0 && r->has_entry) {
+		g->name = r->entry.func;
+		g->pc = r->entry.pc;
 	}
 
 	/* The model: spans of the goroutine, its P and its thread, and gaps. */
@@ -828,7 +845,7 @@ static void go_transition(gt_model *m, const gt_event *ev)
 			b->proc = b->thread = GT_NONE;
 		}
 	}
-	uint32_t stack = intern_stack(m, ev->u.transition.stack);
+	uint32_t stack = r->tstack;
 	switch (to) {
 	case GT_GO_RUNNING:
 		span_open(m, &b->spans, &b->open, span_start, GT_GS_RUNNING, GT_TRACK_GOROUTINE, p, 0);
@@ -851,7 +868,7 @@ static void go_transition(gt_model *m, const gt_event *ev)
 		case GT_GO_NOT_EXIST:
 			cause = GT_CAUSE_CREATED;
 			by = goroutine(m, ev->goroutine, false);
-			by_stack = intern_stack(m, ev->stack);
+			by_stack = r->stack;
 			break;
 		case GT_GO_RUNNING:
 			cause = str_is(ev->u.transition.reason, "preempted") ? GT_CAUSE_PREEMPTED : GT_CAUSE_YIELDED;
@@ -861,7 +878,7 @@ static void go_transition(gt_model *m, const gt_event *ev)
 			break;
 		default:
 			by = goroutine(m, ev->goroutine, false);
-			by_stack = intern_stack(m, ev->stack);
+			by_stack = r->stack;
 			break;
 		}
 		if (by == gi)
@@ -1112,8 +1129,9 @@ static void annotation(gt_model *m, const gt_event *ev)
 	}
 }
 
-static void model_event(gt_model *m, const gt_event *ev)
+static void model_event(gt_model *m, const mrec *r)
 {
+	const gt_event *ev = &r->ev;
 	if (!m->started) {
 		m->started = true;
 		m->t0 = ev->time;
@@ -1133,12 +1151,10 @@ static void model_event(gt_model *m, const gt_event *ev)
 	switch (ev->kind) {
 	case GT_EV_SYNC:
 		m->sync_ts = ev->time;
-		/* Stack ids restart with every generation. */
-		idmap_free(&m->gen_stacks);
 		break;
 	case GT_EV_STATE_TRANSITION:
 		if (ev->u.transition.resource == GT_RES_GOROUTINE)
-			go_transition(m, ev);
+			go_transition(m, r);
 		else
 			proc_transition(m, ev);
 		break;
@@ -1164,7 +1180,7 @@ static void model_event(gt_model *m, const gt_event *ev)
 		break;
 	case GT_EV_STACK_SAMPLE:
 		PUSH(m, m->samples, m->nsamples, m->capsamples,
-		     ((gt_cpu_sample){rel, goroutine(m, ev->goroutine, false), intern_stack(m, ev->stack)}));
+		     ((gt_cpu_sample){rel, goroutine(m, ev->goroutine, false), r->stack}));
 		break;
 	case GT_EV_REGION_BEGIN:
 	case GT_EV_REGION_END:
@@ -1239,11 +1255,134 @@ static void finish(gt_model *m)
 	}
 }
 
+/* ---- the two threads ---- */
+
+/* The thread that reads the trace (decoding on it and on the decoder's
+ * own worker) hands events in chunks to a builder thread, so reading and
+ * building use both cores. Chunks are small enough to stay in cache. */
+#define PIPE_CHUNK 512
+#define PIPE_CHUNKS 8
+
+typedef struct mpipe {
+	gt_model *m;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	mrec *recs;               /* PIPE_CHUNKS chunks of PIPE_CHUNK */
+	size_t fill[PIPE_CHUNKS]; /* records of a chunk handed over; 0: the chunk is free */
+	bool end;                 /* no chunk follows those handed over */
+	bool stop;                /* the builder gave up: out of memory or a limit */
+	uint64_t stop_offset;     /* the event it gave up at */
+} mpipe;
+
+static void *builder_main(void *arg)
+{
+	mpipe *p = arg;
+	gt_model *m = p->m;
+	for (size_t ci = 0;; ci = (ci + 1) % PIPE_CHUNKS) {
+		pthread_mutex_lock(&p->mu);
+		while (p->fill[ci] == 0 && !p->end)
+			pthread_cond_wait(&p->cv, &p->mu);
+		size_t n = p->fill[ci];
+		pthread_mutex_unlock(&p->mu);
+		if (n == 0)
+			return NULL;
+		const mrec *r = p->recs + ci * PIPE_CHUNK;
+		size_t i = 0;
+		while (i < n && !m->oom)
+			model_event(m, &r[i++]);
+		pthread_mutex_lock(&p->mu);
+		p->fill[ci] = 0;
+		if (m->oom) {
+			p->stop = true;
+			p->stop_offset = r[i - 1].ev.offset;
+		}
+		pthread_cond_broadcast(&p->cv);
+		pthread_mutex_unlock(&p->mu);
+		if (m->oom)
+			return NULL;
+	}
+}
+
+/* Turns the event's stacks into model stack ids, as the builder would have
+ * asked for them, and clears the pointers. */
+static void resolve_stacks(stack_tab *st, mrec *r)
+{
+	gt_event *ev = &r->ev;
+	r->stack = r->tstack = 0;
+	r->has_entry = false;
+	switch (ev->kind) {
+	case GT_EV_SYNC:
+		/* Stack ids restart with every generation. */
+		idmap_free(&st->gen_stacks);
+		break;
+	case GT_EV_STACK_SAMPLE:
+		r->stack = intern_stack(st, ev->stack);
+		break;
+	case GT_EV_STATE_TRANSITION: {
+		gt_go_state from = ev->u.transition.from, to = ev->u.transition.to;
+		const gt_stack *ts = ev->u.transition.stack;
+		ev->u.transition.stack = NULL;
+		if (ev->u.transition.resource != GT_RES_GOROUTINE || from == to)
+			break;
+		if (ts && ts->nframes) {
+			/* Go names a goroutine after the outermost frame of the first
+			 * stack it sees in one of its transitions: its entry function. */
+			r->has_entry = true;
+			r->entry = ts->frames[ts->nframes - 1];
+		}
+		r->tstack = intern_stack(st, ts);
+		/* The stack of whoever made it runnable. */
+		if (to == GT_GO_RUNNABLE && from != GT_GO_UNDETERMINED && from != GT_GO_RUNNING && from != GT_GO_SYSCALL)
+			r->stack = intern_stack(st, ev->stack);
+		break;
+	}
+	default:
+		break;
+	}
+	ev->stack = NULL;
+}
+
+/* Hands chunk ci over once the builder is done with it; false if the
+ * builder stopped. */
+static bool pipe_wait_free(mpipe *p, size_t ci)
+{
+	pthread_mutex_lock(&p->mu);
+	while (p->fill[ci] && !p->stop)
+		pthread_cond_wait(&p->cv, &p->mu);
+	bool ok = !p->stop;
+	pthread_mutex_unlock(&p->mu);
+	return ok;
+}
+
+static void pipe_hand_over(mpipe *p, size_t ci, size_t n, bool end)
+{
+	pthread_mutex_lock(&p->mu);
+	p->fill[ci] = n;
+	p->end = end;
+	pthread_cond_broadcast(&p->cv);
+	pthread_mutex_unlock(&p->mu);
+}
+
 gt_status gt_model_build(gt_trace *t, gt_model **out, gt_progress_fn progress, void *ctx, gt_error *err)
 {
 	*out = NULL;
 	gt_model *m = calloc(1, sizeof *m);
-	if (!m) {
+	mpipe p = {.m = m};
+	p.recs = m ? malloc(PIPE_CHUNKS * PIPE_CHUNK * sizeof *p.recs) : NULL;
+	pthread_t builder;
+	bool started = p.recs && pthread_mutex_init(&p.mu, NULL) == 0;
+	if (started && pthread_cond_init(&p.cv, NULL) != 0) {
+		pthread_mutex_destroy(&p.mu);
+		started = false;
+	}
+	if (started && pthread_create(&builder, NULL, builder_main, &p) != 0) {
+		pthread_cond_destroy(&p.cv);
+		pthread_mutex_destroy(&p.mu);
+		started = false;
+	}
+	if (!started) {
+		free(p.recs);
+		free(m);
 		if (err)
 			*err = (gt_error){.status = GT_ERR_NOMEM, .detail = "out of memory"};
 		return GT_ERR_NOMEM;
@@ -1251,26 +1390,50 @@ gt_status gt_model_build(gt_trace *t, gt_model **out, gt_progress_fn progress, v
 	m->gc_open = GT_NONE;
 	gt_trace_info info;
 	gt_trace_info_get(t, &info);
-	gt_event ev;
-	gt_status s;
-	uint64_t n = 0, done = 0, retired = 0;
-	while ((s = gt_trace_next(t, &ev, err)) == GT_OK) {
-		model_event(m, &ev);
+	gt_status s = GT_OK;
+	uint64_t n = 0, done = 0, retired = 0, oom_offset = 0;
+	size_t ci = 0, k = 0;
+	mrec *chunk = NULL;
+	for (;;) {
+		if (!chunk) {
+			if (!pipe_wait_free(&p, ci))
+				break;
+			chunk = p.recs + ci * PIPE_CHUNK;
+			k = 0;
+		}
+		mrec *r = &chunk[k];
+		if ((s = gt_trace_next(t, &r->ev, err)) != GT_OK)
+			break;
+		resolve_stacks(&m->st, r);
+		if (m->st.oom) {
+			oom_offset = r->ev.offset;
+			break;
+		}
 		/* A Sync starts a generation and carries its first offset. */
-		bool sync = ev.kind == GT_EV_SYNC && ev.offset > retired;
+		bool sync = r->ev.kind == GT_EV_SYNC && r->ev.offset > retired;
 		if (sync)
-			retired = ev.offset;
+			retired = r->ev.offset;
 		if (progress && ((++n & 0xffff) == 0 || sync)) {
-			done = ev.offset > done ? ev.offset : done;
+			done = r->ev.offset > done ? r->ev.offset : done;
 			progress(ctx, done, info.size, retired);
 		}
-		if (m->oom)
-			break;
+		if (++k == PIPE_CHUNK) {
+			pipe_hand_over(&p, ci, k, false);
+			ci = (ci + 1) % PIPE_CHUNKS;
+			chunk = NULL;
+		}
 	}
-	if (m->oom) {
+	pipe_hand_over(&p, ci, chunk ? k : 0, true);
+	pthread_join(builder, NULL);
+	pthread_cond_destroy(&p.cv);
+	pthread_mutex_destroy(&p.mu);
+	free(p.recs);
+	if (p.stop || m->st.oom) {
+		/* The builder's event came before any the reader stopped at. */
+		uint64_t at = p.stop ? p.stop_offset : oom_offset;
 		gt_status st = m->limit ? GT_ERR_LIMIT : GT_ERR_NOMEM;
 		if (err) {
-			*err = (gt_error){.status = st, .offset = ev.offset};
+			*err = (gt_error){.status = st, .offset = at};
 			snprintf(err->detail, sizeof err->detail, "%s", m->limit ? m->limit : "out of memory building the model");
 		}
 		gt_model_free(m);
@@ -1324,10 +1487,10 @@ void gt_model_free(gt_model *m)
 		free(m->series[s]);
 	free(m->reasons);
 	idmap_free(&m->reason_idx);
-	free(m->frames);
-	free(m->stacks);
-	idmap_free(&m->stack_idx);
-	idmap_free(&m->gen_stacks);
+	free(m->st.frames);
+	free(m->st.stacks);
+	idmap_free(&m->st.stack_idx);
+	idmap_free(&m->st.gen_stacks);
 	free(m->samples);
 	free(m->regions);
 	free(m->tasks);
@@ -1385,16 +1548,16 @@ gt_str gt_model_reason(const gt_model *m, uint16_t i)
 	return m->reasons[i];
 }
 
-size_t gt_model_nstacks(const gt_model *m) { return m->nstacks; }
+size_t gt_model_nstacks(const gt_model *m) { return m->st.nstacks; }
 
 size_t gt_model_stack(const gt_model *m, uint32_t id, const gt_frame **frames)
 {
-	if (id == 0 || id >= m->nstacks) {
+	if (id == 0 || id >= m->st.nstacks) {
 		*frames = NULL;
 		return 0;
 	}
-	*frames = m->frames + m->stacks[id].first;
-	return m->stacks[id].n;
+	*frames = m->st.frames + m->st.stacks[id].first;
+	return m->st.stacks[id].n;
 }
 
 size_t gt_model_cpu_samples(const gt_model *m, const gt_cpu_sample **out)
