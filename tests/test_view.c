@@ -996,11 +996,16 @@ START_TEST(cached_rows_and_collapsed_gaps)
 			float b = g.timeline_x + (float)vw_x_of(&s.view, (double)gp[i].end);
 			if (b < g.timeline_x || a > g.side_x)
 				continue;
+			/* In pixels, as the renderer fills a rectangle: from the floor
+			 * of x, the ceiling of w; a gap alone is at least 2 px. */
+			a = fmaxf(a, g.timeline_x);
+			b = fmaxf(fminf(b, g.side_x), a + 2);
+			float p0 = floorf(a), p1 = floorf(a) + ceilf(b - a);
 			bool covered = false;
 			for (size_t k = 0; k < d.nrects && !covered; k++) {
 				const vw_rect *q = &d.rects[k];
-				covered = q->rgba == VW_COLOR_GAP && q->y >= y && q->y < y + row->h && q->x <= fmaxf(a, g.timeline_x) + 0.01f &&
-				          q->x + q->w >= fminf(b, g.side_x) - 0.01f;
+				covered = q->rgba == VW_COLOR_GAP && q->y >= y && q->y < y + row->h && floorf(q->x) <= p0 &&
+				          floorf(q->x) + ceilf(q->w) >= p1;
 			}
 			ck_assert_msg(covered, "gap %zu", i);
 			checked++;
@@ -1014,7 +1019,7 @@ START_TEST(cached_rows_and_collapsed_gaps)
 				float a = g.timeline_x + (float)vw_x_of(&s.view, (double)gp[i].start);
 				float b = g.timeline_x + (float)vw_x_of(&s.view, (double)gp[i].end);
 				some = s.layout.group_of[gp[i].goroutine] == row->index && gp[i].end - gp[i].start >= s.threshold &&
-				       a < q->x + q->w && b + 2 > q->x;
+				       a < q->x + q->w && b + 2 >= q->x;
 			}
 			ck_assert(some);
 		}

@@ -357,18 +357,31 @@ static size_t iv_after(const ivals *v, size_t lo, double t)
 	return lo;
 }
 
-/* Draws the union of the intervals in view as rectangles of at least
- * min_w px, intervals nearer than a pixel merged: a binary search per run
- * and per pixel it grows by, never a scan of every interval. */
 /* Called for the first interval of each run drawn, with its own start
  * and end (for labels). */
 typedef void (*run_fn)(ctx *c, size_t k, double start, double end, void *arg);
 
-static void draw_union(ctx *c, const ivals *v, float y, float h, float min_w, uint32_t col, run_fn run, void *arg)
+/* The pixel after the last one the renderer fills for an interval drawn
+ * alone from x0 to x1 (clamped to [lo, hi), at least min_w wide): it
+ * fills from the floor of x, the ceiling of w pixels. */
+static float fill_end(float x0, float x1, float lo, float hi, float min_w)
 {
-	const vw_view *vw = &c->s->view;
-	double npp = vw->vp.ns_per_px, t_lo = vw_t_of(vw, 0), t_hi = vw_view_end(vw);
-	float x_lo = c->g.timeline_x, x_hi = c->g.side_x;
+	float a = x0 < lo ? lo : x0, b = x1 > hi ? hi : x1;
+	if (b - a < min_w)
+		b = a + min_w;
+	return floorf(a) + ceilf(b - a);
+}
+
+/* Draws the union of the intervals in view as the renderer fills them one
+ * by one, an interval starting in a pixel the run before it fills joining
+ * that run: a few binary searches per run and per pixel it grows by,
+ * never a walk over every interval. */
+static void draw_union_on(ctx *c, const vw_view *vw, float x_lo, const ivals *v, float y, float h, float min_w,
+                          uint32_t col, run_fn run, void *arg)
+{
+	double t_lo = vw_t_of(vw, 0), t_hi = vw_view_end(vw);
+	float x_hi = x_lo + (float)vw->width;
+#define X(t) (x_lo + (float)vw_x_of(vw, (double)(t)))
 	/* The first whose running maximum reaches into the view is itself the
 	 * one that does (the one before it ends before the view). */
 	size_t lo = v->lo, hi = v->hi;
@@ -383,32 +396,55 @@ static void draw_union(ctx *c, const ivals *v, float y, float h, float min_w, ui
 	while (k < v->hi && (double)iv_start(v, k) < t_hi) {
 		/* The running maximum at a run's first interval is its own end:
 		 * all before it ended before its pixel. */
-		double a = (double)iv_start(v, k), e = (double)v->end_max[k];
+		int64_t a = iv_start(v, k), e = v->end_max[k];
 		if (run)
-			run(c, k, a, e, arg);
-		if (e < a + min_w * npp)
-			e = a + min_w * npp;
+			run(c, k, (double)a, (double)e, arg);
+		float fe = fill_end(X(a), X(e), x_lo, x_hi, min_w);
 		size_t j = k + 1;
 		for (;;) {
-			/* Those starting in the end's pixel join the run. */
-			double edge = vw_t_of(vw, ceil(vw_x_of(vw, e)));
-			size_t nj = iv_after(v, j, edge);
+			/* Those starting in a pixel the run fills join it. */
+			size_t nj = j, top = v->hi;
+			while (nj < top) {
+				size_t mid = nj + (top - nj) / 2;
+				if (floorf(X(iv_start(v, mid))) < fe)
+					nj = mid + 1;
+				else
+					top = mid;
+			}
 			if (nj == j)
 				break;
+			/* Where the run ends now: the joiner that reaches furthest (the
+			 * first whose running maximum is the new one), or the last
+			 * joiner when it is at its narrowest. */
+			int64_t e2 = v->end_max[nj - 1];
+			if (e2 > e) {
+				size_t m = j, mt = nj - 1;
+				while (m < mt) {
+					size_t mid = m + (mt - m) / 2;
+					if (v->end_max[mid] < e2)
+						m = mid + 1;
+					else
+						mt = mid;
+				}
+				e = e2;
+				float f = fill_end(X(iv_start(v, m)), X(e), x_lo, x_hi, min_w);
+				fe = f > fe ? f : fe;
+			}
+			float xl = X(iv_start(v, nj - 1)), f = fill_end(xl, xl, x_lo, x_hi, min_w);
+			fe = f > fe ? f : fe;
 			j = nj;
-			double e2 = (double)v->end_max[j - 1];
-			double a2 = (double)iv_start(v, j - 1) + min_w * npp;
-			e = e2 > e ? e2 : e;
-			e = a2 > e ? a2 : e;
 		}
-		float xa = tx(c, a), xb = tx(c, e);
-		xa = xa < x_lo ? x_lo : xa;
-		xb = xb > x_hi ? x_hi : xb;
-		if (xb - xa < min_w)
-			xb = xa + min_w;
-		vw_dl_rect(c->d, xa, y, xb - xa, h, col);
+		float xa = floorf(X(a) < x_lo ? x_lo : X(a));
+		vw_dl_rect(c->d, xa, y, fe - xa, h, col);
 		k = j;
 	}
+#undef X
+}
+
+/* The same on the timeline. */
+static void draw_union(ctx *c, const ivals *v, float y, float h, float min_w, uint32_t col, run_fn run, void *arg)
+{
+	draw_union_on(c, &c->s->view, c->g.timeline_x, v, y, h, min_w, col, run, arg);
 }
 
 /* Gaps over the threshold of goroutines whose group is collapsed, drawn on
@@ -901,21 +937,15 @@ static void overview(ctx *c)
 		uint32_t col = v >= s->threshold ? VW_COLOR_GAP : VW_COLOR_RUNNABLE;
 		vw_dl_rect(d, x0 + (float)x, y + h - fh, 1, fh, (col & 0xffffff00u) | (v >= s->threshold ? 0xffu : 0x90u));
 	}
-	/* GC and STW along the top. */
-	const gt_range_span *r;
+	/* GC and STW along the top, on an axis of the whole trace. */
+	vw_view whole = {.vp = {0, (double)s->view.duration / w, 0}, .duration = s->view.duration, .width = w};
 	for (int which = 0; which < 2; which++) {
-		size_t n = gt_model_ranges(s->m, which ? GT_RANGE_STW : GT_RANGE_GC_MARK, &r);
-		float last = -1;
-		for (size_t i = 0; i < n; i++) {
-			float a = x0 + (float)((double)r[i].start / (double)s->view.duration * w);
-			float b = x0 + (float)((double)r[i].end / (double)s->view.duration * w);
-			if (b - a < 1)
-				b = a + 1;
-			if (b <= last)
-				continue;
-			last = b;
-			vw_dl_rect(d, a, y + (which ? 1 : 5) * c->k, b - a, (which ? 3 : 6) * c->k, which ? C_STW : C_GC);
-		}
+		const gt_range_span *r;
+		size_t n;
+		const int64_t *ends = range_ends(s, which ? GT_RANGE_STW : GT_RANGE_GC_MARK, &r, &n);
+		ivals v = {r, sizeof *r, offsetof(gt_range_span, start), ends, 0, ends ? n : 0};
+		draw_union_on(c, &whole, x0, &v, y + (which ? 1 : 5) * c->k, (which ? 3 : 6) * c->k, 1, which ? C_STW : C_GC,
+		              NULL, NULL);
 	}
 	/* Where the view is. */
 	float a = x0 + (float)(vw_t_of(&s->view, 0) / (double)s->view.duration * w);
