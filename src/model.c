@@ -123,10 +123,17 @@ typedef struct stack_ref {
 	uint64_t hash;
 } stack_ref;
 
-/* Stacks, deduplicated across generations. The reading thread fills it
- * while the builder thread runs, hence its own out-of-memory flag. */
+/* What the reading thread resolves before handing an event over: stacks
+ * (deduplicated across generations), interned reasons, thread numbers. It
+ * fills this while the builder thread runs, hence its own error fields. */
 typedef struct stack_tab {
 	int oom;
+	const char *limit;
+	gt_str *reasons;
+	size_t nreasons, capreasons;
+	idmap reason_idx; /* content hash -> index */
+	idmap thread_num; /* thread id -> number, dense for the builder's lookups */
+	uint32_t nthread_nums;
 	gt_frame *frames;
 	size_t nframes, capframes;
 	stack_ref *stacks;
@@ -172,9 +179,6 @@ struct gt_model {
 	size_t nseries[GT_SERIES_COUNT], capseries[GT_SERIES_COUNT];
 	int64_t running, runnable;
 
-	gt_str *reasons;
-	size_t nreasons, capreasons;
-	idmap reason_idx; /* content hash -> index */
 
 	stack_tab st;
 
@@ -202,6 +206,8 @@ typedef struct mrec {
 	gt_event ev; /* its stack pointers are not to be followed */
 	uint32_t stack;  /* model stack id of ev.stack */
 	uint32_t tstack; /* of ev.u.transition.stack */
+	uint32_t thread; /* number of ev.thread, GT_NONE if none */
+	uint16_t reason; /* interned transition reason or stop-the-world kind */
 	bool has_entry;
 	gt_frame entry; /* outermost frame of the transition's stack */
 } mrec;
@@ -217,29 +223,29 @@ static uint64_t hash_bytes(const char *p, size_t n, uint64_t h)
 	return h;
 }
 
-static uint16_t intern(gt_model *m, gt_str s)
+static uint16_t intern(stack_tab *st, gt_str s)
 {
 	if (s.len == 0)
 		return 0;
 	uint64_t h = hash_bytes(s.ptr, s.len, 0xcbf29ce484222325ULL);
 	for (;; h++) {
-		uint32_t i = idmap_get(&m->reason_idx, h);
+		uint32_t i = idmap_get(&st->reason_idx, h);
 		if (i == UINT32_MAX)
 			break;
-		if (m->reasons[i].len == s.len && memcmp(m->reasons[i].ptr, s.ptr, s.len) == 0)
+		if (st->reasons[i].len == s.len && memcmp(st->reasons[i].ptr, s.ptr, s.len) == 0)
 			return (uint16_t)i;
 	}
-	if (m->nreasons == 0)
-		PUSH(m, m->reasons, m->nreasons, m->capreasons, ((gt_str){"", 0}));
-	if (m->nreasons >= UINT16_MAX) {
-		m->limit = "more than 65534 distinct block reasons and stop-the-world kinds";
-		m->oom = 1; /* the span field that holds them has 16 bits */
+	if (st->nreasons == 0)
+		PUSH(st, st->reasons, st->nreasons, st->capreasons, ((gt_str){"", 0}));
+	if (st->nreasons >= UINT16_MAX) {
+		st->limit = "more than 65534 distinct block reasons and stop-the-world kinds";
+		st->oom = 1; /* the span field that holds them has 16 bits */
 		return 0;
 	}
-	uint32_t idx = (uint32_t)m->nreasons;
-	PUSH(m, m->reasons, m->nreasons, m->capreasons, s);
-	if (idmap_put(&m->reason_idx, h, idx))
-		m->oom = 1;
+	uint32_t idx = (uint32_t)st->nreasons;
+	PUSH(st, st->reasons, st->nreasons, st->capreasons, s);
+	if (idmap_put(&st->reason_idx, h, idx))
+		st->oom = 1;
 	return (uint16_t)idx;
 }
 
@@ -486,11 +492,12 @@ static uint32_t proc(gt_model *m, int64_t id)
 	return i;
 }
 
-static uint32_t thread(gt_model *m, int64_t id)
+/* num: the reading thread's number for the thread id. */
+static uint32_t thread(gt_model *m, uint32_t num, int64_t id)
 {
-	if (id == GT_NO_ID)
+	if (num == GT_NONE)
 		return GT_NONE;
-	uint32_t i = idmap_get(&m->midx, (uint64_t)id);
+	uint32_t i = idmap_get(&m->midx, num);
 	if (i != UINT32_MAX)
 		return i;
 	if (grow(&m->ms, &m->capms, m->nms + 1, sizeof *m->ms) || grow(&m->mb, &m->capmb, m->nms + 1, sizeof *m->mb)) {
@@ -501,7 +508,7 @@ static uint32_t thread(gt_model *m, int64_t id)
 	memset(&m->ms[i], 0, sizeof m->ms[i]);
 	memset(&m->mb[i], 0, sizeof m->mb[i]);
 	m->ms[i].id = id;
-	if (idmap_put(&m->midx, (uint64_t)id, i))
+	if (idmap_put(&m->midx, num, i))
 		m->oom = 1;
 	return i;
 }
@@ -736,9 +743,9 @@ static void go_transition(gt_model *m, const mrec *r)
 	if (!b)
 		return;
 	gt_goroutine *g = &b->pub;
-	uint16_t reason = intern(m, ev->u.transition.reason);
+	uint16_t reason = r->reason;
 	uint32_t p = proc(m, ev->proc);
-	uint32_t th = thread(m, ev->thread);
+	uint32_t th = thread(m, r->thread, ev->thread);
 
 	/* Summarizer.Event: leaving the old state. */
 	if (create) {
@@ -965,11 +972,12 @@ static void proc_transition(gt_model *m, const gt_event *ev)
 	p_release(m, p, rel);
 }
 
-static void range_event(gt_model *m, const gt_event *ev)
+static void range_event(gt_model *m, const mrec *r)
 {
+	const gt_event *ev = &r->ev;
 	int64_t rel = ev->time - m->t0;
 	gt_range_id id = ev->u.range.id;
-	uint16_t kind = id == GT_RANGE_STW ? intern(m, ev->u.range.stw_kind) : 0;
+	uint16_t kind = id == GT_RANGE_STW ? r->reason : 0;
 	bool begin = ev->kind != GT_EV_RANGE_END;
 
 	/* The model's range spans. */
@@ -1161,7 +1169,7 @@ static void model_event(gt_model *m, const mrec *r)
 	case GT_EV_RANGE_BEGIN:
 	case GT_EV_RANGE_ACTIVE:
 	case GT_EV_RANGE_END:
-		range_event(m, ev);
+		range_event(m, r);
 		break;
 	case GT_EV_METRIC:
 		switch (ev->u.metric.id) {
@@ -1303,14 +1311,31 @@ static void *builder_main(void *arg)
 	}
 }
 
-/* Turns the event's stacks into model stack ids, as the builder would have
- * asked for them, and clears the pointers. */
-static void resolve_stacks(stack_tab *st, mrec *r)
+/* Turns the event's stacks into model stack ids (clearing the pointers),
+ * its reason into an interned index and its thread id into a number, in
+ * the order the builder would have asked for them. */
+static void resolve(stack_tab *st, mrec *r)
 {
 	gt_event *ev = &r->ev;
 	r->stack = r->tstack = 0;
 	r->has_entry = false;
+	r->reason = 0;
+	r->thread = GT_NONE;
+	if (ev->thread != GT_NO_ID) {
+		r->thread = idmap_get(&st->thread_num, (uint64_t)ev->thread);
+		if (r->thread == UINT32_MAX) {
+			r->thread = st->nthread_nums++;
+			if (idmap_put(&st->thread_num, (uint64_t)ev->thread, r->thread))
+				st->oom = 1;
+		}
+	}
 	switch (ev->kind) {
+	case GT_EV_RANGE_BEGIN:
+	case GT_EV_RANGE_ACTIVE:
+	case GT_EV_RANGE_END:
+		if (ev->u.range.id == GT_RANGE_STW)
+			r->reason = intern(st, ev->u.range.stw_kind);
+		break;
 	case GT_EV_SYNC:
 		/* Stack ids restart with every generation. */
 		idmap_free(&st->gen_stacks);
@@ -1330,6 +1355,7 @@ static void resolve_stacks(stack_tab *st, mrec *r)
 			r->has_entry = true;
 			r->entry = ts->frames[ts->nframes - 1];
 		}
+		r->reason = intern(st, ev->u.transition.reason);
 		r->tstack = intern_stack(st, ts);
 		/* The stack of whoever made it runnable. */
 		if (to == GT_GO_RUNNABLE && from != GT_GO_UNDETERMINED && from != GT_GO_RUNNING && from != GT_GO_SYSCALL)
@@ -1404,7 +1430,7 @@ gt_status gt_model_build(gt_trace *t, gt_model **out, gt_progress_fn progress, v
 		mrec *r = &chunk[k];
 		if ((s = gt_trace_next(t, &r->ev, err)) != GT_OK)
 			break;
-		resolve_stacks(&m->st, r);
+		resolve(&m->st, r);
 		if (m->st.oom) {
 			oom_offset = r->ev.offset;
 			break;
@@ -1431,10 +1457,11 @@ gt_status gt_model_build(gt_trace *t, gt_model **out, gt_progress_fn progress, v
 	if (p.stop || m->st.oom) {
 		/* The builder's event came before any the reader stopped at. */
 		uint64_t at = p.stop ? p.stop_offset : oom_offset;
-		gt_status st = m->limit ? GT_ERR_LIMIT : GT_ERR_NOMEM;
+		const char *limit = p.stop ? m->limit : m->st.limit;
+		gt_status st = limit ? GT_ERR_LIMIT : GT_ERR_NOMEM;
 		if (err) {
 			*err = (gt_error){.status = st, .offset = at};
-			snprintf(err->detail, sizeof err->detail, "%s", m->limit ? m->limit : "out of memory building the model");
+			snprintf(err->detail, sizeof err->detail, "%s", limit ? limit : "out of memory building the model");
 		}
 		gt_model_free(m);
 		return st;
@@ -1485,8 +1512,9 @@ void gt_model_free(gt_model *m)
 		free(m->ranges[r]);
 	for (int s = 0; s < GT_SERIES_COUNT; s++)
 		free(m->series[s]);
-	free(m->reasons);
-	idmap_free(&m->reason_idx);
+	free(m->st.reasons);
+	idmap_free(&m->st.reason_idx);
+	idmap_free(&m->st.thread_num);
 	free(m->st.frames);
 	free(m->st.stacks);
 	idmap_free(&m->st.stack_idx);
@@ -1539,13 +1567,13 @@ size_t gt_model_series(const gt_model *m, gt_series_id which, const gt_sample **
 	return m->nseries[which];
 }
 
-size_t gt_model_nreasons(const gt_model *m) { return m->nreasons; }
+size_t gt_model_nreasons(const gt_model *m) { return m->st.nreasons; }
 
 gt_str gt_model_reason(const gt_model *m, uint16_t i)
 {
-	if (i >= m->nreasons)
+	if (i >= m->st.nreasons)
 		return (gt_str){"", 0};
-	return m->reasons[i];
+	return m->st.reasons[i];
 }
 
 size_t gt_model_nstacks(const gt_model *m) { return m->st.nstacks; }
