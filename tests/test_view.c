@@ -4,6 +4,7 @@
  * the draw list of a frame. */
 #define _POSIX_C_SOURCE 200809L
 #include <check.h>
+#include <inttypes.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -223,6 +224,23 @@ START_TEST(range_statistics)
 		ck_assert_int_eq(a.state_ns[s] + b.state_ns[s], r.state_ns[s]);
 	ck_assert_int_eq(a.gc_ns + b.gc_ns, r.gc_ns);
 	unload(&l);
+	/* Skipping the blocks of goroutines that live outside a range changes
+	 * nothing. */
+	const char *const traces[] = {"go1.26/leak.trace", "go1.26/gcassist.trace", "go1.26/tasks.trace"};
+	for (size_t ti = 0; ti < sizeof traces / sizeof traces[0]; ti++) {
+		load(traces[ti], &l);
+		dur = gt_model_duration(l.m);
+		vw_lifetimes life;
+		ck_assert_int_eq(vw_lifetimes_build(&life, l.m), 0);
+		for (int64_t from = -dur / 10; from < dur; from += dur / 7 + 1)
+			for (int64_t len = 1; len < 2 * dur; len = len * 5 + dur / 50) {
+				vw_range_stats_compute(l.m, from, from + len, 100000, &a);
+				vw_range_stats_compute_in(l.m, &life, from, from + len, 100000, &b);
+				ck_assert_msg(memcmp(&a, &b, sizeof a) == 0, "%s [%" PRId64 ", +%" PRId64 ")", traces[ti], from, len);
+			}
+		vw_lifetimes_free(&life);
+		unload(&l);
+	}
 }
 END_TEST
 

@@ -121,6 +121,24 @@ typedef struct vw_range_stats {
 /* Returns 0, or -1 when out of memory. */
 int vw_range_stats_compute(const gt_model *m, int64_t from, int64_t to, int64_t threshold, vw_range_stats *out);
 
+/* Where goroutines live, by blocks of VW_LIFE_BLOCK consecutive indices:
+ * the earliest start and the latest end of their spans. A range then
+ * skips the blocks that do not reach into it: goroutines are numbered in
+ * about the order they appear, so most blocks of a big trace lie wholly
+ * before or after a range. */
+#define VW_LIFE_BLOCK 64
+typedef struct vw_lifetimes {
+	int64_t *lo, *hi; /* per block; a block without spans: lo > hi */
+	size_t nblocks;
+} vw_lifetimes;
+/* Returns 0, or -1 when out of memory (then it is empty). */
+int vw_lifetimes_build(vw_lifetimes *l, const gt_model *m);
+void vw_lifetimes_free(vw_lifetimes *l);
+/* vw_range_stats_compute with the blocks of life (NULL: none); the same
+ * result. */
+int vw_range_stats_compute_in(const gt_model *m, const vw_lifetimes *life, int64_t from, int64_t to, int64_t threshold,
+                              vw_range_stats *out);
+
 /* ---- export of a range's gap report ---- */
 
 /* "gaps-<from>-<to>" for the range [from, to): times in ms from the trace
@@ -394,6 +412,7 @@ typedef struct vw_state {
 	bool has_range;
 	int64_t range_from, range_to;
 	vw_range_stats range;
+	vw_lifetimes life; /* for range statistics */
 	/* pointer */
 	float mouse_x, mouse_y;
 	bool mouse_in;

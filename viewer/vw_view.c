@@ -358,12 +358,57 @@ static size_t ranges_time(const gt_model *m, gt_range_id id, int64_t from, int64
 	return hits;
 }
 
+int vw_lifetimes_build(vw_lifetimes *l, const gt_model *m)
+{
+	size_t n = gt_model_ngoroutines(m);
+	l->nblocks = (n + VW_LIFE_BLOCK - 1) / VW_LIFE_BLOCK;
+	l->lo = malloc((l->nblocks + 1) * sizeof *l->lo);
+	l->hi = malloc((l->nblocks + 1) * sizeof *l->hi);
+	if (!l->lo || !l->hi) {
+		vw_lifetimes_free(l);
+		return -1;
+	}
+	for (size_t b = 0; b < l->nblocks; b++) {
+		l->lo[b] = INT64_MAX;
+		l->hi[b] = INT64_MIN;
+	}
+	for (uint32_t gi = 0; gi < n; gi++) {
+		const gt_goroutine *g = gt_model_goroutine(m, gi);
+		if (!g->nspans)
+			continue;
+		size_t b = gi / VW_LIFE_BLOCK;
+		l->lo[b] = g->spans[0].start < l->lo[b] ? g->spans[0].start : l->lo[b];
+		l->hi[b] = g->spans[g->nspans - 1].end > l->hi[b] ? g->spans[g->nspans - 1].end : l->hi[b];
+	}
+	return 0;
+}
+
+void vw_lifetimes_free(vw_lifetimes *l)
+{
+	free(l->lo);
+	free(l->hi);
+	memset(l, 0, sizeof *l);
+}
+
 int vw_range_stats_compute(const gt_model *m, int64_t from, int64_t to, int64_t threshold, vw_range_stats *out)
+{
+	return vw_range_stats_compute_in(m, NULL, from, to, threshold, out);
+}
+
+int vw_range_stats_compute_in(const gt_model *m, const vw_lifetimes *life, int64_t from, int64_t to, int64_t threshold,
+                              vw_range_stats *out)
 {
 	memset(out, 0, sizeof *out);
 	out->from = from;
 	out->to = to;
+	bool blocks = life && life->nblocks == (gt_model_ngoroutines(m) + VW_LIFE_BLOCK - 1) / VW_LIFE_BLOCK;
 	for (uint32_t gi = 0; gi < gt_model_ngoroutines(m); gi++) {
+		/* A span counts when it ends after from and starts before to. */
+		if (blocks && gi % VW_LIFE_BLOCK == 0 &&
+		    (life->lo[gi / VW_LIFE_BLOCK] >= to || life->hi[gi / VW_LIFE_BLOCK] <= from)) {
+			gi += VW_LIFE_BLOCK - 1;
+			continue;
+		}
 		const gt_goroutine *g = gt_model_goroutine(m, gi);
 		int64_t exec = 0;
 		for (size_t i = gt_spans_find(g->spans, g->nspans, from); i < g->nspans && g->spans[i].start < to; i++) {
