@@ -579,6 +579,9 @@ void vw_start_wheel(vw_state *s, float dy);
 
 /* Builds the frame for the current state. */
 void vw_frame_build(vw_state *s, vw_drawlist *d);
+/* Builds what frames index once (runtime ranges, user regions), so that
+ * the first frame does not; vw_state_init calls it. */
+void vw_frame_prepare(vw_state *s);
 
 /* Colours. */
 uint32_t vw_gstate_color(const gt_model *m, const gt_span *sp);

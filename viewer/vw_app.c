@@ -218,6 +218,13 @@ static int load(void *arg)
 			 * from their pyramids: build those here, off the UI thread. */
 			vw_warm_lod(l->m, 4096);
 			l->st_ok = l->want_state && vw_state_init(&l->st, l->m, l->w, l->h, l->scale) == 0;
+			if (l->st_ok) {
+				/* A first frame here fills the row cache: the window's
+				 * first frame of the whole trace then only paints. */
+				vw_drawlist warm = {0};
+				vw_frame_build(&l->st, &warm);
+				vw_dl_free(&warm);
+			}
 			gt_trace_info info;
 			gt_trace_info_get(l->t, &info);
 			if (info.truncated)

@@ -279,6 +279,19 @@ static void series_plot(ctx *c, gt_series_id id, float y, float h, int64_t vmax,
 		vw_dl_rect(c->d, c->g.timeline_x + (float)run_x, run_y, (float)(end_col - run_x), y + h - run_y, fill_col);
 }
 
+/* Whether the CPU samples are in time order, looked at once. */
+static bool cpu_in_order(vw_state *s)
+{
+	if (!s->cpu_order) {
+		const gt_cpu_sample *cs;
+		size_t n = gt_model_cpu_samples(s->m, &cs), i = 1;
+		while (i < n && cs[i].time >= cs[i - 1].time)
+			i++;
+		s->cpu_order = i >= n ? 1 : -1;
+	}
+	return s->cpu_order > 0;
+}
+
 /* First sample in [lo, n) at or after t (samples are in time order). */
 static size_t cpu_first_from(const gt_cpu_sample *cs, size_t lo, size_t n, double t)
 {
@@ -298,13 +311,7 @@ static void cpu_row(ctx *c, float y, float h)
 	size_t n = gt_model_cpu_samples(c->s->m, &cs);
 	double t_lo = vw_t_of(&c->s->view, 0), t_hi = vw_view_end(&c->s->view);
 	int last = -1;
-	if (!c->s->cpu_order) {
-		size_t i = 1;
-		while (i < n && cs[i].time >= cs[i - 1].time)
-			i++;
-		c->s->cpu_order = i >= n ? 1 : -1;
-	}
-	if (c->s->cpu_order < 0) {
+	if (!cpu_in_order(c->s)) {
 		for (size_t i = 0; i < n; i++) {
 			int x = (int)tx(c, (double)cs[i].time);
 			if ((double)cs[i].time < t_lo || (double)cs[i].time > t_hi || x == last)
@@ -1456,6 +1463,18 @@ static void start_screen(ctx *c)
 	vw_dl_unclip(d);
 	if (s->error[0])
 		vw_dl_text(d, g.x, (float)s->height - 10 * k, c->fs, VW_ALIGN_LEFT, true, VW_COLOR_GAP, s->error);
+}
+
+void vw_frame_prepare(vw_state *s)
+{
+	static const gt_range_id ids[] = {GT_RANGE_GC_MARK, GT_RANGE_MARK_ASSIST, GT_RANGE_STW};
+	for (size_t i = 0; i < sizeof ids / sizeof ids[0]; i++) {
+		const gt_range_span *r;
+		size_t n;
+		range_ends(s, ids[i], &r, &n);
+	}
+	region_index(s);
+	cpu_in_order(s);
 }
 
 void vw_frame_build(vw_state *s, vw_drawlist *d)

@@ -41,6 +41,7 @@ int vw_state_init(vw_state *s, const gt_model *m, int width, int height, float s
 	/* Caches the first frame would otherwise build, scanning every gap. */
 	if (vw_state_overview(s, (int)g.timeline_w) != 0 || vw_state_gaps_over(s) != 0)
 		return -1;
+	vw_frame_prepare(s);
 	return 0;
 }
 
