@@ -117,16 +117,20 @@ static int64_t key_of(const vw_layout *l, uint32_t gi)
 	}
 }
 
-/* Largest key first, then lowest id (index order follows first appearance,
- * so index order stands in for id order). */
+/* A member with its sort key and id at hand: sorting millions through
+ * the model's records costs a cache miss per comparison. */
+typedef struct member_key {
+	int64_t key, id;
+	uint32_t gi;
+} member_key;
+
+/* Largest key first, then lowest id. */
 static int cmp_member(const void *a, const void *b)
 {
-	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-	int64_t kx = key_of(sort_layout, x), ky = key_of(sort_layout, y);
-	if (kx != ky)
-		return kx > ky ? -1 : 1;
-	int64_t ix = gt_model_goroutine(sort_model, x)->id, iy = gt_model_goroutine(sort_model, y)->id;
-	return ix < iy ? -1 : ix > iy;
+	const member_key *x = a, *y = b;
+	if (x->key != y->key)
+		return x->key > y->key ? -1 : 1;
+	return x->id < y->id ? -1 : x->id > y->id;
 }
 
 static int64_t group_key(const vw_layout *l, const vw_group *g)
@@ -155,8 +159,19 @@ void vw_layout_sort(vw_layout *l, vw_sort s)
 	l->sort = s;
 	sort_layout = l;
 	sort_model = l->m;
+	size_t most = 0;
 	for (size_t i = 0; i < l->ngroups; i++)
-		qsort(l->groups[i].members, l->groups[i].n, sizeof(uint32_t), cmp_member);
+		most = l->groups[i].n > most ? l->groups[i].n : most;
+	member_key *mk = malloc((most + 1) * sizeof *mk);
+	for (size_t i = 0; i < l->ngroups && mk; i++) {
+		vw_group *g = &l->groups[i];
+		for (size_t j = 0; j < g->n; j++)
+			mk[j] = (member_key){key_of(l, g->members[j]), gt_model_goroutine(l->m, g->members[j])->id, g->members[j]};
+		qsort(mk, g->n, sizeof *mk, cmp_member);
+		for (size_t j = 0; j < g->n; j++)
+			g->members[j] = mk[j].gi;
+	}
+	free(mk); /* out of memory: the members keep their order */
 	qsort(l->groups, l->ngroups, sizeof *l->groups, cmp_group);
 	for (size_t i = 0; i < l->ngroups; i++)
 		for (size_t j = 0; j < l->groups[i].n; j++) {
