@@ -1649,9 +1649,34 @@ static bool is_busy(int kind, uint8_t state)
 	return kind == 0 ? state != GT_GS_WAITING && state != GT_GS_RUNNABLE : state != GT_PS_IDLE;
 }
 
-/* Builds every level of one track at once, finest first: level k has
- * buckets of 1 << (LOD_MIN_SHIFT + 2k) ns. Levels are stored one after
- * another; the per-track array starts with their offsets. */
+/* Per-bucket time in each state and busy time while a level is built;
+ * the next level up sums four of them. */
+typedef struct lod_acc {
+	int64_t by_state[GT_GS_COUNT];
+	int64_t busy;
+} lod_acc;
+
+static void lod_finish_level(gt_lod_bucket *b, const lod_acc *acc, size_t count, int64_t width)
+{
+	for (size_t j = 0; j < count; j++) {
+		b[j].dominant = 0xff;
+		int64_t best = 0;
+		for (int st = 0; st < GT_GS_COUNT; st++) {
+			if (acc[j].by_state[st] > best) {
+				best = acc[j].by_state[st];
+				b[j].dominant = (uint8_t)st;
+			}
+		}
+		/* In double: busy * 1000 overflows for buckets of 2^53 ns and up. */
+		b[j].busy_permille = (uint16_t)((double)acc[j].busy * 1000.0 / (double)width);
+	}
+}
+
+/* Builds every level of one track at once: level k has buckets of
+ * 1 << (LOD_MIN_SHIFT + 2k) ns. The finest level needed comes from the
+ * spans; each coarser one folds four buckets of the one below, so the work
+ * is the spans plus the buckets, not the spans once per level. Levels are
+ * stored one after another. */
 static gt_lod_bucket *build_lod(const gt_model *m, int kind, uint32_t idx)
 {
 	const gt_span *s;
@@ -1659,67 +1684,79 @@ static gt_lod_bucket *build_lod(const gt_model *m, int kind, uint32_t idx)
 	track_spans(m, kind, idx, &s, &n);
 	int64_t dur = gt_model_duration(m) + 1;
 	size_t total = 0, counts[LOD_LEVELS];
+	int first = -1;
 	for (int k = 0; k < LOD_LEVELS; k++) {
 		unsigned shift = LOD_MIN_SHIFT + 2u * (unsigned)k;
 		counts[k] = (size_t)((dur >> shift) + 1);
 		/* Levels finer than the spans themselves are never needed. */
 		if (counts[k] > 4 * n + 4)
 			counts[k] = 0;
+		else if (first < 0)
+			first = k;
 		total += counts[k];
 	}
 	gt_lod_bucket *all = calloc(total + 1, sizeof *all);
-	if (!all)
+	lod_acc *acc = first < 0 ? NULL : calloc(counts[first], sizeof *acc);
+	if (!all || (first >= 0 && !acc)) {
+		free(all);
+		free(acc);
 		return NULL;
-	size_t off = 0;
-	for (int k = 0; k < LOD_LEVELS; k++) {
-		if (!counts[k])
-			continue;
-		unsigned shift = LOD_MIN_SHIFT + 2u * (unsigned)k;
-		gt_lod_bucket *b = all + off;
-		int64_t width = (int64_t)1 << shift;
-		/* Per-bucket time in each state, folded to the dominant one. */
-		int64_t *busy = calloc(counts[k], sizeof *busy);
-		int64_t(*by_state)[GT_GS_COUNT] = calloc(counts[k], sizeof *by_state);
-		if (!busy || !by_state) {
-			free(busy);
-			free(by_state);
-			free(all);
-			return NULL;
-		}
-		for (size_t i = 0; i < n; i++) {
-			int64_t a = s[i].start < 0 ? 0 : s[i].start, e = s[i].end;
-			size_t first = (size_t)(a >> shift), last = (size_t)((e > a ? e - 1 : a) >> shift);
-			if (first < counts[k] && b[first].count < 255)
-				b[first].count++;
-			for (size_t j = first; j <= last && j < counts[k]; j++) {
-				int64_t lo = (int64_t)j * width, hi = lo > INT64_MAX - width ? INT64_MAX : lo + width;
-				int64_t ov = (e < hi ? e : hi) - (a > lo ? a : lo);
-				if (ov <= 0)
-					continue;
-				if (s[i].state < GT_GS_COUNT)
-					by_state[j][s[i].state] += ov;
-				if (is_busy(kind, s[i].state))
-					busy[j] += ov;
-				if (kind == 0 && s[i].state == GT_GS_RUNNABLE && e - a > b[j].worst_gap_ns)
-					b[j].worst_gap_ns = e - a;
-			}
-		}
-		for (size_t j = 0; j < counts[k]; j++) {
-			b[j].dominant = 0xff;
-			int64_t best = 0;
-			for (int st = 0; st < GT_GS_COUNT; st++) {
-				if (by_state[j][st] > best) {
-					best = by_state[j][st];
-					b[j].dominant = (uint8_t)st;
-				}
-			}
-			/* In double: busy * 1000 overflows for buckets of 2^53 ns and up. */
-			b[j].busy_permille = (uint16_t)((double)busy[j] * 1000.0 / (double)width);
-		}
-		free(busy);
-		free(by_state);
-		off += counts[k];
 	}
+	if (first < 0)
+		return all;
+	size_t off = 0;
+	for (int k = 0; k < first; k++)
+		off += counts[k];
+	unsigned shift = LOD_MIN_SHIFT + 2u * (unsigned)first;
+	int64_t width = (int64_t)1 << shift;
+	gt_lod_bucket *b = all + off;
+	size_t count = counts[first];
+	for (size_t i = 0; i < n; i++) {
+		int64_t a = s[i].start < 0 ? 0 : s[i].start, e = s[i].end;
+		size_t lo_j = (size_t)(a >> shift), hi_j = (size_t)((e > a ? e - 1 : a) >> shift);
+		if (lo_j < count && b[lo_j].count < 255)
+			b[lo_j].count++;
+		for (size_t j = lo_j; j <= hi_j && j < count; j++) {
+			int64_t lo = (int64_t)j * width, hi = lo > INT64_MAX - width ? INT64_MAX : lo + width;
+			int64_t ov = (e < hi ? e : hi) - (a > lo ? a : lo);
+			if (ov <= 0)
+				continue;
+			if (s[i].state < GT_GS_COUNT)
+				acc[j].by_state[s[i].state] += ov;
+			if (is_busy(kind, s[i].state))
+				acc[j].busy += ov;
+			if (kind == 0 && s[i].state == GT_GS_RUNNABLE && e - a > b[j].worst_gap_ns)
+				b[j].worst_gap_ns = e - a;
+		}
+	}
+	lod_finish_level(b, acc, count, width);
+	for (int k = first + 1; k < LOD_LEVELS; k++) {
+		gt_lod_bucket *up = b + count;
+		size_t upcount = counts[k];
+		width <<= 2;
+		/* Folded in place: parent j reads children 4j..4j+3, which no
+		 * earlier parent wrote over. */
+		for (size_t j = 0; j < upcount; j++) {
+			lod_acc sum = {{0}, 0};
+			unsigned c = 0;
+			int64_t worst = 0;
+			for (size_t q = 4 * j; q < 4 * j + 4 && q < count; q++) {
+				for (int st = 0; st < GT_GS_COUNT; st++)
+					sum.by_state[st] += acc[q].by_state[st];
+				sum.busy += acc[q].busy;
+				c += b[q].count;
+				if (b[q].worst_gap_ns > worst)
+					worst = b[q].worst_gap_ns;
+			}
+			acc[j] = sum;
+			up[j].count = (uint8_t)(c < 255 ? c : 255);
+			up[j].worst_gap_ns = worst;
+		}
+		lod_finish_level(up, acc, upcount, width);
+		b = up;
+		count = upcount;
+	}
+	free(acc);
 	return all;
 }
 
