@@ -1269,14 +1269,19 @@ static void finish(gt_model *m)
  * own worker) hands events in chunks to a builder thread, so reading and
  * building use both cores. Chunks are small enough to stay in cache. */
 #define PIPE_CHUNK 512
-#define PIPE_CHUNKS 8
+#define PIPE_CHUNKS 16
 
+/* A side that waits is woken once half the ring is ready for it, not
+ * for every chunk: waking per chunk spent a fifth of the time in futex
+ * calls and context switches. */
 typedef struct mpipe {
 	gt_model *m;
 	pthread_mutex_t mu;
-	pthread_cond_t cv;
+	pthread_cond_t builder_cv, reader_cv;
+	bool builder_waiting, reader_waiting;
 	mrec *recs;               /* PIPE_CHUNKS chunks of PIPE_CHUNK */
 	size_t fill[PIPE_CHUNKS]; /* records of a chunk handed over; 0: the chunk is free */
+	size_t nfull;             /* chunks handed over and not yet done */
 	bool end;                 /* no chunk follows those handed over */
 	bool stop;                /* the builder gave up: out of memory or a limit */
 	uint64_t stop_offset;     /* the event it gave up at */
@@ -1288,8 +1293,11 @@ static void *builder_main(void *arg)
 	gt_model *m = p->m;
 	for (size_t ci = 0;; ci = (ci + 1) % PIPE_CHUNKS) {
 		pthread_mutex_lock(&p->mu);
-		while (p->fill[ci] == 0 && !p->end)
-			pthread_cond_wait(&p->cv, &p->mu);
+		while (p->fill[ci] == 0 && !p->end) {
+			p->builder_waiting = true;
+			pthread_cond_wait(&p->builder_cv, &p->mu);
+		}
+		p->builder_waiting = false;
 		size_t n = p->fill[ci];
 		pthread_mutex_unlock(&p->mu);
 		if (n == 0)
@@ -1300,11 +1308,13 @@ static void *builder_main(void *arg)
 			model_event(m, &r[i++]);
 		pthread_mutex_lock(&p->mu);
 		p->fill[ci] = 0;
+		p->nfull--;
 		if (m->oom) {
 			p->stop = true;
 			p->stop_offset = r[i - 1].ev.offset;
 		}
-		pthread_cond_broadcast(&p->cv);
+		if (p->reader_waiting && (p->stop || p->nfull <= PIPE_CHUNKS / 2))
+			pthread_cond_signal(&p->reader_cv);
 		pthread_mutex_unlock(&p->mu);
 		if (m->oom)
 			return NULL;
@@ -1373,8 +1383,11 @@ static void resolve(stack_tab *st, mrec *r)
 static bool pipe_wait_free(mpipe *p, size_t ci)
 {
 	pthread_mutex_lock(&p->mu);
-	while (p->fill[ci] && !p->stop)
-		pthread_cond_wait(&p->cv, &p->mu);
+	while (p->fill[ci] && !p->stop) {
+		p->reader_waiting = true;
+		pthread_cond_wait(&p->reader_cv, &p->mu);
+	}
+	p->reader_waiting = false;
 	bool ok = !p->stop;
 	pthread_mutex_unlock(&p->mu);
 	return ok;
@@ -1384,8 +1397,10 @@ static void pipe_hand_over(mpipe *p, size_t ci, size_t n, bool end)
 {
 	pthread_mutex_lock(&p->mu);
 	p->fill[ci] = n;
+	p->nfull += n > 0;
 	p->end = end;
-	pthread_cond_broadcast(&p->cv);
+	if (p->builder_waiting && (end || p->nfull >= PIPE_CHUNKS / 2))
+		pthread_cond_signal(&p->builder_cv);
 	pthread_mutex_unlock(&p->mu);
 }
 
@@ -1397,12 +1412,18 @@ gt_status gt_model_build(gt_trace *t, gt_model **out, gt_progress_fn progress, v
 	p.recs = m ? malloc(PIPE_CHUNKS * PIPE_CHUNK * sizeof *p.recs) : NULL;
 	pthread_t builder;
 	bool started = p.recs && pthread_mutex_init(&p.mu, NULL) == 0;
-	if (started && pthread_cond_init(&p.cv, NULL) != 0) {
+	if (started && pthread_cond_init(&p.builder_cv, NULL) != 0) {
+		pthread_mutex_destroy(&p.mu);
+		started = false;
+	}
+	if (started && pthread_cond_init(&p.reader_cv, NULL) != 0) {
+		pthread_cond_destroy(&p.builder_cv);
 		pthread_mutex_destroy(&p.mu);
 		started = false;
 	}
 	if (started && pthread_create(&builder, NULL, builder_main, &p) != 0) {
-		pthread_cond_destroy(&p.cv);
+		pthread_cond_destroy(&p.reader_cv);
+		pthread_cond_destroy(&p.builder_cv);
 		pthread_mutex_destroy(&p.mu);
 		started = false;
 	}
@@ -1451,7 +1472,8 @@ gt_status gt_model_build(gt_trace *t, gt_model **out, gt_progress_fn progress, v
 	}
 	pipe_hand_over(&p, ci, chunk ? k : 0, true);
 	pthread_join(builder, NULL);
-	pthread_cond_destroy(&p.cv);
+	pthread_cond_destroy(&p.reader_cv);
+	pthread_cond_destroy(&p.builder_cv);
 	pthread_mutex_destroy(&p.mu);
 	free(p.recs);
 	if (p.stop || m->st.oom) {
