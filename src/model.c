@@ -40,6 +40,10 @@ static int grow(void *pptr, size_t *cap, size_t need, size_t elem)
 typedef struct span_vec {
 	gt_span *v;
 	size_t n, cap;
+	/* Where the next span may start: the last span's start while it is
+	 * open, its end once closed. Kept here so a transition only writes to
+	 * the spans, which are cold on a goroutine woken after a long wait. */
+	int64_t floor;
 } span_vec;
 
 /* A range a goroutine is in, keyed as Go keys RangeTime: by name. */
@@ -61,6 +65,9 @@ typedef struct gbuild {
 	span_vec spans;
 	bool open; /* the last span is still running */
 	uint32_t gap;       /* open gap, or GT_NONE */
+	/* The scheduler integrals when the open gap began: closing it then only
+	 * writes the gap record, which is cold by then. */
+	int64_t gap_all_busy, gap_idle, gap_stw, gap_gc;
 	uint32_t proc;      /* P index while running or in a syscall with its P */
 	uint32_t thread;    /* thread index while running or in a syscall */
 	uint32_t stw_open;  /* index into the STW range list, or GT_NONE */
@@ -354,7 +361,7 @@ static gbuild *slot_acquire(gt_model *m, uint32_t gi)
 	gbuild *b = &m->gb[s];
 	gbuild keep = *b;
 	memset(b, 0, sizeof *b);
-	b->spans = (span_vec){keep.spans.v, 0, keep.spans.cap};
+	b->spans = (span_vec){keep.spans.v, 0, keep.spans.cap, 0};
 	b->lr = keep.lr;
 	b->caplr = keep.caplr;
 	b->block = keep.block;
@@ -428,6 +435,7 @@ static gbuild *gbld_revive(gt_model *m, uint32_t gi)
 	if (g->nspans)
 		memcpy(b->spans.v, g->spans, g->nspans * sizeof *g->spans);
 	b->spans.n = g->nspans;
+	b->spans.floor = g->nspans ? g->spans[g->nspans - 1].end : 0;
 	if (g->stats.nblock)
 		memcpy(b->block, g->stats.block, g->stats.nblock * sizeof *b->block);
 	b->nblock = g->stats.nblock;
@@ -520,6 +528,7 @@ static void span_close(gt_model *m, span_vec *v, bool *open, int64_t t)
 	(void)m;
 	if (*open) {
 		v->v[v->n - 1].end = t;
+		v->floor = t;
 		*open = false;
 	}
 }
@@ -530,15 +539,12 @@ static void span_open(gt_model *m, span_vec *v, bool *open, int64_t t, uint8_t s
 	/* Tracks stay sorted and without overlaps whatever the events say: an
 	 * Undetermined state reaches back to the generation's start, which in
 	 * a converted old trace can come after spans of this very track. */
-	if (v->n) {
-		const gt_span *last = &v->v[v->n - 1];
-		int64_t floor = *open ? last->start : last->end;
-		if (t < floor)
-			t = floor;
-	}
+	if (v->n && t < v->floor)
+		t = v->floor;
 	span_close(m, v, open, t);
 	gt_span s = {t, t, ref, reason, state, track};
 	PUSH(m, v->v, v->n, v->cap, s);
+	v->floor = t;
 	*open = !m->oom;
 }
 
@@ -682,7 +688,6 @@ static void gap_open(gt_model *m, uint32_t gi, int64_t t, gt_gap_cause cause, ui
 	m->runnable++;
 	series_add(m, GT_SERIES_RUNNABLE, t - m->t0, m->runnable);
 	sched_advance(m, t);
-	/* The context fields hold minus the integrals until the gap closes. */
 	gt_gap gap = {.goroutine = gi,
 	              .cause = cause,
 	              .start = t,
@@ -690,14 +695,14 @@ static void gap_open(gt_model *m, uint32_t gi, int64_t t, gt_gap_cause cause, ui
 	              .unblocker = unblocker,
 	              .unblock_stack = stack,
 	              .proc = GT_NONE,
-	              .all_ps_busy_ns = -m->cur.all_busy_ns,
-	              .idle_p_ns = -m->cur.idle_ns,
-	              .stw_ns = -m->cur.stw_ns,
-	              .gc_ns = -m->cur.gc_ns,
 	              .runnable_at_start = (uint32_t)m->runnable};
 	gbuild *b = gbld(m, gi);
 	if (!b)
 		return;
+	b->gap_all_busy = m->cur.all_busy_ns;
+	b->gap_idle = m->cur.idle_ns;
+	b->gap_stw = m->cur.stw_ns;
+	b->gap_gc = m->cur.gc_ns;
 	b->gap = (uint32_t)m->ngaps;
 	PUSH(m, m->gaps, m->ngaps, m->capgaps, gap);
 	if (m->oom)
@@ -714,10 +719,10 @@ static void gap_close(gt_model *m, uint32_t gi, int64_t t, uint32_t p)
 	gt_gap *gap = &m->gaps[i];
 	gap->end = t;
 	gap->proc = p;
-	gap->all_ps_busy_ns += m->cur.all_busy_ns;
-	gap->idle_p_ns += m->cur.idle_ns;
-	gap->stw_ns += m->cur.stw_ns;
-	gap->gc_ns += m->cur.gc_ns;
+	gap->all_ps_busy_ns = m->cur.all_busy_ns - b->gap_all_busy;
+	gap->idle_p_ns = m->cur.idle_ns - b->gap_idle;
+	gap->stw_ns = m->cur.stw_ns - b->gap_stw;
+	gap->gc_ns = m->cur.gc_ns - b->gap_gc;
 	b->gap = GT_NONE;
 	m->runnable--;
 	series_add(m, GT_SERIES_RUNNABLE, t - m->t0, m->runnable);
