@@ -14,10 +14,15 @@
 #define DC_PRINTF(a, b) __attribute__((format(printf, a, b)))
 #define DC_LIKELY(x) __builtin_expect(!!(x), 1)
 #define DC_UNLIKELY(x) __builtin_expect(!!(x), 0)
+/* libgotrace is built with hidden visibility (meson.build): only what is
+ * marked DC_EXPORT, the public gt_* API, leaves the shared object, so calls
+ * between the decoder's own files go direct, not through the PLT. */
+#define DC_EXPORT __attribute__((visibility("default")))
 #else
 #define DC_PRINTF(a, b)
 #define DC_LIKELY(x) (x)
 #define DC_UNLIKELY(x) (x)
+#define DC_EXPORT
 #endif
 
 /* Fills *err (when not NULL) and returns status, so callers can write

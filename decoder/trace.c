@@ -24,27 +24,27 @@ static const char *const kind_names[] = {
 	"TaskBegin", "TaskEnd",  "RegionBegin", "RegionEnd", "Log",         "StateTransition", "Experimental",
 };
 
-const char *gt_event_kind_str(gt_event_kind k) { return (unsigned)k < GT_EV_KIND_COUNT ? kind_names[k] : "Bad"; }
+DC_EXPORT const char *gt_event_kind_str(gt_event_kind k) { return (unsigned)k < GT_EV_KIND_COUNT ? kind_names[k] : "Bad"; }
 
-const char *gt_go_state_str(gt_go_state s)
+DC_EXPORT const char *gt_go_state_str(gt_go_state s)
 {
 	static const char *const n[] = {"Undetermined", "NotExist", "Runnable", "Running", "Waiting", "Syscall"};
 	return (unsigned)s < 6 ? n[s] : "Bad";
 }
 
-const char *gt_proc_state_str(gt_proc_state s)
+DC_EXPORT const char *gt_proc_state_str(gt_proc_state s)
 {
 	static const char *const n[] = {"Undetermined", "NotExist", "Running", "Idle"};
 	return (unsigned)s < 4 ? n[s] : "Bad";
 }
 
-const char *gt_resource_kind_str(gt_resource_kind k)
+DC_EXPORT const char *gt_resource_kind_str(gt_resource_kind k)
 {
 	static const char *const n[] = {"None", "Goroutine", "Proc", "Thread"};
 	return (unsigned)k < 4 ? n[k] : "Bad";
 }
 
-const char *gt_range_name(gt_range_id id)
+DC_EXPORT const char *gt_range_name(gt_range_id id)
 {
 	switch (id) {
 	case GT_RANGE_GC_MARK:
@@ -82,7 +82,7 @@ static gt_status read_header(const uint8_t *p, size_t len, unsigned *version, si
 	return GT_OK;
 }
 
-gt_status gt_trace_open(const void *data, size_t len, gt_trace **out, gt_error *err)
+DC_EXPORT gt_status gt_trace_open(const void *data, size_t len, gt_trace **out, gt_error *err)
 {
 	*out = NULL;
 	if (!data && len)
@@ -134,7 +134,7 @@ gt_status gt_trace_open(const void *data, size_t len, gt_trace **out, gt_error *
 	return GT_OK;
 }
 
-void gt_trace_close(gt_trace *t)
+DC_EXPORT void gt_trace_close(gt_trace *t)
 {
 	if (!t)
 		return;
@@ -143,7 +143,7 @@ void gt_trace_close(gt_trace *t)
 	free(t);
 }
 
-void gt_trace_info_get(const gt_trace *t, gt_trace_info *out)
+DC_EXPORT void gt_trace_info_get(const gt_trace *t, gt_trace_info *out)
 {
 	*out = t->info;
 	if (t->v1) {
@@ -156,7 +156,7 @@ void gt_trace_info_get(const gt_trace *t, gt_trace_info *out)
 	}
 }
 
-gt_status gt_trace_next(gt_trace *t, gt_event *ev, gt_error *err)
+DC_EXPORT gt_status gt_trace_next(gt_trace *t, gt_event *ev, gt_error *err)
 {
 	if (t->failed) {
 		if (err)

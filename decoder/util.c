@@ -8,7 +8,7 @@
 static const char *const status_strings[] = {GT_STATUS_TABLE(GT_STATUS_STR_)};
 #undef GT_STATUS_STR_
 
-const char *gt_status_str(gt_status status)
+DC_EXPORT const char *gt_status_str(gt_status status)
 {
 	if ((unsigned)status >= GT_STATUS_COUNT)
 		return "unknown status";
@@ -28,7 +28,7 @@ gt_status dc_fail(gt_error *err, gt_status status, uint64_t offset, const char *
 	return status;
 }
 
-int gt_uvarint(const uint8_t *p, size_t len, uint64_t *out)
+DC_EXPORT int gt_uvarint(const uint8_t *p, size_t len, uint64_t *out)
 {
 	uint64_t x = 0;
 	unsigned s = 0;
