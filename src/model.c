@@ -1656,6 +1656,7 @@ size_t gt_spans_find(const gt_span *spans, size_t n, int64_t t)
 
 #define LOD_MIN_SHIFT 10 /* ~1 us: finer than this the viewer draws spans */
 #define LOD_LEVELS 24
+#define LOD_MAX_BUCKETS(nspans) ((nspans) + 4)
 
 static void track_spans(const gt_model *m, int kind, uint32_t i, const gt_span **s, size_t *n)
 {
@@ -1715,8 +1716,11 @@ static gt_lod_bucket *build_lod(const gt_model *m, int kind, uint32_t idx)
 	for (int k = 0; k < LOD_LEVELS; k++) {
 		unsigned shift = LOD_MIN_SHIFT + 2u * (unsigned)k;
 		counts[k] = (size_t)((dur >> shift) + 1);
-		/* Levels finer than the spans themselves are never needed. */
-		if (counts[k] > 4 * n + 4)
+		/* The viewer asks for buckets only where a pixel column holds four
+		 * or more spans: levels with more buckets than the track has spans
+		 * are finer than that wherever spans are spread evenly, and where
+		 * they are not it draws the spans of the few columns in question. */
+		if (counts[k] > LOD_MAX_BUCKETS(n))
 			counts[k] = 0;
 		else if (first < 0)
 			first = k;
@@ -1814,11 +1818,25 @@ gt_lod gt_model_lod(const gt_model *m, int kind, uint32_t index, int64_t max_ns)
 	for (int k = 0; k < LOD_LEVELS; k++) {
 		unsigned shift = LOD_MIN_SHIFT + 2u * (unsigned)k;
 		size_t count = (size_t)((dur >> shift) + 1);
-		if (count > 4 * ns + 4)
+		if (count > LOD_MAX_BUCKETS(ns))
 			count = 0;
 		if (count && ((int64_t)1 << shift) <= max_ns)
 			best = (gt_lod){shift, count, mm->lod[kind][index] + off};
 		off += count;
 	}
 	return best;
+}
+
+void gt_model_warm_lod(const gt_model *m, size_t min_spans)
+{
+	int64_t widest = gt_model_duration(m) + 1;
+	for (uint32_t i = 0; i < m->nps; i++)
+		if (m->ps[i].nspans > min_spans)
+			gt_model_lod(m, 1, i, widest);
+	for (uint32_t i = 0; i < m->nms; i++)
+		if (m->ms[i].nspans > min_spans)
+			gt_model_lod(m, 2, i, widest);
+	for (uint32_t i = 0; i < m->ngs; i++)
+		if (m->gs[i].nspans > min_spans)
+			gt_model_lod(m, 0, i, widest);
 }

@@ -59,10 +59,6 @@ uint32_t vw_gap_prev(const gt_model *m, double t, int64_t min_ns);
 /* Indices of the gaps at least min_ns long, in start order, into a
  * malloc'd *out. Returns the count, or SIZE_MAX when out of memory. */
 size_t vw_gaps_over(const gt_model *m, int64_t min_ns, uint32_t **out);
-/* Builds the level-of-detail pyramids of every track with more than
- * min_spans spans (the only ones drawn from it), so that the first frames
- * do not pay for it; meant for the loading thread. */
-void vw_warm_lod(const gt_model *m, size_t min_spans);
 /* The k longest gaps, longest first (ties: earliest first). Returns how
  * many were written to out[0..k). */
 size_t vw_worst_gaps(const gt_model *m, uint32_t *out, size_t k);

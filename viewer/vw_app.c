@@ -186,7 +186,7 @@ static void load_partial(loader *l)
 	if (!l->pm)
 		return;
 	/* Its first frame would otherwise build these on the UI thread. */
-	vw_warm_lod(l->pm, 4096);
+	gt_model_warm_lod(l->pm, GT_LOD_EAGER_SPANS);
 	l->ps_ok = l->want_state && vw_state_init(&l->ps, l->pm, l->w, l->h, l->scale) == 0;
 	SDL_AtomicSet(&l->partial, 1);
 }
@@ -216,7 +216,7 @@ static int load(void *arg)
 		} else {
 			/* Tracks with more spans than a screen has columns are drawn
 			 * from their pyramids: build those here, off the UI thread. */
-			vw_warm_lod(l->m, 4096);
+			gt_model_warm_lod(l->m, GT_LOD_EAGER_SPANS);
 			l->st_ok = l->want_state && vw_state_init(&l->st, l->m, l->w, l->h, l->scale) == 0;
 			if (l->st_ok) {
 				/* A first frame here fills the row cache: the window's

@@ -167,20 +167,6 @@ size_t vw_gaps_over(const gt_model *m, int64_t min_ns, uint32_t **out)
 	return k;
 }
 
-void vw_warm_lod(const gt_model *m, size_t min_spans)
-{
-	int64_t widest = gt_model_duration(m) + 1;
-	for (uint32_t i = 0; i < gt_model_nprocs(m); i++)
-		if (gt_model_proc(m, i)->nspans > min_spans)
-			gt_model_lod(m, 1, i, widest);
-	for (uint32_t i = 0; i < gt_model_nthreads(m); i++)
-		if (gt_model_thread(m, i)->nspans > min_spans)
-			gt_model_lod(m, 2, i, widest);
-	for (uint32_t i = 0; i < gt_model_ngoroutines(m); i++)
-		if (gt_model_goroutine(m, i)->nspans > min_spans)
-			gt_model_lod(m, 0, i, widest);
-}
-
 /* Longer first; on a tie the earlier gap. */
 static bool worse(const gt_gap *g, uint32_t a, uint32_t b)
 {

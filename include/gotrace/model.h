@@ -253,6 +253,14 @@ size_t gt_model_logs(const gt_model *m, const gt_log **out);
 /* Index of the first span ending after t (binary search). */
 size_t gt_spans_find(const gt_span *spans, size_t n, int64_t t);
 
+/* Builds the level of detail of every track with more than min_spans
+ * spans now rather than on first use (the viewer draws only those from
+ * it): for a loading thread, so the first frames do not pay for it. */
+void gt_model_warm_lod(const gt_model *m, size_t min_spans);
+/* Tracks with more spans than a wide screen has columns: the viewer draws
+ * them zoomed out from their level of detail. */
+#define GT_LOD_EAGER_SPANS 4096
+
 /* Level of detail for a goroutine (kind 0), P (kind 1) or thread (kind 2)
  * track: the coarsest level whose buckets are at most `max_ns` wide. */
 gt_lod gt_model_lod(const gt_model *m, int kind, uint32_t index, int64_t max_ns);
