@@ -209,6 +209,66 @@ START_TEST(lod_levels)
 }
 END_TEST
 
+/* The decoder's status and error at the end of reading every event. */
+static gt_status decode_all(const void *data, size_t len, gt_error *err)
+{
+	gt_trace *t;
+	gt_status s = gt_trace_open(data, len, &t, err);
+	if (s != GT_OK)
+		return s;
+	gt_event ev;
+	while ((s = gt_trace_next(t, &ev, err)) == GT_OK)
+		;
+	gt_trace_close(t);
+	return s;
+}
+
+/* The model is built on a thread of its own, fed by the thread that
+ * decodes: a trace damaged at any point must stop the build with the
+ * decoder's own error, at the same offset, or build as the decoder reads
+ * it. Bytes overwritten at a dozen places in each trace. */
+START_TEST(model_stops_with_the_decoder_error)
+{
+	const char *name = traces[_i];
+	char path[4096];
+	snprintf(path, sizeof path, "%s/traces/%s", tu_source_dir(), name);
+	size_t len;
+	unsigned char *data = (unsigned char *)tu_read_file(path, &len);
+	ck_assert_ptr_nonnull(data);
+	ck_assert_uint_gt(len, 64);
+	uint32_t seed = 2166136261u ^ (uint32_t)len;
+	for (int round = 0; round < 12; round++) {
+		unsigned char *bad = malloc(len);
+		ck_assert_ptr_nonnull(bad);
+		memcpy(bad, data, len);
+		seed = seed * 1664525u + 1013904223u;
+		size_t at = 16 + seed % (len - 16);
+		for (size_t k = 0; k < 8 && at + k < len; k++)
+			bad[at + k] ^= (unsigned char)(0x5a + k * 37 + round);
+		gt_error de = {0}, me = {0};
+		gt_status ds = decode_all(bad, len, &de);
+		gt_trace *t;
+		gt_model *m = NULL;
+		gt_status ms = gt_trace_open(bad, len, &t, &me);
+		if (ms == GT_OK) {
+			ms = gt_model_build(t, &m, NULL, NULL, &me);
+			gt_trace_close(t);
+		}
+		if (ds == GT_EOF) {
+			ck_assert_msg(ms == GT_OK, "%s: damaged at %zu: decodes, model fails: %s", name, at, me.detail);
+		} else {
+			ck_assert_msg(ms == ds, "%s: damaged at %zu: decoder %d, model %d", name, at, (int)ds, (int)ms);
+			ck_assert_msg(me.offset == de.offset && strcmp(me.detail, de.detail) == 0,
+			              "%s: damaged at %zu: decoder offset %llu (%s), model offset %llu (%s)", name, at,
+			              (unsigned long long)de.offset, de.detail, (unsigned long long)me.offset, me.detail);
+		}
+		gt_model_free(m);
+		free(bad);
+	}
+	free(data);
+}
+END_TEST
+
 int main(void)
 {
 	char dir[4096];
@@ -228,6 +288,9 @@ int main(void)
 	suite_add_tcase(s, tc);
 	tc = tcase_create("model:shapes");
 	tcase_add_loop_test(tc, shapes_are_visible, 0, (int)ntraces);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("model:errors");
+	tcase_add_loop_test(tc, model_stops_with_the_decoder_error, 0, (int)ntraces);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("model:lod");
 	tcase_add_loop_test(tc, lod_levels, 0, (int)ntraces);
