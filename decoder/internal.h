@@ -50,6 +50,28 @@ static inline bool dc_u8(dc_cursor *c, uint8_t *out)
 
 typedef enum dc_varint_result { DC_VARINT_OK, DC_VARINT_SHORT, DC_VARINT_OVERFLOW } dc_varint_result;
 
+/* gt_uvarint (Go's binary.Uvarint) inline, for the decoder's own loops:
+ * the bytes read, 0 when p ends first, -1 on overflow. */
+static inline int dc_uvarint_bytes(const uint8_t *p, size_t len, uint64_t *out)
+{
+	uint64_t x = 0;
+	unsigned s = 0;
+	for (size_t i = 0; i < len; i++) {
+		uint8_t b = p[i];
+		if (i == 10)
+			return -1; /* more than 10 bytes: Go reports overflow */
+		if (b < 0x80) {
+			if (i == 9 && b > 1)
+				return -1;
+			*out = x | (uint64_t)b << s;
+			return (int)i + 1;
+		}
+		x |= (uint64_t)(b & 0x7f) << s;
+		s += 7;
+	}
+	return 0;
+}
+
 /* Reads a uvarint of at most 10 bytes, as Go's encoding/binary does. */
 static inline dc_varint_result dc_uvarint(dc_cursor *c, uint64_t *out)
 {
@@ -61,7 +83,7 @@ static inline dc_varint_result dc_uvarint(dc_cursor *c, uint64_t *out)
 		c->pos++;
 		return DC_VARINT_OK;
 	}
-	int r = gt_uvarint(p, n, out);
+	int r = dc_uvarint_bytes(p, n, out);
 	if (r > 0) {
 		c->pos += (size_t)r;
 		return DC_VARINT_OK;

@@ -28,25 +28,7 @@ gt_status dc_fail(gt_error *err, gt_status status, uint64_t offset, const char *
 	return status;
 }
 
-DC_EXPORT int gt_uvarint(const uint8_t *p, size_t len, uint64_t *out)
-{
-	uint64_t x = 0;
-	unsigned s = 0;
-	for (size_t i = 0; i < len; i++) {
-		uint8_t b = p[i];
-		if (i == 10)
-			return -1; /* more than 10 bytes: Go reports overflow */
-		if (b < 0x80) {
-			if (i == 9 && b > 1)
-				return -1;
-			*out = x | (uint64_t)b << s;
-			return (int)i + 1;
-		}
-		x |= (uint64_t)(b & 0x7f) << s;
-		s += 7;
-	}
-	return 0;
-}
+DC_EXPORT int gt_uvarint(const uint8_t *p, size_t len, uint64_t *out) { return dc_uvarint_bytes(p, len, out); }
 
 bool dc_grow(void *pptr, size_t *cap, size_t need, size_t elem)
 {
