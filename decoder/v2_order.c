@@ -211,6 +211,11 @@ static gt_status m_add(adv *a, int64_t id, int64_t g, o_m **out)
 /* Appends a copy of ev and returns the copy, or NULL when out of memory. */
 static v2_ev *push(v2_order *o, const v2_ev *ev)
 {
+	if (o->nout < o->outcap) {
+		v2_ev *slot = &o->out[o->nout++];
+		*slot = *ev;
+		return slot;
+	}
 	if (o->qlen == o->qcap) {
 		size_t ncap = o->qcap ? o->qcap * 2 : 16;
 		v2_ev *nq = malloc(ncap * sizeof *nq);
@@ -244,10 +249,15 @@ static gt_status emit(adv *a, ctx c)
 }
 
 /* makeEvent: an extra event derived from the current one. */
+static gt_status emit_extra4(adv *a, ctx c, uint8_t typ, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3)
+{
+	v2_ev e = {.typ = typ, .time = a->ev->time, .args = {a0, a1, a2, a3}, .off = a->ev->off, .m = c.m, .p = c.p, .g = c.g};
+	return push(a->o, &e) ? GT_OK : nomem(a);
+}
+
 static gt_status emit_extra(adv *a, ctx c, uint8_t typ, uint64_t a0, uint64_t a1, uint64_t a2)
 {
-	v2_ev e = {.typ = typ, .time = a->ev->time, .args = {a0, a1, a2, 0}, .off = a->ev->off, .m = c.m, .p = c.p, .g = c.g};
-	return push(a->o, &e) ? GT_OK : nomem(a);
+	return emit_extra4(a, c, typ, a0, a1, a2, 0);
 }
 
 /* ---- ranges ---- */
@@ -760,10 +770,9 @@ static gt_status adv_go_destroy_syscall(adv *a)
 			             ev_name(a->o, a->ev->typ));
 		p->status = V2_ProcSyscallAbandoned;
 		set_p(a, GT_NO_ID);
-		if ((st = emit_extra(a, cur, V2_EvProcSteal, (uint64_t)cur.p, 0, 0)))
-			return st;
 		/* extra[0] of the steal: it advanced from ProcSyscall. */
-		a->o->queue[(a->o->qstart + a->o->qlen - 1) & (a->o->qcap - 1)].args[3] = V2_ProcSyscall;
+		if ((st = emit_extra4(a, cur, V2_EvProcSteal, (uint64_t)cur.p, 0, 0, V2_ProcSyscall)))
+			return st;
 	}
 	a->ok = true;
 	return emit(a, cur);

@@ -90,6 +90,11 @@ typedef struct v2_order {
 	/* Events that advanced, waiting to be handed out (a ring buffer). */
 	v2_ev *queue;
 	size_t qstart, qlen, qcap;
+	/* Room the caller may give for the next advance while the queue is
+	 * empty: events go there first, in order, and only the rest to the
+	 * queue. out[0..nout) were written. */
+	v2_ev *out;
+	size_t nout, outcap;
 } v2_order;
 
 void v2_order_init(v2_order *o, unsigned version);

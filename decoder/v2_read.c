@@ -905,8 +905,18 @@ static bool order_next_generation(v2_reader *t)
 static gt_status try_advance(v2_reader *t, size_t i, bool *ok, gt_error *err)
 {
 	v2_bcursor *bc = t->frontier[i];
-	gt_status s = v2_order_advance(&t->order, &bc->ev, t->bgen, bc->m, &bc->state, ok, err);
-	if (s || !*ok)
+	/* What advances goes straight into the ring's chunk when nothing is
+	 * queued before it; on an error it is dropped, like the queue. */
+	v2_order *o = &t->order;
+	o->nout = 0;
+	o->outcap = o->qlen == 0 && t->bn < CHUNK_EVS ? CHUNK_EVS - t->bn : 0;
+	o->out = t->bout + t->bn;
+	gt_status s = v2_order_advance(o, &bc->ev, t->bgen, bc->m, &bc->state, ok, err);
+	o->outcap = 0;
+	if (s)
+		return s;
+	t->bn += o->nout;
+	if (!*ok)
 		return s;
 	bool more;
 	if ((s = cursor_next(t, bc, &more, err)))
