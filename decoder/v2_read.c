@@ -63,6 +63,13 @@ typedef struct v2_bcursor {
 	v2_ev ev; /* the event read last */
 } v2_bcursor;
 
+/* A frontier heap entry: the key beside the cursor, so that sifting reads
+ * the heap array only. time is always bc->ev.time. */
+typedef struct v2_fent {
+	int64_t time;
+	v2_bcursor *bc;
+} v2_fent;
+
 /* What ends the stream after the Sync event that is handed out next. */
 typedef enum term_kind { TERM_NONE, TERM_ERROR, TERM_TRUNCATED } term_kind;
 
@@ -112,7 +119,7 @@ struct v2_reader {
 	v2_order order;
 	v2_bcursor *cursors;
 	size_t capcursors;
-	v2_bcursor **frontier;
+	v2_fent *frontier;
 	size_t nfrontier, capfrontier;
 	size_t sample_pos;
 	v2_ev *bout; /* the chunk it fills */
@@ -391,10 +398,10 @@ static gt_status cursor_next(v2_reader *t, v2_bcursor *bc, bool *ok, gt_error *e
 	return GT_OK;
 }
 
-static size_t heap_sift_up(v2_bcursor **h, size_t i)
+static size_t heap_sift_up(v2_fent *h, size_t i)
 {
-	while (i > 0 && h[(i - 1) / 2]->ev.time > h[i]->ev.time) {
-		v2_bcursor *tmp = h[(i - 1) / 2];
+	while (i > 0 && h[(i - 1) / 2].time > h[i].time) {
+		v2_fent tmp = h[(i - 1) / 2];
 		h[(i - 1) / 2] = h[i];
 		h[i] = tmp;
 		i = (i - 1) / 2;
@@ -402,38 +409,38 @@ static size_t heap_sift_up(v2_bcursor **h, size_t i)
 	return i;
 }
 
-static void heap_sift_down(v2_bcursor **h, size_t n, size_t i)
+static void heap_sift_down(v2_fent *h, size_t n, size_t i)
 {
 	for (;;) {
 		size_t m = i;
-		int64_t min_t = i < n ? h[i]->ev.time : INT64_MAX;
-		if (2 * i + 1 < n && h[2 * i + 1]->ev.time < min_t) {
-			min_t = h[2 * i + 1]->ev.time;
+		int64_t min_t = i < n ? h[i].time : INT64_MAX;
+		if (2 * i + 1 < n && h[2 * i + 1].time < min_t) {
+			min_t = h[2 * i + 1].time;
 			m = 2 * i + 1;
 		}
-		if (2 * i + 2 < n && h[2 * i + 2]->ev.time < min_t)
+		if (2 * i + 2 < n && h[2 * i + 2].time < min_t)
 			m = 2 * i + 2;
 		if (m == i)
 			return;
-		v2_bcursor *tmp = h[i];
+		v2_fent tmp = h[i];
 		h[i] = h[m];
 		h[m] = tmp;
 		i = m;
 	}
 }
 
-static void heap_update(v2_bcursor **h, size_t n, size_t i)
+static void heap_update(v2_fent *h, size_t n, size_t i)
 {
 	if (heap_sift_up(h, i) != i)
 		return;
 	heap_sift_down(h, n, i);
 }
 
-static void heap_remove(v2_bcursor **h, size_t *n, size_t i)
+static void heap_remove(v2_fent *h, size_t *n, size_t i)
 {
 	/* Move i to the root regardless of order, then pop the root. */
 	while (i > 0) {
-		v2_bcursor *tmp = h[(i - 1) / 2];
+		v2_fent tmp = h[(i - 1) / 2];
 		h[(i - 1) / 2] = h[i];
 		h[i] = tmp;
 		i = (i - 1) / 2;
@@ -446,7 +453,7 @@ static void heap_remove(v2_bcursor **h, size_t *n, size_t i)
 static int cmp_cursor_time(const void *a, const void *b, void *ctx)
 {
 	(void)ctx;
-	int64_t x = (*(v2_bcursor *const *)a)->ev.time, y = (*(v2_bcursor *const *)b)->ev.time;
+	int64_t x = ((const v2_fent *)a)->time, y = ((const v2_fent *)b)->time;
 	return (x > y) - (x < y);
 }
 
@@ -867,7 +874,7 @@ static bool order_install(v2_reader *t, gen_slot *s)
 			return put_item(t, ITEM_GEN, si, 1);
 		if (!ok)
 			continue;
-		t->frontier[t->nfrontier++] = bc;
+		t->frontier[t->nfrontier++] = (v2_fent){bc->ev.time, bc};
 		heap_sift_up(t->frontier, t->nfrontier - 1);
 	}
 	return put_item(t, ITEM_GEN, si, 0);
@@ -904,7 +911,7 @@ static bool order_next_generation(v2_reader *t)
 
 static gt_status try_advance(v2_reader *t, size_t i, bool *ok, gt_error *err)
 {
-	v2_bcursor *bc = t->frontier[i];
+	v2_bcursor *bc = t->frontier[i].bc;
 	/* What advances goes straight into the ring's chunk when nothing is
 	 * queued before it; on an error it is dropped, like the queue. */
 	v2_order *o = &t->order;
@@ -921,9 +928,10 @@ static gt_status try_advance(v2_reader *t, size_t i, bool *ok, gt_error *err)
 	bool more;
 	if ((s = cursor_next(t, bc, &more, err)))
 		return s;
-	if (more)
+	if (more) {
+		t->frontier[i].time = bc->ev.time;
 		heap_update(t->frontier, t->nfrontier, i);
-	else
+	} else
 		heap_remove(t->frontier, &t->nfrontier, i);
 	return GT_OK;
 }
@@ -940,7 +948,7 @@ static bool order_step(v2_reader *t)
 		return order_next_generation(t);
 
 	if (t->sample_pos < g->nsamples &&
-	    (t->nfrontier == 0 || g->samples[t->sample_pos].time < t->frontier[0]->ev.time)) {
+	    (t->nfrontier == 0 || g->samples[t->sample_pos].time < t->frontier[0].time)) {
 		const v2_cpu_sample *cs = &g->samples[t->sample_pos++];
 		v2_ev se = {.typ = V2_EvCPUSample, .time = cs->time, .args = {cs->stack, 0, 0, 0}, .off = cs->off,
 		            .m = cs->m, .p = cs->p, .g = cs->g};
@@ -959,7 +967,7 @@ static bool order_step(v2_reader *t)
 				return put_error(t, &e);
 		}
 		if (!ok) {
-			dc_fail(&e, GT_ERR_INVALID, t->frontier[0]->ev.off,
+			dc_fail(&e, GT_ERR_INVALID, t->frontier[0].bc->ev.off,
 			        "broken trace: failed to advance: no thread's next event can happen next (gen=%llu, %zu threads)",
 			        (unsigned long long)g->gen, t->nfrontier);
 			return put_error(t, &e);
