@@ -1414,6 +1414,8 @@ gt_status gt_model_build(gt_trace *t, gt_model **out, gt_progress_fn progress, v
 	*out = NULL;
 	gt_model *m = calloc(1, sizeof *m);
 	mpipe p = {.m = m};
+	if (m)
+		m->gc_open = GT_NONE; /* before the builder thread starts */
 	p.recs = m ? malloc(PIPE_CHUNKS * PIPE_CHUNK * sizeof *p.recs) : NULL;
 	pthread_t builder;
 	bool started = p.recs && pthread_mutex_init(&p.mu, NULL) == 0;
@@ -1439,7 +1441,6 @@ gt_status gt_model_build(gt_trace *t, gt_model **out, gt_progress_fn progress, v
 			*err = (gt_error){.status = GT_ERR_NOMEM, .detail = "out of memory"};
 		return GT_ERR_NOMEM;
 	}
-	m->gc_open = GT_NONE;
 	gt_trace_info info;
 	gt_trace_info_get(t, &info);
 	gt_status s = GT_OK;
