@@ -164,65 +164,50 @@ static void goroutine_tracks(ch_ctx *c)
 	}
 }
 
-static void proc_tracks(ch_ctx *c)
+/* One P's or thread's track: which goroutine ran on it, and when. */
+static void sched_track(ch_ctx *c, int pid, char letter, int64_t id, int64_t sort_index, const gt_span *spans,
+                        size_t n, const char *cat)
 {
 	const gt_model *m = c->m;
-	for (uint32_t i = 0; i < gt_model_nprocs(m); i++) {
-		const gt_proc *p = gt_model_proc(m, i);
-		gf_buf label = {0};
-		gf_putc(&label, 'P');
-		gf_i64(&label, p->id);
-		meta(c, "thread_name", CH_PID_PROCS, p->id, (gt_str){label.p, label.len}, p->id);
-		gf_free(&label);
-		for (size_t k = gt_spans_find(p->spans, p->nspans, c->from); k < p->nspans; k++) {
-			const gt_span *s = &p->spans[k];
-			if (c->to >= 0 && s->start >= c->to)
-				break;
-			int64_t st = s->start, en = s->end;
-			if (s->state == GT_PS_IDLE || gt_span_other(s) >= gt_model_ngoroutines(m) || !clip(c, &st, &en))
-				continue;
-			const gt_goroutine *g = gt_model_goroutine(m, gt_span_other(s));
-			gf_buf name = {0};
-			if (s->state == GT_PS_SYSCALL)
-				gf_puts(&name, "syscall: ");
-			goroutine_label(&name, g);
-			slice(c, CH_PID_PROCS, p->id, st, en, (gt_str){name.p, name.len}, "proc");
-			gf_free(&name);
-			gf_puts(c->b, ",\"args\":{\"goroutine\":");
-			gf_i64(c->b, g->id);
-			gf_puts(c->b, "}}");
-		}
+	gf_buf label = {0};
+	gf_putc(&label, letter);
+	gf_i64(&label, id);
+	meta(c, "thread_name", pid, id, (gt_str){label.p, label.len}, sort_index);
+	gf_free(&label);
+	for (size_t k = gt_spans_find(spans, n, c->from); k < n; k++) {
+		const gt_span *s = &spans[k];
+		if (c->to >= 0 && s->start >= c->to)
+			break;
+		int64_t st = s->start, en = s->end;
+		uint32_t gi = gt_span_other(s);
+		if (s->state == GT_PS_IDLE || gi >= gt_model_ngoroutines(m) || !clip(c, &st, &en))
+			continue;
+		const gt_goroutine *g = gt_model_goroutine(m, gi);
+		gf_buf name = {0};
+		if (s->state == GT_PS_SYSCALL)
+			gf_puts(&name, "syscall: ");
+		goroutine_label(&name, g);
+		slice(c, pid, id, st, en, (gt_str){name.p, name.len}, cat);
+		gf_free(&name);
+		gf_puts(c->b, ",\"args\":{\"goroutine\":");
+		gf_i64(c->b, g->id);
+		gf_puts(c->b, "}}");
+	}
+}
+
+static void proc_tracks(ch_ctx *c)
+{
+	for (uint32_t i = 0; i < gt_model_nprocs(c->m); i++) {
+		const gt_proc *p = gt_model_proc(c->m, i);
+		sched_track(c, CH_PID_PROCS, 'P', p->id, p->id, p->spans, p->nspans, "proc");
 	}
 }
 
 static void thread_tracks(ch_ctx *c)
 {
-	const gt_model *m = c->m;
-	for (uint32_t i = 0; i < gt_model_nthreads(m); i++) {
-		const gt_thread *t = gt_model_thread(m, i);
-		gf_buf label = {0};
-		gf_putc(&label, 'M');
-		gf_i64(&label, t->id);
-		meta(c, "thread_name", CH_PID_THREADS, t->id, (gt_str){label.p, label.len}, (int64_t)i);
-		gf_free(&label);
-		for (size_t k = gt_spans_find(t->spans, t->nspans, c->from); k < t->nspans; k++) {
-			const gt_span *s = &t->spans[k];
-			if (c->to >= 0 && s->start >= c->to)
-				break;
-			int64_t st = s->start, en = s->end;
-			if (gt_span_other(s) >= gt_model_ngoroutines(m) || !clip(c, &st, &en))
-				continue;
-			const gt_goroutine *g = gt_model_goroutine(m, gt_span_other(s));
-			gf_buf name = {0};
-			if (s->state == GT_PS_SYSCALL)
-				gf_puts(&name, "syscall: ");
-			goroutine_label(&name, g);
-			slice(c, CH_PID_THREADS, t->id, st, en, (gt_str){name.p, name.len}, "thread");
-			gf_free(&name);
-			gf_puts(c->b, ",\"args\":{\"goroutine\":");
-			gf_i64(c->b, g->id);
-			gf_puts(c->b, "}}");
-		}
+	for (uint32_t i = 0; i < gt_model_nthreads(c->m); i++) {
+		const gt_thread *t = gt_model_thread(c->m, i);
+		sched_track(c, CH_PID_THREADS, 'M', t->id, (int64_t)i, t->spans, t->nspans, "thread");
 	}
 }
 
