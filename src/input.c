@@ -110,3 +110,10 @@ void gt_input_retire(gt_input *in, size_t offset)
 		in->retired = n;
 	}
 }
+
+void gt_input_retire_progress(void *ctx, uint64_t done, uint64_t total, uint64_t retired)
+{
+	(void)done;
+	(void)total;
+	gt_input_retire(ctx, (size_t)retired);
+}

@@ -4,6 +4,7 @@
 #define GOTRACE_SRC_INPUT_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 typedef struct gt_input {
 	const unsigned char *data;
@@ -21,5 +22,9 @@ void gt_input_close(gt_input *in);
  * cache if touched again (strings of the model point into the file). Does
  * nothing for input read into memory. */
 void gt_input_retire(gt_input *in, size_t offset);
+
+/* gt_input_retire as a gt_model_build progress callback (ctx: the input):
+ * gives back what the model builder's decoder is done with. */
+void gt_input_retire_progress(void *ctx, uint64_t done, uint64_t total, uint64_t retired);
 
 #endif

@@ -277,13 +277,6 @@ static int cmd_info(int argc, char **argv)
 
 /* ---- bench ---- */
 
-static void retire_input(void *ctx, uint64_t done, uint64_t total, uint64_t retired)
-{
-	(void)done;
-	(void)total;
-	gt_input_retire(ctx, retired);
-}
-
 static double now_s(void)
 {
 	struct timespec ts;
@@ -338,7 +331,7 @@ static phase_result bench_phase(const char *path, int phase)
 		pr.ok = finish_trace(path, t, s, &e) == 0;
 	} else {
 		gt_model *m;
-		gt_status s = gt_model_build(t, &m, retire_input, &in, &e);
+		gt_status s = gt_model_build(t, &m, gt_input_retire_progress, &in, &e);
 		pr.ok = finish_trace(path, t, s == GT_OK ? GT_EOF : s, &e) == 0;
 		if (pr.ok)
 			gt_model_warm_lod(m, GT_LOD_EAGER_SPANS);
@@ -568,7 +561,7 @@ static int load_model(const char *path, gt_input *in, gt_trace **t, gt_model **m
 	if (r)
 		return r;
 	gt_error e;
-	gt_status s = gt_model_build(*t, m, retire_input, in, &e);
+	gt_status s = gt_model_build(*t, m, gt_input_retire_progress, in, &e);
 	r = finish_trace(path, *t, s == GT_OK ? GT_EOF : s, &e);
 	if (r) {
 		gt_model_free(*m);

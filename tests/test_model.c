@@ -16,13 +16,6 @@
 static char **traces;
 static size_t ntraces;
 
-static void retire(void *ctx, uint64_t done, uint64_t total, uint64_t retired)
-{
-	(void)done;
-	(void)total;
-	gt_input_retire(ctx, retired);
-}
-
 /* Compares gotrace goroutines --format jsonl for one trace with Go's. The
  * file is mapped and its pages given back generation by generation as the
  * command does: names that point into them must read the same. */
@@ -38,7 +31,7 @@ static void check_summaries(const char *trace_path, const char *golden_path)
 	gt_model *m;
 	gt_error e;
 	ck_assert_int_eq(gt_trace_open(in.data, in.len, &t, &e), GT_OK);
-	ck_assert_msg(gt_model_build(t, &m, retire, &in, &e) == GT_OK, "%s: %s", trace_path, e.detail);
+	ck_assert_msg(gt_model_build(t, &m, gt_input_retire_progress, &in, &e) == GT_OK, "%s: %s", trace_path, e.detail);
 	gf_buf b = {0};
 	rp_goroutines(&b, m, RP_JSONL, false);
 	size_t line = tu_first_diff_line(b.p, b.len, golden, glen);
