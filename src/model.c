@@ -1657,7 +1657,6 @@ size_t gt_spans_find(const gt_span *spans, size_t n, int64_t t)
 
 #define LOD_MIN_SHIFT 10 /* ~1 us: finer than this the viewer draws spans */
 #define LOD_LEVELS 24
-#define LOD_MAX_BUCKETS(nspans) ((nspans) + 4)
 
 static void track_spans(const gt_model *m, int kind, uint32_t i, const gt_span **s, size_t *n)
 {
@@ -1676,6 +1675,19 @@ static void track_spans(const gt_model *m, int kind, uint32_t i, const gt_span *
 static bool is_busy(int kind, uint8_t state)
 {
 	return kind == 0 ? state != GT_GS_WAITING && state != GT_GS_RUNNABLE : state != GT_PS_IDLE;
+}
+
+/* Buckets of level k (width 1 << (LOD_MIN_SHIFT + 2k) ns) for a track of
+ * nspans spans, 0 when the level is not kept. The viewer asks for buckets
+ * only where a pixel column holds four or more spans: levels with more
+ * buckets than the track has spans are finer than that wherever spans are
+ * spread evenly, and where they are not it draws the spans of the few
+ * columns in question. */
+static size_t lod_count(const gt_model *m, size_t nspans, int k)
+{
+	unsigned shift = LOD_MIN_SHIFT + 2u * (unsigned)k;
+	size_t count = (size_t)(((gt_model_duration(m) + 1) >> shift) + 1);
+	return count > nspans + 4 ? 0 : count;
 }
 
 /* Per-bucket time in each state and busy time while a level is built;
@@ -1711,19 +1723,11 @@ static gt_lod_bucket *build_lod(const gt_model *m, int kind, uint32_t idx)
 	const gt_span *s;
 	size_t n;
 	track_spans(m, kind, idx, &s, &n);
-	int64_t dur = gt_model_duration(m) + 1;
 	size_t total = 0, counts[LOD_LEVELS];
 	int first = -1;
 	for (int k = 0; k < LOD_LEVELS; k++) {
-		unsigned shift = LOD_MIN_SHIFT + 2u * (unsigned)k;
-		counts[k] = (size_t)((dur >> shift) + 1);
-		/* The viewer asks for buckets only where a pixel column holds four
-		 * or more spans: levels with more buckets than the track has spans
-		 * are finer than that wherever spans are spread evenly, and where
-		 * they are not it draws the spans of the few columns in question. */
-		if (counts[k] > LOD_MAX_BUCKETS(n))
-			counts[k] = 0;
-		else if (first < 0)
+		counts[k] = lod_count(m, n, k);
+		if (counts[k] && first < 0)
 			first = k;
 		total += counts[k];
 	}
@@ -1813,14 +1817,11 @@ gt_lod gt_model_lod(const gt_model *m, int kind, uint32_t index, int64_t max_ns)
 	const gt_span *s;
 	size_t ns;
 	track_spans(m, kind, index, &s, &ns);
-	int64_t dur = gt_model_duration(m) + 1;
 	size_t off = 0;
 	gt_lod best = none;
 	for (int k = 0; k < LOD_LEVELS; k++) {
 		unsigned shift = LOD_MIN_SHIFT + 2u * (unsigned)k;
-		size_t count = (size_t)((dur >> shift) + 1);
-		if (count > LOD_MAX_BUCKETS(ns))
-			count = 0;
+		size_t count = lod_count(m, ns, k);
 		if (count && ((int64_t)1 << shift) <= max_ns)
 			best = (gt_lod){shift, count, mm->lod[kind][index] + off};
 		off += count;
