@@ -989,6 +989,7 @@ static void range_event(gt_model *m, const mrec *r)
 	uint32_t gi = GT_NONE;
 	if (ev->u.range.scope == GT_RES_GOROUTINE)
 		gi = goroutine(m, ev->u.range.scope_id, false);
+	gbuild *on = gbld(m, gi); /* the live goroutine the range is on */
 	switch (id) {
 	case GT_RANGE_GC_MARK:
 		if (begin && m->gc_open == GT_NONE) {
@@ -1006,9 +1007,8 @@ static void range_event(gt_model *m, const mrec *r)
 		break;
 	case GT_RANGE_STW:
 	case GT_RANGE_MARK_ASSIST:
-		if (gbld(m, gi)) {
-			gbuild *b = gbld(m, gi);
-			uint32_t *open = id == GT_RANGE_STW ? &b->stw_open : &b->assist_open;
+		if (on) {
+			uint32_t *open = id == GT_RANGE_STW ? &on->stw_open : &on->assist_open;
 			if (begin && *open == GT_NONE) {
 				*open = (uint32_t)m->nranges[id];
 				int64_t s = ev->kind == GT_EV_RANGE_ACTIVE ? m->sync_ts - m->t0 : rel;
