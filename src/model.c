@@ -11,12 +11,18 @@
 #include "gotrace/model.h"
 #include "idmap.h"
 
-/* Makes room for `need` elements in a growable array. */
-static int grow(void *pptr, size_t *cap, size_t need, size_t elem)
+#if defined(__GNUC__) || defined(__clang__)
+#define MD_COLD __attribute__((noinline))
+#else
+#define MD_COLD
+#endif
+
+/* The reallocating half of grow(), out of line: pushes run for every span
+ * and gap, and a call that may realloc makes the compiler save registers
+ * on the path that does not. */
+MD_COLD static int grow_slow(void *pptr, size_t *cap, size_t need, size_t elem)
 {
 	void **pp = (void **)pptr;
-	if (need <= *cap)
-		return 0;
 	/* Most goroutines live briefly: start small, there are millions. */
 	size_t n = *cap ? *cap : 4;
 	while (n < need)
@@ -27,6 +33,12 @@ static int grow(void *pptr, size_t *cap, size_t need, size_t elem)
 	*pp = np;
 	*cap = n;
 	return 0;
+}
+
+/* Makes room for `need` elements in a growable array. */
+static inline int grow(void *pptr, size_t *cap, size_t need, size_t elem)
+{
+	return need <= *cap ? 0 : grow_slow(pptr, cap, need, elem);
 }
 
 #define PUSH(m, arr, n, cap, val)                                                                                      \
@@ -133,6 +145,8 @@ typedef struct stack_ref {
 /* What the reading thread resolves before handing an event over: stacks
  * (deduplicated across generations), interned reasons, thread numbers. It
  * fills this while the builder thread runs, hence its own error fields. */
+#define REASON_CACHE 64
+
 typedef struct stack_tab {
 	int oom;
 	const char *limit;
@@ -141,6 +155,16 @@ typedef struct stack_tab {
 	idmap reason_idx; /* content hash -> index */
 	idmap thread_num; /* thread id -> number, dense for the builder's lookups */
 	uint32_t nthread_nums;
+	int64_t last_thread_id; /* the last thread numbered, valid once nthread_nums > 0 */
+	uint32_t last_thread_num;
+	/* Reasons by where the decoder's string lies: its strings point into
+	 * the trace, which does not change while it is open, so one address
+	 * and length always holds the same text. */
+	struct {
+		const char *ptr;
+		size_t len;
+		uint16_t id;
+	} reason_cache[REASON_CACHE];
 	gt_frame *frames;
 	size_t nframes, capframes;
 	stack_ref *stacks;
@@ -169,11 +193,14 @@ struct gt_model {
 	pbuild *pb;
 	size_t nps, capps, cappb;
 	idmap pidx;
+	int64_t last_p_id; /* the last P looked up, valid once nps > 0 */
+	uint32_t last_p;
 
 	gt_thread *ms;
 	mbuild *mb;
 	size_t nms, capms, capmb;
 	idmap midx;
+	uint32_t last_m_num, last_m; /* the last thread looked up, valid once nms > 0 */
 
 	gt_gap *gaps;
 	size_t ngaps, capgaps;
@@ -230,10 +257,26 @@ static uint64_t hash_bytes(const char *p, size_t n, uint64_t h)
 	return h;
 }
 
+static uint16_t intern_slow(stack_tab *st, gt_str s);
+
 static uint16_t intern(stack_tab *st, gt_str s)
 {
 	if (s.len == 0)
 		return 0;
+	size_t slot = ((uintptr_t)s.ptr ^ (uintptr_t)s.ptr >> 7) % REASON_CACHE;
+	if (st->reason_cache[slot].ptr == s.ptr && st->reason_cache[slot].len == s.len)
+		return st->reason_cache[slot].id;
+	uint16_t id = intern_slow(st, s);
+	if (!st->oom) {
+		st->reason_cache[slot].ptr = s.ptr;
+		st->reason_cache[slot].len = s.len;
+		st->reason_cache[slot].id = id;
+	}
+	return id;
+}
+
+static uint16_t intern_slow(stack_tab *st, gt_str s)
+{
 	uint64_t h = hash_bytes(s.ptr, s.len, 0xcbf29ce484222325ULL);
 	for (;; h++) {
 		uint32_t i = idmap_get(&st->reason_idx, h);
@@ -483,9 +526,15 @@ static uint32_t proc(gt_model *m, int64_t id)
 {
 	if (id == GT_NO_ID)
 		return GT_NONE;
+	/* Events come in batches of one thread, which mostly holds one P. */
+	if (m->nps && id == m->last_p_id)
+		return m->last_p;
 	uint32_t i = idmap_get(&m->pidx, (uint64_t)id);
-	if (i != UINT32_MAX)
+	if (i != UINT32_MAX) {
+		m->last_p_id = id;
+		m->last_p = i;
 		return i;
+	}
 	if (grow(&m->ps, &m->capps, m->nps + 1, sizeof *m->ps) || grow(&m->pb, &m->cappb, m->nps + 1, sizeof *m->pb)) {
 		m->oom = 1;
 		return GT_NONE;
@@ -497,6 +546,8 @@ static uint32_t proc(gt_model *m, int64_t id)
 	m->pb[i].syscalling = m->pb[i].sweep_g = m->pb[i].sweep_open = GT_NONE;
 	if (idmap_put(&m->pidx, (uint64_t)id, i))
 		m->oom = 1;
+	m->last_p_id = id;
+	m->last_p = i;
 	return i;
 }
 
@@ -505,9 +556,14 @@ static uint32_t thread(gt_model *m, uint32_t num, int64_t id)
 {
 	if (num == GT_NONE)
 		return GT_NONE;
+	if (m->nms && num == m->last_m_num)
+		return m->last_m;
 	uint32_t i = idmap_get(&m->midx, num);
-	if (i != UINT32_MAX)
+	if (i != UINT32_MAX) {
+		m->last_m_num = num;
+		m->last_m = i;
 		return i;
+	}
 	if (grow(&m->ms, &m->capms, m->nms + 1, sizeof *m->ms) || grow(&m->mb, &m->capmb, m->nms + 1, sizeof *m->mb)) {
 		m->oom = 1;
 		return GT_NONE;
@@ -518,6 +574,8 @@ static uint32_t thread(gt_model *m, uint32_t num, int64_t id)
 	m->ms[i].id = id;
 	if (idmap_put(&m->midx, num, i))
 		m->oom = 1;
+	m->last_m_num = num;
+	m->last_m = i;
 	return i;
 }
 
@@ -1337,11 +1395,18 @@ static void resolve(stack_tab *st, mrec *r)
 	r->reason = 0;
 	r->thread = GT_NONE;
 	if (ev->thread != GT_NO_ID) {
-		r->thread = idmap_get(&st->thread_num, (uint64_t)ev->thread);
-		if (r->thread == UINT32_MAX) {
-			r->thread = st->nthread_nums++;
-			if (idmap_put(&st->thread_num, (uint64_t)ev->thread, r->thread))
-				st->oom = 1;
+		/* Events come in batches of one thread. */
+		if (st->nthread_nums && ev->thread == st->last_thread_id) {
+			r->thread = st->last_thread_num;
+		} else {
+			r->thread = idmap_get(&st->thread_num, (uint64_t)ev->thread);
+			if (r->thread == UINT32_MAX) {
+				r->thread = st->nthread_nums++;
+				if (idmap_put(&st->thread_num, (uint64_t)ev->thread, r->thread))
+					st->oom = 1;
+			}
+			st->last_thread_id = ev->thread;
+			st->last_thread_num = r->thread;
 		}
 	}
 	switch (ev->kind) {
