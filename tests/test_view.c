@@ -244,6 +244,150 @@ START_TEST(range_statistics)
 }
 END_TEST
 
+/* ---- pinned results on every committed trace ---- */
+
+/* The sort orders and range statistics of every trace in traces/, hashed
+ * and compared with tests/data/view-pins.txt, so that a faster way to
+ * compute them cannot change what the user sees. GOTRACE_WRITE_PINS=FILE
+ * writes the hashes instead (only when the results are meant to change). */
+
+static uint64_t fnv(uint64_t h, const void *p, size_t n)
+{
+	const unsigned char *b = p;
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ b[i]) * 0x100000001b3ULL;
+	return h;
+}
+
+static uint64_t fnv_i64(uint64_t h, int64_t v) { return fnv(h, &v, sizeof v); }
+
+/* Every group's name in display order, each followed by its members' ids. */
+static uint64_t sort_digest(vw_layout *lay)
+{
+	uint64_t h = 0xcbf29ce484222325ULL;
+	for (size_t i = 0; i < lay->ngroups; i++)
+		lay->groups[i].collapsed = false;
+	ck_assert_int_eq(vw_layout_rows(lay, 1), 0);
+	for (size_t r = 0; r < lay->nrows; r++) {
+		const vw_row *row = &lay->rows[r];
+		if (row->kind == VW_ROW_GROUP) {
+			gt_str n = lay->groups[row->index].name;
+			h = fnv(h, n.ptr, n.len);
+			h = fnv_i64(h, (int64_t)lay->groups[row->index].n);
+		} else if (row->kind == VW_ROW_GOROUTINE) {
+			h = fnv_i64(h, gt_model_goroutine(lay->m, row->index)->id);
+			ck_assert_uint_eq(vw_layout_goroutine_row(lay, row->index), r);
+		}
+	}
+	return h;
+}
+
+static uint64_t stats_digest(uint64_t h, const gt_model *m, const vw_range_stats *r)
+{
+	int64_t v[] = {r->from,    r->to,      (int64_t)r->ngaps, (int64_t)r->ngaps_over, r->gap_p50,
+	               r->gap_p90, r->gap_p99, r->gap_max,        r->gc_ns,               r->stw_ns};
+	h = fnv(h, v, sizeof v);
+	h = fnv(h, r->state_ns, sizeof r->state_ns);
+	for (int b = 0; b < VW_HIST_BUCKETS; b++)
+		h = fnv_i64(h, (int64_t)r->hist[b]);
+	h = fnv_i64(h, (int64_t)r->nbusiest);
+	for (size_t i = 0; i < r->nbusiest; i++) {
+		h = fnv_i64(h, gt_model_goroutine(m, r->busiest[i].goroutine)->id);
+		h = fnv_i64(h, r->busiest[i].exec_ns);
+	}
+	return h;
+}
+
+/* The ranges a pin covers: the whole trace (as a drag over the axis makes
+ * it, with margins), halves, quarters, and spans of many lengths. */
+static size_t pin_ranges(int64_t dur, int64_t (*out)[2], size_t cap)
+{
+	size_t n = 0;
+	int64_t fixed[][2] = {{0, dur + 1},           {-dur / 40, dur + dur / 40}, {0, dur / 2},
+	                      {dur / 2, dur + 1},      {dur / 4, dur * 3 / 4},       {dur / 3, dur / 3 + 1},
+	                      {dur + 1, dur * 2 + 1}};
+	for (size_t i = 0; i < sizeof fixed / sizeof fixed[0] && n < cap; i++) {
+		out[n][0] = fixed[i][0];
+		out[n][1] = fixed[i][1];
+		n++;
+	}
+	uint64_t x = 88172645463325252ULL;
+	while (n < cap) {
+		x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+		int64_t a = (int64_t)(x % (uint64_t)(dur + 1));
+		x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+		int64_t len = (int64_t)(x % (uint64_t)(dur / (1 + (int64_t)(n % 5) * 7) + 1));
+		out[n][0] = a;
+		out[n][1] = a + len;
+		n++;
+	}
+	return n;
+}
+
+static const int64_t pin_thresholds[] = {1000, 100000, 1000000};
+
+START_TEST(sort_and_range_statistics_are_pinned)
+{
+	char dir[4096], pins[4096];
+	snprintf(dir, sizeof dir, "%s/traces", tu_source_dir());
+	snprintf(pins, sizeof pins, "%s/tests/data/view-pins.txt", tu_source_dir());
+	char **traces;
+	size_t ntraces = tu_list(dir, ".trace", &traces);
+	ck_assert_uint_gt(ntraces, 0);
+	const char *write = getenv("GOTRACE_WRITE_PINS");
+	FILE *out = write && write[0] ? fopen(write, "w") : NULL;
+	size_t plen = 0;
+	char *want = out ? NULL : tu_read_file(pins, &plen);
+	ck_assert_msg(out || want, "cannot read %s", pins);
+	for (size_t ti = 0; ti < ntraces; ti++) {
+		/* Traces Go's own parser rejects have no model to pin. */
+		loaded l = {0};
+		char path[8200];
+		snprintf(path, sizeof path, "%s/%s", dir, traces[ti]);
+		l.data = tu_read_file(path, &l.len);
+		ck_assert_msg(l.data != NULL, "cannot read %s", path);
+		gt_error e;
+		if (gt_trace_open(l.data, l.len, &l.t, &e) != GT_OK || gt_model_build(l.t, &l.m, NULL, NULL, &e) != GT_OK) {
+			gt_trace_close(l.t);
+			free(l.data);
+			continue;
+		}
+		vw_layout lay;
+		ck_assert_int_eq(vw_layout_init(&lay, l.m), 0);
+		uint64_t sd[VW_SORT_COUNT];
+		for (int k = 0; k < VW_SORT_COUNT; k++) {
+			vw_layout_sort(&lay, (vw_sort)k);
+			sd[k] = sort_digest(&lay);
+		}
+		/* Back to the first order: the same as at the start. */
+		vw_layout_sort(&lay, VW_SORT_WAIT);
+		ck_assert(sort_digest(&lay) == sd[0]);
+		vw_layout_free(&lay);
+		int64_t dur = gt_model_duration(l.m), ranges[40][2];
+		size_t nr = pin_ranges(dur, ranges, sizeof ranges / sizeof ranges[0]);
+		uint64_t rd = 0xcbf29ce484222325ULL;
+		for (size_t i = 0; i < nr; i++)
+			for (size_t t = 0; t < sizeof pin_thresholds / sizeof pin_thresholds[0]; t++) {
+				vw_range_stats r;
+				ck_assert_int_eq(vw_range_stats_compute(l.m, ranges[i][0], ranges[i][1], pin_thresholds[t], &r), 0);
+				rd = stats_digest(rd, l.m, &r);
+			}
+		char line[4400];
+		snprintf(line, sizeof line, "%s sort-wait=%016" PRIx64 " sort-exec=%016" PRIx64 " sort-id=%016" PRIx64
+		         " ranges=%016" PRIx64 "\n", traces[ti], sd[VW_SORT_WAIT], sd[VW_SORT_EXEC], sd[VW_SORT_ID], rd);
+		if (out)
+			fputs(line, out);
+		else
+			ck_assert_msg(strstr(want, line) != NULL, "changed or missing in tests/data/view-pins.txt: %s", line);
+		unload(&l);
+	}
+	if (out)
+		ck_assert_int_eq(fclose(out), 0);
+	free(want);
+	tu_list_free(traces, ntraces);
+}
+END_TEST
+
 /* ---- level of detail ---- */
 
 static void check_bins(const vw_bin *b, size_t n, int ncols)
@@ -1111,6 +1255,7 @@ int main(void)
 	tcase_add_test(tc, range_statistics);
 	tcase_add_test(tc, export_range_gaps);
 	tcase_add_test(tc, gap_histogram_buckets);
+	tcase_add_test(tc, sort_and_range_statistics_are_pinned);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("view:lod");
 	tcase_add_test(tc, binning_by_pixel_column);

@@ -716,6 +716,47 @@ static double bench_frame(vw_state *s, window *w, vw_drawlist *d, double parts[4
 	return t;
 }
 
+/* Interactions whose handling, not drawing, can stall: each is timed from
+ * the input to the end of the frame that shows its result, the way a user
+ * waits for it. */
+static void bench_interactions(vw_state *s, window *w, vw_drawlist *d)
+{
+	double t[VW_SORT_COUNT], worst = 0;
+	for (int i = 0; i < VW_SORT_COUNT; i++) {
+		double t0 = now_ms();
+		vw_input_key(s, 't');
+		frame(s, w, d);
+		t[i] = now_ms() - t0;
+		worst = t[i] > worst ? t[i] : worst;
+	}
+	printf("phase=sort     changes=%d", VW_SORT_COUNT);
+	for (int i = 0; i < VW_SORT_COUNT; i++)
+		printf(" %s=%.2fms", i + 1 < VW_SORT_COUNT ? "next" : "back", t[i]);
+	printf(" max=%.2fms\n", worst);
+	/* A drag over the whole time axis, then over its middle half. */
+	vw_view_fit(&s->view);
+	frame(s, w, d);
+	vw_geom g = vw_state_geom(s);
+	float y = g.axis_y + g.axis_h / 2;
+	const float spans[2][2] = {{0, 1}, {0.25f, 0.75f}};
+	const char *const names[2] = {"whole", "half"};
+	printf("phase=range   ");
+	worst = 0;
+	for (int i = 0; i < 2; i++) {
+		float x0 = g.timeline_x + spans[i][0] * (g.timeline_w - 1), x1 = g.timeline_x + spans[i][1] * (g.timeline_w - 1);
+		double t0 = now_ms();
+		vw_input_press(s, x0, y, 1);
+		vw_input_motion(s, x1, y);
+		vw_input_release(s, x1, y, 1);
+		frame(s, w, d);
+		double ti = now_ms() - t0;
+		worst = ti > worst ? ti : worst;
+		printf(" %s=%.2fms", names[i], ti);
+	}
+	printf(" max=%.2fms\n", worst);
+	vw_state_clear_range(s);
+}
+
 static int bench(vw_state *s, window *w, vw_drawlist *d)
 {
 	enum { FRAMES = 600 };
@@ -782,8 +823,10 @@ static int bench(vw_state *s, window *w, vw_drawlist *d)
 	}
 	memcpy(sorted, times, (size_t)n * sizeof *sorted);
 	qsort(sorted, (size_t)n, sizeof *sorted, cmp_double);
+	double all_p99 = pct(sorted, (size_t)n, 99), all_max = sorted[n - 1];
+	bench_interactions(s, w, d);
 	printf("all      frames=%-4d p50=%.2fms p95=%.2fms p99=%.2fms max=%.2fms size=%dx%d renderer=%s\n", n,
-	       pct(sorted, (size_t)n, 50), pct(sorted, (size_t)n, 95), pct(sorted, (size_t)n, 99), sorted[n - 1], w->tw,
+	       pct(sorted, (size_t)n, 50), pct(sorted, (size_t)n, 95), all_p99, all_max, w->tw,
 	       w->th, w->direct ? "cairo->window surface" : "cairo->SDL texture");
 	return 0;
 }
