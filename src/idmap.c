@@ -14,7 +14,7 @@ static size_t slot_of(uint64_t k, size_t mask)
 #define DENSE_LIMIT ((uint64_t)1 << 26)
 #define DENSE_SLACK 4096
 
-static uint32_t hash_get(const idmap *m, uint64_t key)
+uint32_t idmap_hash_get(const idmap *m, uint64_t key)
 {
 	if (!m->cap)
 		return UINT32_MAX;
@@ -25,13 +25,6 @@ static uint32_t hash_get(const idmap *m, uint64_t key)
 		if (m->keys[i] == key)
 			return m->vals[i];
 	}
-}
-
-uint32_t idmap_get(const idmap *m, uint64_t key)
-{
-	if (key < m->ndense)
-		return m->dense[key];
-	return hash_get(m, key);
 }
 
 static int hash_put(idmap *m, uint64_t key, uint32_t val);

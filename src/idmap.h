@@ -16,8 +16,14 @@ typedef struct idmap {
 	size_t cap, hlen, len;
 } idmap;
 
-/* The value for key, or UINT32_MAX. */
-uint32_t idmap_get(const idmap *m, uint64_t key);
+uint32_t idmap_hash_get(const idmap *m, uint64_t key);
+
+/* The value for key, or UINT32_MAX. Inline for the dense keys (goroutine
+ * ids, a generation's stack ids): the model looks several up per event. */
+static inline uint32_t idmap_get(const idmap *m, uint64_t key)
+{
+	return key < m->ndense ? m->dense[key] : idmap_hash_get(m, key);
+}
 /* Sets key to val. Returns 0, or -1 when out of memory. */
 int idmap_put(idmap *m, uint64_t key, uint32_t val);
 void idmap_free(idmap *m);

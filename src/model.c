@@ -11,16 +11,18 @@
 #include "gotrace/model.h"
 #include "idmap.h"
 
+/* For the rare half of a per-event function (growing, creating), so the
+ * common half inlines without saving registers for a call it does not make. */
 #if defined(__GNUC__) || defined(__clang__)
-#define MD_COLD __attribute__((noinline))
+#define MD_NOINLINE __attribute__((noinline))
 #else
-#define MD_COLD
+#define MD_NOINLINE
 #endif
 
 /* The reallocating half of grow(), out of line: pushes run for every span
  * and gap, and a call that may realloc makes the compiler save registers
  * on the path that does not. */
-MD_COLD static int grow_slow(void *pptr, size_t *cap, size_t need, size_t elem)
+MD_NOINLINE static int grow_slow(void *pptr, size_t *cap, size_t need, size_t elem)
 {
 	void **pp = (void **)pptr;
 	/* Most goroutines live briefly: start small, there are millions. */
@@ -299,13 +301,8 @@ static uint16_t intern_slow(stack_tab *st, gt_str s)
 	return (uint16_t)idx;
 }
 
-static uint32_t intern_stack(stack_tab *st, const gt_stack *s)
+MD_NOINLINE static uint32_t intern_stack_uncached(stack_tab *st, const gt_stack *s)
 {
-	if (!s || s->nframes == 0)
-		return 0;
-	uint32_t cached = idmap_get(&st->gen_stacks, s->id);
-	if (cached != UINT32_MAX)
-		return cached;
 	uint64_t h = 0xcbf29ce484222325ULL;
 	for (uint32_t i = 0; i < s->nframes; i++)
 		h = hash_bytes((const char *)&s->frames[i].pc, sizeof s->frames[i].pc, h);
@@ -343,6 +340,14 @@ static uint32_t intern_stack(stack_tab *st, const gt_stack *s)
 	if (idmap_put(&st->gen_stacks, s->id, id))
 		st->oom = 1;
 	return id;
+}
+
+static inline uint32_t intern_stack(stack_tab *st, const gt_stack *s)
+{
+	if (!s || s->nframes == 0)
+		return 0;
+	uint32_t cached = idmap_get(&st->gen_stacks, s->id);
+	return cached != UINT32_MAX ? cached : intern_stack_uncached(st, s);
 }
 
 /* ---- arena ---- */
@@ -491,13 +496,9 @@ static gbuild *gbld_revive(gt_model *m, uint32_t gi)
 
 /* ---- resources ---- */
 
-static uint32_t goroutine(gt_model *m, int64_t id, bool create)
+MD_NOINLINE static uint32_t goroutine_new(gt_model *m, int64_t id)
 {
-	if (id == GT_NO_ID)
-		return GT_NONE;
-	uint32_t i = idmap_get(&m->gidx, (uint64_t)id);
-	if (i != UINT32_MAX || !create)
-		return i;
+	uint32_t i;
 	if (grow(&m->gs, &m->capgs, m->ngs + 1, sizeof *m->gs) ||
 	    grow(&m->gslot, &m->capgslot, m->ngs + 1, sizeof *m->gslot)) {
 		m->oom = 1;
@@ -522,13 +523,16 @@ static uint32_t goroutine(gt_model *m, int64_t id, bool create)
 	return i;
 }
 
-static uint32_t proc(gt_model *m, int64_t id)
+static inline uint32_t goroutine(gt_model *m, int64_t id, bool create)
 {
 	if (id == GT_NO_ID)
 		return GT_NONE;
-	/* Events come in batches of one thread, which mostly holds one P. */
-	if (m->nps && id == m->last_p_id)
-		return m->last_p;
+	uint32_t i = idmap_get(&m->gidx, (uint64_t)id);
+	return i != UINT32_MAX || !create ? i : goroutine_new(m, id);
+}
+
+MD_NOINLINE static uint32_t proc_lookup(gt_model *m, int64_t id)
+{
 	uint32_t i = idmap_get(&m->pidx, (uint64_t)id);
 	if (i != UINT32_MAX) {
 		m->last_p_id = id;
@@ -551,13 +555,17 @@ static uint32_t proc(gt_model *m, int64_t id)
 	return i;
 }
 
-/* num: the reading thread's number for the thread id. */
-static uint32_t thread(gt_model *m, uint32_t num, int64_t id)
+static inline uint32_t proc(gt_model *m, int64_t id)
 {
-	if (num == GT_NONE)
+	if (id == GT_NO_ID)
 		return GT_NONE;
-	if (m->nms && num == m->last_m_num)
-		return m->last_m;
+	/* Events come in batches of one thread, which mostly holds one P. */
+	return m->nps && id == m->last_p_id ? m->last_p : proc_lookup(m, id);
+}
+
+/* num: the reading thread's number for the thread id. */
+MD_NOINLINE static uint32_t thread_lookup(gt_model *m, uint32_t num, int64_t id)
+{
 	uint32_t i = idmap_get(&m->midx, num);
 	if (i != UINT32_MAX) {
 		m->last_m_num = num;
@@ -577,6 +585,13 @@ static uint32_t thread(gt_model *m, uint32_t num, int64_t id)
 	m->last_m_num = num;
 	m->last_m = i;
 	return i;
+}
+
+static inline uint32_t thread(gt_model *m, uint32_t num, int64_t id)
+{
+	if (num == GT_NONE)
+		return GT_NONE;
+	return m->nms && num == m->last_m_num ? m->last_m : thread_lookup(m, num, id);
 }
 
 /* ---- spans ---- */
