@@ -224,23 +224,50 @@ START_TEST(range_statistics)
 		ck_assert_int_eq(a.state_ns[s] + b.state_ns[s], r.state_ns[s]);
 	ck_assert_int_eq(a.gc_ns + b.gc_ns, r.gc_ns);
 	unload(&l);
-	/* Skipping the blocks of goroutines that live outside a range changes
-	 * nothing. */
+	/* The index (blocks of goroutines outside or wholly inside a range,
+	 * gaps by length) changes nothing. */
 	const char *const traces[] = {"go1.26/leak.trace", "go1.26/gcassist.trace", "go1.26/tasks.trace"};
 	for (size_t ti = 0; ti < sizeof traces / sizeof traces[0]; ti++) {
 		load(traces[ti], &l);
 		dur = gt_model_duration(l.m);
-		vw_lifetimes life;
-		ck_assert_int_eq(vw_lifetimes_build(&life, l.m), 0);
+		vw_range_index x;
+		ck_assert_int_eq(vw_range_index_build(&x, l.m), 0);
 		for (int64_t from = -dur / 10; from < dur; from += dur / 7 + 1)
 			for (int64_t len = 1; len < 2 * dur; len = len * 5 + dur / 50) {
 				vw_range_stats_compute(l.m, from, from + len, 100000, &a);
-				vw_range_stats_compute_in(l.m, &life, from, from + len, 100000, &b);
+				vw_range_stats_compute_in(l.m, &x, from, from + len, 100000, &b);
 				ck_assert_msg(memcmp(&a, &b, sizeof a) == 0, "%s [%" PRId64 ", +%" PRId64 ")", traces[ti], from, len);
 			}
-		vw_lifetimes_free(&life);
+		vw_range_index_free(&x);
 		unload(&l);
 	}
+}
+END_TEST
+
+START_TEST(radix_sort_is_stable)
+{
+	enum { N = 5000 };
+	static uint64_t key[N], want_key[N];
+	static uint32_t val[N];
+	uint64_t x = 12345;
+	for (size_t n = 0; n <= N; n = n * 3 + 1) {
+		for (size_t i = 0; i < n; i++) {
+			x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+			/* Few distinct keys in some rounds, to have ties; keys over every
+			 * digit in others. */
+			key[i] = n % 2 ? x % 17 : (i % 3 ? x : ~vw_radix_key(-(int64_t)(x % 1000)));
+			val[i] = (uint32_t)i;
+		}
+		memcpy(want_key, key, n * sizeof *key);
+		ck_assert_int_eq(vw_radix_sort(key, val, n), 0);
+		for (size_t i = 0; i < n; i++) {
+			ck_assert(key[i] == want_key[val[i]]);
+			if (i)
+				ck_assert(key[i - 1] < key[i] || (key[i - 1] == key[i] && val[i - 1] < val[i]));
+		}
+	}
+	ck_assert(vw_radix_key(-5) < vw_radix_key(0) && vw_radix_key(0) < vw_radix_key(INT64_MAX));
+	ck_assert(vw_radix_key(INT64_MIN) < vw_radix_key(-5));
 }
 END_TEST
 
@@ -366,12 +393,19 @@ START_TEST(sort_and_range_statistics_are_pinned)
 		int64_t dur = gt_model_duration(l.m), ranges[40][2];
 		size_t nr = pin_ranges(dur, ranges, sizeof ranges / sizeof ranges[0]);
 		uint64_t rd = 0xcbf29ce484222325ULL;
+		vw_range_index x;
+		ck_assert_int_eq(vw_range_index_build(&x, l.m), 0);
 		for (size_t i = 0; i < nr; i++)
 			for (size_t t = 0; t < sizeof pin_thresholds / sizeof pin_thresholds[0]; t++) {
-				vw_range_stats r;
+				vw_range_stats r, ri;
 				ck_assert_int_eq(vw_range_stats_compute(l.m, ranges[i][0], ranges[i][1], pin_thresholds[t], &r), 0);
 				rd = stats_digest(rd, l.m, &r);
+				/* What the viewer computes, with its index. */
+				ck_assert_int_eq(vw_range_stats_compute_in(l.m, &x, ranges[i][0], ranges[i][1], pin_thresholds[t], &ri), 0);
+				ck_assert_msg(memcmp(&r, &ri, sizeof r) == 0, "%s: range %zu threshold %" PRId64 " differs with the index",
+				              traces[ti], i, pin_thresholds[t]);
 			}
+		vw_range_index_free(&x);
 		char line[4400];
 		snprintf(line, sizeof line, "%s sort-wait=%016" PRIx64 " sort-exec=%016" PRIx64 " sort-id=%016" PRIx64
 		         " ranges=%016" PRIx64 "\n", traces[ti], sd[VW_SORT_WAIT], sd[VW_SORT_EXEC], sd[VW_SORT_ID], rd);
@@ -1255,6 +1289,7 @@ int main(void)
 	tcase_add_test(tc, range_statistics);
 	tcase_add_test(tc, export_range_gaps);
 	tcase_add_test(tc, gap_histogram_buckets);
+	tcase_add_test(tc, radix_sort_is_stable);
 	tcase_add_test(tc, sort_and_range_statistics_are_pinned);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("view:lod");

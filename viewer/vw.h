@@ -91,6 +91,16 @@ size_t vw_series_at(const vw_series_pyr *p, double t);
  * by doubling steps from lo, whose cost is the log of the distance. */
 size_t vw_series_from(const vw_series_pyr *p, size_t lo, double t);
 
+/* ---- sorting ---- */
+
+/* Sorts val[0, n) by key[0, n), smallest first, keeping the order of equal
+ * keys; key is sorted with it. Returns 0, or -1 when out of memory (then
+ * both are unchanged). */
+int vw_radix_sort(uint64_t *key, uint32_t *val, size_t n);
+/* A key that orders int64 values as vw_radix_sort orders keys; its
+ * complement orders them largest first. */
+uint64_t vw_radix_key(int64_t v);
+
 /* ---- range statistics ---- */
 
 #define VW_BUSIEST 5
@@ -99,6 +109,10 @@ size_t vw_series_from(const vw_series_pyr *p, size_t lo, double t);
  * one everything above). */
 #define VW_HIST_BUCKETS 40
 int vw_hist_bucket(int64_t ns);
+typedef struct vw_busy {
+	uint32_t goroutine;
+	int64_t exec_ns;
+} vw_busy;
 typedef struct vw_range_stats {
 	int64_t from, to;
 	int64_t state_ns[GT_GS_COUNT]; /* goroutine time in each state, clipped to the range */
@@ -108,31 +122,43 @@ typedef struct vw_range_stats {
 	size_t hist[VW_HIST_BUCKETS]; /* gaps starting in the range, by vw_hist_bucket */
 	int64_t gc_ns, stw_ns; /* GC marking and stop-the-world, clipped */
 	size_t nbusiest;
-	struct {
-		uint32_t goroutine;
-		int64_t exec_ns;
-	} busiest[VW_BUSIEST];
+	vw_busy busiest[VW_BUSIEST]; /* most running time first, then lowest index */
 } vw_range_stats;
 
 /* Returns 0, or -1 when out of memory. */
 int vw_range_stats_compute(const gt_model *m, int64_t from, int64_t to, int64_t threshold, vw_range_stats *out);
 
-/* Where goroutines live, by blocks of VW_LIFE_BLOCK consecutive indices:
- * the earliest start and the latest end of their spans. A range then
- * skips the blocks that do not reach into it: goroutines are numbered in
- * about the order they appear, so most blocks of a big trace lie wholly
- * before or after a range. */
+/* What makes the statistics of a range cost about the goroutines and gaps
+ * at its two ends rather than all of them. Built once per model.
+ *
+ * Goroutines by blocks of VW_LIFE_BLOCK consecutive indices: the earliest
+ * start and the latest end of their spans, so that a range skips the blocks
+ * that do not reach into it (goroutines are numbered in about the order
+ * they appear, so most blocks of a big trace lie wholly before or after a
+ * range) and takes the whole-life sums of the blocks that lie wholly in it.
+ *
+ * Gaps: a histogram of the first i gaps every VW_GAP_BLOCK gaps, and every
+ * gap's index sorted by length, so that the histogram of a range costs two
+ * partial blocks and a percentile a walk through one histogram bucket. */
 #define VW_LIFE_BLOCK 64
-typedef struct vw_lifetimes {
+#define VW_GAP_BLOCK 1024
+typedef struct vw_range_index {
 	int64_t *lo, *hi; /* per block; a block without spans: lo > hi */
 	size_t nblocks;
-} vw_lifetimes;
+	int64_t (*state_ns)[GT_GS_COUNT]; /* per block: time in each state */
+	vw_busy (*busiest)[VW_BUSIEST];    /* per block: its busiest goroutines */
+	uint8_t *nbusiest;
+	uint32_t (*hist)[VW_HIST_BUCKETS]; /* [k]: the histogram of gaps [0, k * VW_GAP_BLOCK) */
+	uint32_t *by_len;                  /* gap indices by (length, index) */
+	size_t bucket_at[VW_HIST_BUCKETS + 1]; /* where each bucket's gaps start in by_len */
+	size_t ngaps;
+} vw_range_index;
 /* Returns 0, or -1 when out of memory (then it is empty). */
-int vw_lifetimes_build(vw_lifetimes *l, const gt_model *m);
-void vw_lifetimes_free(vw_lifetimes *l);
-/* vw_range_stats_compute with the blocks of life (NULL: none); the same
- * result. */
-int vw_range_stats_compute_in(const gt_model *m, const vw_lifetimes *life, int64_t from, int64_t to, int64_t threshold,
+int vw_range_index_build(vw_range_index *x, const gt_model *m);
+void vw_range_index_free(vw_range_index *x);
+/* vw_range_stats_compute with the index built for m (NULL: none); the
+ * same result. */
+int vw_range_stats_compute_in(const gt_model *m, const vw_range_index *x, int64_t from, int64_t to, int64_t threshold,
                               vw_range_stats *out);
 
 /* ---- export of a range's gap report ---- */
@@ -196,35 +222,43 @@ typedef struct vw_group {
 	gt_str name;
 	uint32_t *members; /* goroutine indices, sorted by the layout's key */
 	size_t n;
+	size_t first; /* where its members start in each order's storage */
 	bool collapsed;
 	int64_t sched_wait_ns, exec_ns, worst_gap_ns;
 	int64_t min_id;
-	uint32_t id; /* its index in name order: stays when the groups are sorted */
+	uint32_t id; /* its index in groups[], in name order */
 } vw_group;
 
 typedef enum vw_sort { VW_SORT_WAIT, VW_SORT_EXEC, VW_SORT_ID, VW_SORT_COUNT } vw_sort;
 
 typedef struct vw_layout {
 	const gt_model *m;
-	vw_group *groups;
+	vw_group *groups; /* in name order; order[] says how they are shown */
+	uint32_t *order;  /* group indices, sorted by the layout's key */
+	uint64_t *order_key; /* room to sort order[] */
 	size_t ngroups;
-	uint32_t *members; /* storage of every group's members */
+	/* Every group's members in each order, sorted once when the layout is
+	 * made so that changing the order costs a sort of the groups only. */
+	uint32_t *members[VW_SORT_COUNT];
 	vw_row *rows;
 	size_t nrows, cap;
 	float total_h;
 	vw_sort sort;
 	bool threads_collapsed, procs_collapsed;
 	int64_t *gwait, *gexec; /* per goroutine: sort keys */
-	uint32_t *group_of;     /* per goroutine: its group */
-	uint32_t *pos_of;       /* per goroutine: its place among its group's members */
+	uint32_t *group_of;     /* per goroutine: its group's index in groups[] */
 	size_t *group_row;      /* per group: its header row, SIZE_MAX when not laid out */
 	bool has_regions, has_cpu;
 	char filter[64]; /* only groups whose name contains it are laid out; "": all */
 } vw_layout;
 
-/* Groups goroutines by start function. Returns 0 or -1 (out of memory). */
+/* Groups goroutines by start function and sorts each group's members in
+ * every order. Returns 0 or -1 (out of memory). */
 int vw_layout_init(vw_layout *l, const gt_model *m);
 void vw_layout_free(vw_layout *l);
+/* Shows the groups, and the members in each, by s: largest key first,
+ * then lowest goroutine id (by id alone for VW_SORT_ID). O(groups log
+ * groups). */
 void vw_layout_sort(vw_layout *l, vw_sort s);
 /* Lays rows out for a scale (1 normally, 2 on a HiDPI screen). */
 int vw_layout_rows(vw_layout *l, float scale);
@@ -239,7 +273,8 @@ size_t vw_layout_row_at(const vw_layout *l, float y);
 /* Row of goroutine gi after expanding its group, or SIZE_MAX. */
 size_t vw_layout_reveal(vw_layout *l, uint32_t gi, float scale);
 /* Row of goroutine gi, or SIZE_MAX when it has none (its group collapsed
- * or filtered out); row of group g's header, or SIZE_MAX. O(1). */
+ * or filtered out), O(log members); row of group g's header, or SIZE_MAX,
+ * O(1). */
 size_t vw_layout_goroutine_row(const vw_layout *l, uint32_t gi);
 size_t vw_layout_group_row(const vw_layout *l, uint32_t g);
 
@@ -408,7 +443,7 @@ typedef struct vw_state {
 	bool has_range;
 	int64_t range_from, range_to;
 	vw_range_stats range;
-	vw_lifetimes life; /* for range statistics */
+	vw_range_index rix; /* for range statistics */
 	/* pointer */
 	float mouse_x, mouse_y;
 	bool mouse_in;

@@ -13,7 +13,6 @@
 
 /* qsort has no context argument in C11. */
 static const gt_model *sort_model;
-static const vw_layout *sort_layout;
 
 static int cmp_name(const void *a, const void *b)
 {
@@ -30,35 +29,74 @@ static int cmp_name(const void *a, const void *b)
 
 static bool same_name(gt_str a, gt_str b) { return a.len == b.len && (!a.len || memcmp(a.ptr, b.ptr, a.len) == 0); }
 
+static int64_t key_in(const vw_layout *l, vw_sort s, uint32_t gi)
+{
+	switch (s) {
+	case VW_SORT_WAIT:
+		return l->gwait[gi];
+	case VW_SORT_EXEC:
+		return l->gexec[gi];
+	default:
+		return 0;
+	}
+}
+
+/* Sorts every group's members by key, largest first. The members come in
+ * name-then-id order, which a stable sort keeps among equal keys: the
+ * lowest id first, as the order promises. */
+static int sort_members(vw_layout *l, vw_sort s)
+{
+	size_t most = 0;
+	for (size_t i = 0; i < l->ngroups; i++)
+		most = l->groups[i].n > most ? l->groups[i].n : most;
+	uint64_t *key = malloc((most + 1) * sizeof *key);
+	if (!key)
+		return -1;
+	for (size_t i = 0; i < l->ngroups; i++) {
+		const vw_group *g = &l->groups[i];
+		uint32_t *mem = l->members[s] + g->first;
+		for (size_t j = 0; j < g->n; j++)
+			key[j] = ~vw_radix_key(key_in(l, s, mem[j]));
+		if (vw_radix_sort(key, mem, g->n) != 0) {
+			free(key);
+			return -1;
+		}
+	}
+	free(key);
+	return 0;
+}
+
 int vw_layout_init(vw_layout *l, const gt_model *m)
 {
 	memset(l, 0, sizeof *l);
 	l->m = m;
 	size_t ng = gt_model_ngoroutines(m);
-	l->members = malloc((ng + 1) * sizeof *l->members);
+	for (int s = 0; s < VW_SORT_COUNT; s++)
+		l->members[s] = malloc((ng + 1) * sizeof *l->members[s]);
 	l->gwait = malloc((ng + 1) * sizeof *l->gwait);
 	l->gexec = malloc((ng + 1) * sizeof *l->gexec);
 	l->group_of = malloc((ng + 1) * sizeof *l->group_of);
-	l->pos_of = malloc((ng + 1) * sizeof *l->pos_of);
 	l->groups = calloc(ng + 1, sizeof *l->groups);
-	if (!l->members || !l->gwait || !l->gexec || !l->group_of || !l->pos_of || !l->groups) {
+	if (!l->members[VW_SORT_WAIT] || !l->members[VW_SORT_EXEC] || !l->members[VW_SORT_ID] || !l->gwait || !l->gexec ||
+	    !l->group_of || !l->groups) {
 		vw_layout_free(l);
 		return -1;
 	}
+	uint32_t *by_name = l->members[VW_SORT_ID];
 	for (uint32_t i = 0; i < ng; i++) {
 		const gt_goroutine *g = gt_model_goroutine(m, i);
-		l->members[i] = i;
+		by_name[i] = i;
 		l->gwait[i] = g->stats.sched_wait_ns;
 		l->gexec[i] = g->stats.exec_ns;
 	}
 	sort_model = m;
-	qsort(l->members, ng, sizeof *l->members, cmp_name);
+	qsort(by_name, ng, sizeof *by_name, cmp_name);
 	for (size_t i = 0; i < ng; i++) {
-		const gt_goroutine *g = gt_model_goroutine(m, l->members[i]);
+		const gt_goroutine *g = gt_model_goroutine(m, by_name[i]);
 		if (!l->ngroups || !same_name(l->groups[l->ngroups - 1].name, g->name)) {
 			vw_group *ng_ = &l->groups[l->ngroups++];
 			ng_->name = g->name;
-			ng_->members = &l->members[i];
+			ng_->first = i;
 			ng_->min_id = g->id;
 			ng_->id = (uint32_t)(l->ngroups - 1);
 		}
@@ -66,7 +104,13 @@ int vw_layout_init(vw_layout *l, const gt_model *m)
 		gr->n++;
 		gr->sched_wait_ns += g->stats.sched_wait_ns;
 		gr->exec_ns += g->stats.exec_ns;
-		l->group_of[l->members[i]] = (uint32_t)(l->ngroups - 1);
+		l->group_of[by_name[i]] = (uint32_t)(l->ngroups - 1);
+	}
+	memcpy(l->members[VW_SORT_WAIT], by_name, ng * sizeof *by_name);
+	memcpy(l->members[VW_SORT_EXEC], by_name, ng * sizeof *by_name);
+	if (sort_members(l, VW_SORT_WAIT) != 0 || sort_members(l, VW_SORT_EXEC) != 0) {
+		vw_layout_free(l);
+		return -1;
 	}
 	const gt_gap *gaps = gt_model_gaps(m);
 	for (size_t i = 0; i < gt_model_ngaps(m); i++) {
@@ -75,12 +119,16 @@ int vw_layout_init(vw_layout *l, const gt_model *m)
 			gr->worst_gap_ns = gaps[i].end - gaps[i].start;
 	}
 	l->group_row = malloc((l->ngroups + 1) * sizeof *l->group_row);
-	if (!l->group_row) {
+	l->order = malloc((l->ngroups + 1) * sizeof *l->order);
+	l->order_key = malloc((l->ngroups + 1) * sizeof *l->order_key);
+	if (!l->group_row || !l->order || !l->order_key) {
 		vw_layout_free(l);
 		return -1;
 	}
-	for (size_t i = 0; i < l->ngroups; i++)
+	for (size_t i = 0; i < l->ngroups; i++) {
 		l->group_row[i] = SIZE_MAX;
+		l->order[i] = (uint32_t)i;
+	}
 	for (size_t i = 0; i < l->ngroups; i++)
 		l->groups[i].collapsed = ng > VW_EXPAND_ALL_BELOW && l->groups[i].n > VW_EXPAND_GROUP_UP_TO;
 	l->threads_collapsed = gt_model_nthreads(m) > 12;
@@ -94,43 +142,17 @@ int vw_layout_init(vw_layout *l, const gt_model *m)
 
 void vw_layout_free(vw_layout *l)
 {
-	free(l->members);
+	for (int s = 0; s < VW_SORT_COUNT; s++)
+		free(l->members[s]);
 	free(l->gwait);
 	free(l->gexec);
 	free(l->group_of);
-	free(l->pos_of);
 	free(l->group_row);
 	free(l->groups);
+	free(l->order);
+	free(l->order_key);
 	free(l->rows);
 	memset(l, 0, sizeof *l);
-}
-
-static int64_t key_of(const vw_layout *l, uint32_t gi)
-{
-	switch (l->sort) {
-	case VW_SORT_WAIT:
-		return l->gwait[gi];
-	case VW_SORT_EXEC:
-		return l->gexec[gi];
-	default:
-		return 0;
-	}
-}
-
-/* A member with its sort key and id at hand: sorting millions through
- * the model's records costs a cache miss per comparison. */
-typedef struct member_key {
-	int64_t key, id;
-	uint32_t gi;
-} member_key;
-
-/* Largest key first, then lowest id. */
-static int cmp_member(const void *a, const void *b)
-{
-	const member_key *x = a, *y = b;
-	if (x->key != y->key)
-		return x->key > y->key ? -1 : 1;
-	return x->id < y->id ? -1 : x->id > y->id;
 }
 
 static int64_t group_key(const vw_layout *l, const vw_group *g)
@@ -145,51 +167,44 @@ static int64_t group_key(const vw_layout *l, const vw_group *g)
 	}
 }
 
-static int cmp_group(const void *a, const void *b)
-{
-	const vw_group *x = a, *y = b;
-	int64_t kx = group_key(sort_layout, x), ky = group_key(sort_layout, y);
-	if (kx != ky)
-		return kx > ky ? -1 : 1;
-	return x->min_id < y->min_id ? -1 : x->min_id > y->min_id;
-}
-
+/* Largest key first, then lowest id: sorted by id, then stably by key.
+ * Not qsort, whose comparison would need the layout in a global while the
+ * loading thread lays out the next model. */
 void vw_layout_sort(vw_layout *l, vw_sort s)
 {
 	l->sort = s;
-	sort_layout = l;
-	sort_model = l->m;
-	size_t most = 0;
 	for (size_t i = 0; i < l->ngroups; i++)
-		most = l->groups[i].n > most ? l->groups[i].n : most;
-	member_key *mk = malloc((most + 1) * sizeof *mk);
-	for (size_t i = 0; i < l->ngroups && mk; i++) {
-		vw_group *g = &l->groups[i];
-		for (size_t j = 0; j < g->n; j++)
-			mk[j] = (member_key){key_of(l, g->members[j]), gt_model_goroutine(l->m, g->members[j])->id, g->members[j]};
-		qsort(mk, g->n, sizeof *mk, cmp_member);
-		for (size_t j = 0; j < g->n; j++)
-			g->members[j] = mk[j].gi;
-	}
-	free(mk); /* out of memory: the members keep their order */
-	qsort(l->groups, l->ngroups, sizeof *l->groups, cmp_group);
+		l->groups[i].members = l->members[s] + l->groups[i].first;
+	uint64_t *key = l->order_key;
 	for (size_t i = 0; i < l->ngroups; i++)
-		for (size_t j = 0; j < l->groups[i].n; j++) {
-			l->group_of[l->groups[i].members[j]] = (uint32_t)i;
-			l->pos_of[l->groups[i].members[j]] = (uint32_t)j;
-		}
+		key[i] = vw_radix_key(l->groups[l->order[i]].min_id);
+	if (vw_radix_sort(key, l->order, l->ngroups) != 0)
+		return; /* out of memory: the groups keep their order */
+	for (size_t i = 0; i < l->ngroups; i++)
+		key[i] = ~vw_radix_key(group_key(l, &l->groups[l->order[i]]));
+	vw_radix_sort(key, l->order, l->ngroups);
+}
+
+/* Room for n more rows. */
+static int reserve(vw_layout *l, size_t n)
+{
+	if (l->cap - l->nrows >= n)
+		return 0;
+	size_t nc = l->cap ? l->cap : 256;
+	while (nc - l->nrows < n)
+		nc *= 2;
+	vw_row *r = realloc(l->rows, nc * sizeof *r);
+	if (!r)
+		return -1;
+	l->rows = r;
+	l->cap = nc;
+	return 0;
 }
 
 static int add_row(vw_layout *l, uint8_t kind, uint32_t index, float h, float *y)
 {
-	if (l->nrows == l->cap) {
-		size_t nc = l->cap ? l->cap * 2 : 256;
-		vw_row *r = realloc(l->rows, nc * sizeof *r);
-		if (!r)
-			return -1;
-		l->rows = r;
-		l->cap = nc;
-	}
+	if (reserve(l, 1) != 0)
+		return -1;
 	l->rows[l->nrows++] = (vw_row){kind, index, *y, h};
 	*y += h;
 	return 0;
@@ -217,8 +232,10 @@ int vw_layout_rows(vw_layout *l, float scale)
 		for (uint32_t t = 0; t < gt_model_nthreads(m); t++)
 			bad |= add_row(l, VW_ROW_THREAD, t, 14 * scale, &y);
 	bad |= add_row(l, VW_ROW_SECTION, VW_SEC_GOROUTINES, 18 * scale, &y);
-	for (uint32_t g = 0; g < l->ngroups; g++) {
+	for (uint32_t g = 0; g < l->ngroups; g++)
 		l->group_row[g] = SIZE_MAX;
+	for (size_t k = 0; k < l->ngroups; k++) {
+		uint32_t g = l->order[k];
 		/* A group is one start function: it matches as a whole. */
 		if (l->filter[0] && !vw_name_matches(l->groups[g].name, l->filter))
 			continue;
@@ -226,8 +243,20 @@ int vw_layout_rows(vw_layout *l, float scale)
 		bad |= add_row(l, VW_ROW_GROUP, g, 16 * scale, &y);
 		if (l->groups[g].collapsed)
 			continue;
-		for (size_t i = 0; i < l->groups[g].n; i++)
-			bad |= add_row(l, VW_ROW_GOROUTINE, l->groups[g].members[i], 14 * scale, &y);
+		/* An open group can hold millions: one check of room for them all,
+		 * as sorting lays every row out again. */
+		const vw_group *gr = &l->groups[g];
+		if (reserve(l, gr->n) != 0) {
+			bad = 1;
+			continue;
+		}
+		vw_row *r = l->rows + l->nrows;
+		float h = 14 * scale;
+		for (size_t i = 0; i < gr->n; i++) {
+			r[i] = (vw_row){VW_ROW_GOROUTINE, gr->members[i], y, h};
+			y += h;
+		}
+		l->nrows += gr->n;
 	}
 	l->total_h = y;
 	return bad ? -1 : 0;
@@ -291,6 +320,27 @@ size_t vw_layout_group_row(const vw_layout *l, uint32_t g)
 	return r < l->nrows && l->rows[r].kind == VW_ROW_GROUP && l->rows[r].index == g ? r : SIZE_MAX;
 }
 
+/* Where gi is among g's members: they are sorted by (key largest first,
+ * id), so a binary search finds it without a position kept per goroutine
+ * and per order. */
+static size_t member_pos(const vw_layout *l, const vw_group *g, uint32_t gi)
+{
+	int64_t key = key_in(l, l->sort, gi), id = gt_model_goroutine(l->m, gi)->id;
+	size_t lo = 0, hi = g->n;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int64_t k = key_in(l, l->sort, g->members[mid]), i = gt_model_goroutine(l->m, g->members[mid])->id;
+		if (k > key || (k == key && i < id))
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	/* Goroutines that share a key and an id, if a trace has them. */
+	while (lo < g->n && g->members[lo] != gi)
+		lo++;
+	return lo;
+}
+
 size_t vw_layout_goroutine_row(const vw_layout *l, uint32_t gi)
 {
 	if (!l->group_of || gi >= gt_model_ngoroutines(l->m))
@@ -299,6 +349,6 @@ size_t vw_layout_goroutine_row(const vw_layout *l, uint32_t gi)
 	size_t r = vw_layout_group_row(l, g);
 	if (r == SIZE_MAX || l->groups[g].collapsed)
 		return SIZE_MAX;
-	r += 1 + l->pos_of[gi];
+	r += 1 + member_pos(l, &l->groups[g], gi);
 	return r < l->nrows && l->rows[r].kind == VW_ROW_GOROUTINE && l->rows[r].index == gi ? r : SIZE_MAX;
 }

@@ -23,7 +23,7 @@ int vw_state_init(vw_state *s, const gt_model *m, int width, int height, float s
 	if (vw_layout_init(&s->layout, m) != 0 || vw_layout_rows(&s->layout, s->scale) != 0)
 		return -1;
 	s->nworst = vw_worst_gaps(m, s->worst, sizeof s->worst / sizeof s->worst[0]);
-	if (vw_lifetimes_build(&s->life, m) != 0)
+	if (vw_range_index_build(&s->rix, m) != 0)
 		return -1;
 	for (int i = 0; i < GT_SERIES_COUNT; i++) {
 		const gt_sample *sm;
@@ -117,7 +117,7 @@ int vw_state_gaps_over(vw_state *s)
 void vw_state_free(vw_state *s)
 {
 	vw_layout_free(&s->layout);
-	vw_lifetimes_free(&s->life);
+	vw_range_index_free(&s->rix);
 	for (int i = 0; i < GT_SERIES_COUNT; i++)
 		vw_series_pyr_free(&s->series[i]);
 	free(s->overview);
@@ -236,7 +236,7 @@ void vw_state_set_range(vw_state *s, int64_t from, int64_t to)
 		from = to;
 		to = t;
 	}
-	s->has_range = vw_range_stats_compute_in(s->m, &s->life, from, to, s->threshold, &s->range) == 0;
+	s->has_range = vw_range_stats_compute_in(s->m, &s->rix, from, to, s->threshold, &s->range) == 0;
 	s->range_from = from;
 	s->range_to = to;
 }

@@ -323,13 +323,12 @@ static int64_t overlap(int64_t a0, int64_t a1, int64_t b0, int64_t b1)
 	return hi > lo ? hi - lo : 0;
 }
 
-/* Nearest rank, as the gap report computes it. */
-static int64_t rank(const int64_t *v, size_t n, int pct)
+/* Nearest rank, as the gap report computes it: the index into the sorted
+ * lengths. */
+static size_t rank_at(size_t n, int pct)
 {
-	if (!n)
-		return 0;
 	size_t r = (size_t)ceil((double)pct / 100.0 * (double)n);
-	return v[r ? r - 1 : 0];
+	return r ? r - 1 : 0;
 }
 
 static size_t ranges_time(const gt_model *m, gt_range_id id, int64_t from, int64_t to, int64_t *ns)
@@ -344,36 +343,125 @@ static size_t ranges_time(const gt_model *m, gt_range_id id, int64_t from, int64
 	return hits;
 }
 
-int vw_lifetimes_build(vw_lifetimes *l, const gt_model *m)
+/* Keeps the VW_BUSIEST goroutines with the most running time, the lowest
+ * index first among equals, whatever order they come in. */
+static void busiest_add(vw_busy *top, size_t *n, uint32_t gi, int64_t exec)
 {
-	size_t n = gt_model_ngoroutines(m);
-	l->nblocks = (n + VW_LIFE_BLOCK - 1) / VW_LIFE_BLOCK;
-	l->lo = malloc((l->nblocks + 1) * sizeof *l->lo);
-	l->hi = malloc((l->nblocks + 1) * sizeof *l->hi);
-	if (!l->lo || !l->hi) {
-		vw_lifetimes_free(l);
+	size_t j = *n < VW_BUSIEST ? (*n)++ : VW_BUSIEST;
+	while (j > 0 && (top[j - 1].exec_ns < exec || (top[j - 1].exec_ns == exec && top[j - 1].goroutine > gi))) {
+		if (j < VW_BUSIEST)
+			top[j] = top[j - 1];
+		j--;
+	}
+	if (j < VW_BUSIEST)
+		top[j] = (vw_busy){gi, exec};
+}
+
+static inline int64_t gap_len(const gt_gap *g) { return g->end - g->start; }
+
+/* Every gap's index in order of length, equal lengths in index order. */
+static int index_gaps(vw_range_index *x, const gt_model *m)
+{
+	const gt_gap *gp = gt_model_gaps(m);
+	size_t n = x->ngaps, at[VW_HIST_BUCKETS + 1] = {0}, most = 0;
+	for (size_t i = 0; i < n; i++)
+		at[vw_hist_bucket(gap_len(&gp[i])) + 1]++;
+	for (int b = 0; b < VW_HIST_BUCKETS; b++) {
+		most = at[b + 1] > most ? at[b + 1] : most;
+		at[b + 1] += at[b];
+	}
+	memcpy(x->bucket_at, at, sizeof at);
+	for (size_t i = 0; i < n; i++)
+		x->by_len[at[vw_hist_bucket(gap_len(&gp[i]))]++] = (uint32_t)i;
+	/* A bucket at a time: its lengths share their high bits, so the sort
+	 * skips those digits, and the keys need room for one bucket only. */
+	uint64_t *key = malloc((most + 1) * sizeof *key);
+	if (!key)
+		return -1;
+	for (int b = 0; b < VW_HIST_BUCKETS; b++) {
+		uint32_t *v = x->by_len + x->bucket_at[b];
+		size_t k = x->bucket_at[b + 1] - x->bucket_at[b];
+		for (size_t i = 0; i < k; i++)
+			key[i] = vw_radix_key(gap_len(&gp[v[i]]));
+		if (vw_radix_sort(key, v, k) != 0) {
+			free(key);
+			return -1;
+		}
+	}
+	free(key);
+	uint32_t h[VW_HIST_BUCKETS] = {0};
+	for (size_t i = 0; i < n; i++) {
+		if (i % VW_GAP_BLOCK == 0)
+			memcpy(x->hist[i / VW_GAP_BLOCK], h, sizeof h);
+		h[vw_hist_bucket(gap_len(&gp[i]))]++;
+	}
+	if (n % VW_GAP_BLOCK == 0)
+		memcpy(x->hist[n / VW_GAP_BLOCK], h, sizeof h);
+	return 0;
+}
+
+int vw_range_index_build(vw_range_index *x, const gt_model *m)
+{
+	memset(x, 0, sizeof *x);
+	size_t n = gt_model_ngoroutines(m), nb = (n + VW_LIFE_BLOCK - 1) / VW_LIFE_BLOCK;
+	x->ngaps = gt_model_ngaps(m);
+	/* 32-bit counts and indices: as many gaps as gt_gap can number. */
+	if (x->ngaps > UINT32_MAX)
+		return -1;
+	x->nblocks = nb;
+	x->lo = malloc((nb + 1) * sizeof *x->lo);
+	x->hi = malloc((nb + 1) * sizeof *x->hi);
+	x->state_ns = calloc(nb + 1, sizeof *x->state_ns);
+	x->busiest = malloc((nb + 1) * sizeof *x->busiest);
+	x->nbusiest = calloc(nb + 1, sizeof *x->nbusiest);
+	x->hist = malloc((x->ngaps / VW_GAP_BLOCK + 1) * sizeof *x->hist);
+	x->by_len = malloc((x->ngaps + 1) * sizeof *x->by_len);
+	if (!x->lo || !x->hi || !x->state_ns || !x->busiest || !x->nbusiest || !x->hist || !x->by_len) {
+		vw_range_index_free(x);
 		return -1;
 	}
-	for (size_t b = 0; b < l->nblocks; b++) {
-		l->lo[b] = INT64_MAX;
-		l->hi[b] = INT64_MIN;
+	for (size_t b = 0; b < nb; b++) {
+		x->lo[b] = INT64_MAX;
+		x->hi[b] = INT64_MIN;
+		size_t nbusy = 0;
+		for (uint32_t gi = (uint32_t)(b * VW_LIFE_BLOCK); gi < n && gi < (b + 1) * VW_LIFE_BLOCK; gi++) {
+			const gt_goroutine *g = gt_model_goroutine(m, gi);
+			if (!g->nspans)
+				continue;
+			x->lo[b] = g->spans[0].start < x->lo[b] ? g->spans[0].start : x->lo[b];
+			int64_t exec = 0;
+			for (size_t i = 0; i < g->nspans; i++) {
+				const gt_span *sp = &g->spans[i];
+				/* Every end, not just the last: "wholly in a range" must hold
+				 * for every span. */
+				x->hi[b] = sp->end > x->hi[b] ? sp->end : x->hi[b];
+				int64_t o = overlap(sp->start, sp->end, INT64_MIN, INT64_MAX);
+				x->state_ns[b][sp->state] += o;
+				if (sp->state == GT_GS_RUNNING)
+					exec += o;
+			}
+			if (exec > 0)
+				busiest_add(x->busiest[b], &nbusy, gi, exec);
+		}
+		x->nbusiest[b] = (uint8_t)nbusy;
 	}
-	for (uint32_t gi = 0; gi < n; gi++) {
-		const gt_goroutine *g = gt_model_goroutine(m, gi);
-		if (!g->nspans)
-			continue;
-		size_t b = gi / VW_LIFE_BLOCK;
-		l->lo[b] = g->spans[0].start < l->lo[b] ? g->spans[0].start : l->lo[b];
-		l->hi[b] = g->spans[g->nspans - 1].end > l->hi[b] ? g->spans[g->nspans - 1].end : l->hi[b];
+	if (index_gaps(x, m) != 0) {
+		vw_range_index_free(x);
+		return -1;
 	}
 	return 0;
 }
 
-void vw_lifetimes_free(vw_lifetimes *l)
+void vw_range_index_free(vw_range_index *x)
 {
-	free(l->lo);
-	free(l->hi);
-	memset(l, 0, sizeof *l);
+	free(x->lo);
+	free(x->hi);
+	free(x->state_ns);
+	free(x->busiest);
+	free(x->nbusiest);
+	free(x->hist);
+	free(x->by_len);
+	memset(x, 0, sizeof *x);
 }
 
 int vw_range_stats_compute(const gt_model *m, int64_t from, int64_t to, int64_t threshold, vw_range_stats *out)
@@ -381,61 +469,192 @@ int vw_range_stats_compute(const gt_model *m, int64_t from, int64_t to, int64_t 
 	return vw_range_stats_compute_in(m, NULL, from, to, threshold, out);
 }
 
-int vw_range_stats_compute_in(const gt_model *m, const vw_lifetimes *life, int64_t from, int64_t to, int64_t threshold,
+/* Time in each state and running time of goroutine gi clipped to the range. */
+static void goroutine_in(const gt_model *m, uint32_t gi, int64_t from, int64_t to, vw_range_stats *out)
+{
+	const gt_goroutine *g = gt_model_goroutine(m, gi);
+	int64_t exec = 0;
+	/* A span counts when it ends after from and starts before to. */
+	for (size_t i = gt_spans_find(g->spans, g->nspans, from); i < g->nspans && g->spans[i].start < to; i++) {
+		int64_t o = overlap(g->spans[i].start, g->spans[i].end, from, to);
+		out->state_ns[g->spans[i].state] += o;
+		if (g->spans[i].state == GT_GS_RUNNING)
+			exec += o;
+	}
+	if (exec > 0)
+		busiest_add(out->busiest, &out->nbusiest, gi, exec);
+}
+
+static void goroutines_in(const gt_model *m, const vw_range_index *x, int64_t from, int64_t to, vw_range_stats *out)
+{
+	size_t n = gt_model_ngoroutines(m);
+	if (!x) {
+		for (uint32_t gi = 0; gi < n; gi++)
+			goroutine_in(m, gi, from, to, out);
+		return;
+	}
+	for (size_t b = 0; b < x->nblocks; b++) {
+		if (x->lo[b] >= to || x->hi[b] <= from)
+			continue;
+		if (x->lo[b] >= from && x->hi[b] <= to) {
+			for (int st = 0; st < GT_GS_COUNT; st++)
+				out->state_ns[st] += x->state_ns[b][st];
+			for (size_t i = 0; i < x->nbusiest[b]; i++)
+				busiest_add(out->busiest, &out->nbusiest, x->busiest[b][i].goroutine, x->busiest[b][i].exec_ns);
+			continue;
+		}
+		for (uint32_t gi = (uint32_t)(b * VW_LIFE_BLOCK); gi < n && gi < (b + 1) * VW_LIFE_BLOCK; gi++)
+			goroutine_in(m, gi, from, to, out);
+	}
+}
+
+/* The histogram of gaps [0, i). */
+static void hist_upto(const gt_model *m, const vw_range_index *x, size_t i, int64_t *h)
+{
+	const gt_gap *gp = gt_model_gaps(m);
+	size_t b = i / VW_GAP_BLOCK;
+	for (int k = 0; k < VW_HIST_BUCKETS; k++)
+		h[k] = x->hist[b][k];
+	for (size_t j = b * VW_GAP_BLOCK; j < i; j++)
+		h[vw_hist_bucket(gap_len(&gp[j]))]++;
+}
+
+/* How many of by_len[lo, hi) are gaps [first, last): without branches, so
+ * that it runs over millions of a bucket's entries in a few milliseconds. */
+static size_t count_in(const uint32_t *v, size_t lo, size_t hi, size_t first, size_t last)
+{
+	uint32_t f = (uint32_t)first, w = (uint32_t)(last - first);
+	size_t n = 0;
+	for (size_t i = lo; i < hi; i++)
+		n += (uint32_t)(v[i] - f) < w;
+	return n;
+}
+
+/* Small enough that the committed traces walk several chunks of a bucket. */
+#define SCAN_CHUNK 256
+
+/* The k-th shortest (from 0) of the gaps [first, last) in by_len[lo, hi),
+ * which holds want of them. */
+static int64_t kth_in(const gt_model *m, const vw_range_index *x, size_t lo, size_t hi, size_t want, size_t k,
+                      size_t first, size_t last)
+{
+	const gt_gap *gp = gt_model_gaps(m);
+	const uint32_t *v = x->by_len;
+	if (first == 0 && last == x->ngaps)
+		return gap_len(&gp[v[lo + k]]);
+	/* Whole chunks are counted, the one holding the k-th walked; from the
+	 * nearer end, since p99 and the maximum lie at the end of a bucket. */
+	if (k < want / 2) {
+		for (;;) {
+			size_t end = hi - lo > SCAN_CHUNK ? lo + SCAN_CHUNK : hi, c = count_in(v, lo, end, first, last);
+			if (k < c || end == hi)
+				break;
+			k -= c;
+			lo = end;
+		}
+		for (size_t i = lo; i < hi; i++)
+			if (v[i] >= first && v[i] < last && k-- == 0)
+				return gap_len(&gp[v[i]]);
+	} else {
+		k = want - 1 - k;
+		for (;;) {
+			size_t start = hi - lo > SCAN_CHUNK ? hi - SCAN_CHUNK : lo, c = count_in(v, start, hi, first, last);
+			if (k < c || start == lo)
+				break;
+			k -= c;
+			hi = start;
+		}
+		for (size_t i = hi; i-- > lo;)
+			if (v[i] >= first && v[i] < last && k-- == 0)
+				return gap_len(&gp[v[i]]);
+	}
+	return 0; /* not reached: the bucket holds want of them */
+}
+
+/* The k-th shortest of the gaps [first, last), whose histogram is h. */
+static int64_t kth_gap(const gt_model *m, const vw_range_index *x, const size_t *h, size_t k, size_t first, size_t last)
+{
+	int b = 0;
+	while (b < VW_HIST_BUCKETS - 1 && k >= h[b])
+		k -= h[b++];
+	return kth_in(m, x, x->bucket_at[b], x->bucket_at[b + 1], h[b], k, first, last);
+}
+
+/* How many of the gaps [first, last) are at least threshold long. */
+static size_t count_over(const gt_model *m, const vw_range_index *x, const size_t *h, int64_t threshold, size_t first,
+                         size_t last)
+{
+	const gt_gap *gp = gt_model_gaps(m);
+	int bt = vw_hist_bucket(threshold);
+	size_t n = 0;
+	for (int b = bt + 1; b < VW_HIST_BUCKETS; b++)
+		n += h[b];
+	/* Below the threshold's bucket every gap is shorter than 2^bt <= threshold
+	 * (bucket 0 holds everything below 2, but then there is none below). */
+	size_t lo = x->bucket_at[bt], hi = x->bucket_at[bt + 1];
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (gap_len(&gp[x->by_len[mid]]) < threshold)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (first == 0 && last == x->ngaps)
+		return n + x->bucket_at[bt + 1] - lo;
+	return n + count_in(x->by_len, lo, x->bucket_at[bt + 1], first, last);
+}
+
+static int gaps_in(const gt_model *m, const vw_range_index *x, size_t first, size_t last, int64_t threshold,
+                   vw_range_stats *out)
+{
+	const gt_gap *g = gt_model_gaps(m);
+	out->ngaps = last - first;
+	if (!out->ngaps)
+		return 0;
+	if (x) {
+		int64_t a[VW_HIST_BUCKETS], b[VW_HIST_BUCKETS];
+		hist_upto(m, x, first, a);
+		hist_upto(m, x, last, b);
+		for (int k = 0; k < VW_HIST_BUCKETS; k++)
+			out->hist[k] = (size_t)(b[k] - a[k]);
+		out->ngaps_over = count_over(m, x, out->hist, threshold, first, last);
+		out->gap_p50 = kth_gap(m, x, out->hist, rank_at(out->ngaps, 50), first, last);
+		out->gap_p90 = kth_gap(m, x, out->hist, rank_at(out->ngaps, 90), first, last);
+		out->gap_p99 = kth_gap(m, x, out->hist, rank_at(out->ngaps, 99), first, last);
+		out->gap_max = kth_gap(m, x, out->hist, out->ngaps - 1, first, last);
+		return 0;
+	}
+	int64_t *d = malloc(out->ngaps * sizeof *d);
+	if (!d)
+		return -1;
+	for (size_t i = first; i < last; i++) {
+		d[i - first] = gap_len(&g[i]);
+		out->ngaps_over += d[i - first] >= threshold;
+		out->hist[vw_hist_bucket(d[i - first])]++;
+	}
+	qsort(d, out->ngaps, sizeof *d, cmp_i64);
+	out->gap_p50 = d[rank_at(out->ngaps, 50)];
+	out->gap_p90 = d[rank_at(out->ngaps, 90)];
+	out->gap_p99 = d[rank_at(out->ngaps, 99)];
+	out->gap_max = d[out->ngaps - 1];
+	free(d);
+	return 0;
+}
+
+int vw_range_stats_compute_in(const gt_model *m, const vw_range_index *x, int64_t from, int64_t to, int64_t threshold,
                               vw_range_stats *out)
 {
 	memset(out, 0, sizeof *out);
 	out->from = from;
 	out->to = to;
-	bool blocks = life && life->nblocks == (gt_model_ngoroutines(m) + VW_LIFE_BLOCK - 1) / VW_LIFE_BLOCK;
-	for (uint32_t gi = 0; gi < gt_model_ngoroutines(m); gi++) {
-		/* A span counts when it ends after from and starts before to. */
-		if (blocks && gi % VW_LIFE_BLOCK == 0 &&
-		    (life->lo[gi / VW_LIFE_BLOCK] >= to || life->hi[gi / VW_LIFE_BLOCK] <= from)) {
-			gi += VW_LIFE_BLOCK - 1;
-			continue;
-		}
-		const gt_goroutine *g = gt_model_goroutine(m, gi);
-		int64_t exec = 0;
-		for (size_t i = gt_spans_find(g->spans, g->nspans, from); i < g->nspans && g->spans[i].start < to; i++) {
-			int64_t o = overlap(g->spans[i].start, g->spans[i].end, from, to);
-			out->state_ns[g->spans[i].state] += o;
-			if (g->spans[i].state == GT_GS_RUNNING)
-				exec += o;
-		}
-		if (exec <= 0)
-			continue;
-		/* Keep the top few by insertion. */
-		size_t j = out->nbusiest < VW_BUSIEST ? out->nbusiest++ : VW_BUSIEST;
-		while (j > 0 && out->busiest[j - 1].exec_ns < exec) {
-			if (j < VW_BUSIEST)
-				out->busiest[j] = out->busiest[j - 1];
-			j--;
-		}
-		if (j < VW_BUSIEST) {
-			out->busiest[j].goroutine = gi;
-			out->busiest[j].exec_ns = exec;
-		}
-	}
-	const gt_gap *g = gt_model_gaps(m);
+	/* An index of another model would answer for the wrong goroutines. */
+	if (x && (x->nblocks != (gt_model_ngoroutines(m) + VW_LIFE_BLOCK - 1) / VW_LIFE_BLOCK ||
+	          x->ngaps != gt_model_ngaps(m)))
+		x = NULL;
+	goroutines_in(m, x, from, to, out);
 	size_t first = vw_gap_first_from(m, (double)from), last = vw_gap_first_from(m, (double)to);
-	out->ngaps = last - first;
-	if (out->ngaps) {
-		int64_t *d = malloc(out->ngaps * sizeof *d);
-		if (!d)
-			return -1;
-		for (size_t i = first; i < last; i++) {
-			d[i - first] = g[i].end - g[i].start;
-			out->ngaps_over += d[i - first] >= threshold;
-			out->hist[vw_hist_bucket(d[i - first])]++;
-		}
-		qsort(d, out->ngaps, sizeof *d, cmp_i64);
-		out->gap_p50 = rank(d, out->ngaps, 50);
-		out->gap_p90 = rank(d, out->ngaps, 90);
-		out->gap_p99 = rank(d, out->ngaps, 99);
-		out->gap_max = d[out->ngaps - 1];
-		free(d);
-	}
+	if (gaps_in(m, x, first, last, threshold, out) != 0)
+		return -1;
 	ranges_time(m, GT_RANGE_GC_MARK, from, to, &out->gc_ns);
 	ranges_time(m, GT_RANGE_STW, from, to, &out->stw_ns);
 	return 0;
