@@ -1770,34 +1770,85 @@ static size_t lod_count(const gt_model *m, size_t nspans, int k)
 	return count > nspans + 4 ? 0 : count;
 }
 
-/* Per-bucket time in each state and busy time while a level is built;
- * the next level up sums four of them. */
+/* A bucket's time in each state and busy time while it is built; the
+ * next level up sums four of them. */
 typedef struct lod_acc {
 	int64_t by_state[GT_GS_COUNT];
 	int64_t busy;
 } lod_acc;
 
-static void lod_finish_level(gt_lod_bucket *b, const lod_acc *acc, size_t count, int64_t width)
+/* Sets a finished bucket's dominant state and busy fraction. */
+static void lod_finish(gt_lod_bucket *b, const lod_acc *acc, int64_t width)
 {
-	for (size_t j = 0; j < count; j++) {
-		b[j].dominant = 0xff;
-		int64_t best = 0;
-		for (int st = 0; st < GT_GS_COUNT; st++) {
-			if (acc[j].by_state[st] > best) {
-				best = acc[j].by_state[st];
-				b[j].dominant = (uint8_t)st;
-			}
+	b->dominant = 0xff;
+	int64_t best = 0;
+	for (int st = 0; st < GT_GS_COUNT; st++) {
+		if (acc->by_state[st] > best) {
+			best = acc->by_state[st];
+			b->dominant = (uint8_t)st;
 		}
-		/* In double: busy * 1000 overflows for buckets of 2^53 ns and up. */
-		b[j].busy_permille = (uint16_t)((double)acc[j].busy * 1000.0 / (double)width);
+	}
+	/* In double: busy * 1000 overflows for buckets of 2^53 ns and up. */
+	b->busy_permille = (uint16_t)((double)acc->busy * 1000.0 / (double)width);
+}
+
+/* The bucket each level is filling while build_lod walks a track: spans
+ * are sorted and do not overlap, so buckets fill in order and a level
+ * needs the sums of one bucket only. */
+typedef struct lod_cursor {
+	gt_lod_bucket *b[LOD_LEVELS]; /* each level's buckets */
+	size_t count[LOD_LEVELS];
+	int64_t width[LOD_LEVELS];
+	size_t j[LOD_LEVELS]; /* the bucket being filled */
+	lod_acc acc[LOD_LEVELS];
+	unsigned c[LOD_LEVELS];   /* levels above the first: children's counts */
+	int64_t worst[LOD_LEVELS]; /* and their worst gap */
+	int first, last;
+} lod_cursor;
+
+/* Finishes bucket j[k] of level k and adds it to its parent, finishing
+ * the parent first when this bucket is the first of the next one. */
+static void lod_close(lod_cursor *lc, int k)
+{
+	size_t j = lc->j[k];
+	gt_lod_bucket *b = &lc->b[k][j];
+	if (k > lc->first) {
+		b->count = (uint8_t)(lc->c[k] < 255 ? lc->c[k] : 255);
+		b->worst_gap_ns = lc->worst[k];
+	}
+	lod_finish(b, &lc->acc[k], lc->width[k]);
+	if (k < lc->last) {
+		if (j / 4 != lc->j[k + 1]) {
+			lod_close(lc, k + 1);
+			lc->j[k + 1] = j / 4;
+		}
+		for (int st = 0; st < GT_GS_COUNT; st++)
+			lc->acc[k + 1].by_state[st] += lc->acc[k].by_state[st];
+		lc->acc[k + 1].busy += lc->acc[k].busy;
+		lc->c[k + 1] += b->count;
+		if (b->worst_gap_ns > lc->worst[k + 1])
+			lc->worst[k + 1] = b->worst_gap_ns;
+	}
+	memset(&lc->acc[k], 0, sizeof lc->acc[k]);
+	lc->c[k] = 0;
+	lc->worst[k] = 0;
+}
+
+/* Moves the first level on to bucket j, finishing those before it. */
+static void lod_seek(lod_cursor *lc, size_t j)
+{
+	int k = lc->first;
+	while (lc->j[k] < j) {
+		lod_close(lc, k);
+		lc->j[k]++;
 	}
 }
 
 /* Builds every level of one track at once: level k has buckets of
  * 1 << (LOD_MIN_SHIFT + 2k) ns. The finest level needed comes from the
- * spans; each coarser one folds four buckets of the one below, so the work
- * is the spans plus the buckets, not the spans once per level. Levels are
- * stored one after another. */
+ * spans; each coarser one sums four buckets of the one below as they
+ * finish, so the work is the spans plus the buckets, and the memory the
+ * buckets alone. Levels are stored one after another. */
 static gt_lod_bucket *build_lod(const gt_model *m, int kind, uint32_t idx)
 {
 	const gt_span *s;
@@ -1811,24 +1862,41 @@ static gt_lod_bucket *build_lod(const gt_model *m, int kind, uint32_t idx)
 			first = k;
 		total += counts[k];
 	}
-	gt_lod_bucket *all = calloc(total + 1, sizeof *all);
-	lod_acc *acc = first < 0 ? NULL : calloc(counts[first], sizeof *acc);
-	if (!all || (first >= 0 && !acc)) {
+	/* Zeroed by writing, not calloc: a big calloc maps the zero page, and
+	 * the read-modify-writes below would then fault twice per page, the
+	 * second time flushing the other core's TLB. */
+	gt_lod_bucket *all = malloc((total + 1) * sizeof *all);
+	lod_cursor *lc = malloc(sizeof *lc);
+	if (!all || !lc) {
 		free(all);
-		free(acc);
+		free(lc);
 		return NULL;
 	}
-	if (first < 0)
+	memset(all, 0, (total + 1) * sizeof *all);
+	memset(lc, 0, sizeof *lc);
+	if (first < 0) {
+		free(lc);
 		return all;
+	}
+	lc->first = first;
 	size_t off = 0;
-	for (int k = 0; k < first; k++)
+	for (int k = first; k < LOD_LEVELS && counts[k]; k++) {
+		lc->b[k] = all + off;
+		lc->count[k] = counts[k];
+		lc->width[k] = (int64_t)1 << (LOD_MIN_SHIFT + 2u * (unsigned)k);
+		lc->last = k;
 		off += counts[k];
+	}
 	unsigned shift = LOD_MIN_SHIFT + 2u * (unsigned)first;
-	int64_t width = (int64_t)1 << shift;
-	gt_lod_bucket *b = all + off;
+	int64_t width = lc->width[first];
+	gt_lod_bucket *b = lc->b[first];
 	size_t count = counts[first];
+	int64_t floor = 0;
 	for (size_t i = 0; i < n; i++) {
-		int64_t a = s[i].start < 0 ? 0 : s[i].start, e = s[i].end;
+		/* Tracks are built sorted and without overlaps; holding to that
+		 * here keeps the buckets filling in order whatever a span says. */
+		int64_t a = s[i].start < floor ? floor : s[i].start, e = s[i].end < a ? a : s[i].end;
+		floor = e;
 		size_t lo_j = (size_t)(a >> shift), hi_j = (size_t)((e > a ? e - 1 : a) >> shift);
 		if (lo_j < count && b[lo_j].count < 255)
 			b[lo_j].count++;
@@ -1837,42 +1905,26 @@ static gt_lod_bucket *build_lod(const gt_model *m, int kind, uint32_t idx)
 			int64_t ov = (e < hi ? e : hi) - (a > lo ? a : lo);
 			if (ov <= 0)
 				continue;
+			lod_seek(lc, j);
 			if (s[i].state < GT_GS_COUNT)
-				acc[j].by_state[s[i].state] += ov;
+				lc->acc[first].by_state[s[i].state] += ov;
 			if (is_busy(kind, s[i].state))
-				acc[j].busy += ov;
+				lc->acc[first].busy += ov;
 			if (kind == 0 && s[i].state == GT_GS_RUNNABLE && e - a > b[j].worst_gap_ns)
 				b[j].worst_gap_ns = e - a;
 		}
 	}
-	lod_finish_level(b, acc, count, width);
-	for (int k = first + 1; k < LOD_LEVELS; k++) {
-		gt_lod_bucket *up = b + count;
-		size_t upcount = counts[k];
-		width <<= 2;
-		/* Folded in place: parent j reads children 4j..4j+3, which no
-		 * earlier parent wrote over. */
-		for (size_t j = 0; j < upcount; j++) {
-			lod_acc sum = {{0}, 0};
-			unsigned c = 0;
-			int64_t worst = 0;
-			for (size_t q = 4 * j; q < 4 * j + 4 && q < count; q++) {
-				for (int st = 0; st < GT_GS_COUNT; st++)
-					sum.by_state[st] += acc[q].by_state[st];
-				sum.busy += acc[q].busy;
-				c += b[q].count;
-				if (b[q].worst_gap_ns > worst)
-					worst = b[q].worst_gap_ns;
+	/* Finish the rest of the first level, then each level's last bucket. */
+	lod_seek(lc, count - 1);
+	for (int k = first; k <= lc->last; k++) {
+		if (k > first)
+			while (lc->j[k] + 1 < lc->count[k]) {
+				lod_close(lc, k);
+				lc->j[k]++;
 			}
-			acc[j] = sum;
-			up[j].count = (uint8_t)(c < 255 ? c : 255);
-			up[j].worst_gap_ns = worst;
-		}
-		lod_finish_level(up, acc, upcount, width);
-		b = up;
-		count = upcount;
+		lod_close(lc, k);
 	}
-	free(acc);
+	free(lc);
 	return all;
 }
 
@@ -1909,16 +1961,63 @@ gt_lod gt_model_lod(const gt_model *m, int kind, uint32_t index, int64_t max_ns)
 	return best;
 }
 
+/* Tracks whose level of detail one thread of gt_model_warm_lod builds. */
+typedef struct lod_job {
+	gt_model *m;
+	const uint32_t *tracks; /* kind << 30 | index */
+	size_t n;
+} lod_job;
+
+static void *lod_worker(void *arg)
+{
+	lod_job *j = arg;
+	for (size_t i = 0; i < j->n; i++) {
+		int kind = (int)(j->tracks[i] >> 30);
+		uint32_t index = j->tracks[i] & 0x3fffffffu;
+		j->m->lod[kind][index] = build_lod(j->m, kind, index);
+	}
+	return NULL;
+}
+
 void gt_model_warm_lod(const gt_model *m, size_t min_spans)
 {
-	int64_t widest = gt_model_duration(m) + 1;
-	for (uint32_t i = 0; i < m->nps; i++)
-		if (m->ps[i].nspans > min_spans)
-			gt_model_lod(m, 1, i, widest);
-	for (uint32_t i = 0; i < m->nms; i++)
-		if (m->ms[i].nspans > min_spans)
-			gt_model_lod(m, 2, i, widest);
-	for (uint32_t i = 0; i < m->ngs; i++)
-		if (m->gs[i].nspans > min_spans)
-			gt_model_lod(m, 0, i, widest);
+	gt_model *mm = (gt_model *)m;
+	size_t counts[3] = {m->ngs, m->nps, m->nms};
+	uint32_t *tracks[2] = {NULL, NULL};
+	size_t ntracks[2] = {0, 0}, cap[2] = {0, 0}, spans[2] = {0, 0};
+	bool ok = true;
+	/* Ps and threads first: the biggest tracks, dealt out to whichever
+	 * thread has fewer spans so far. */
+	static const int order[3] = {1, 2, 0};
+	for (int o = 0; o < 3 && ok; o++) {
+		int kind = order[o];
+		if (!mm->lod[kind] && counts[kind] && !(mm->lod[kind] = calloc(counts[kind], sizeof *mm->lod[kind])))
+			ok = false;
+		for (uint32_t i = 0; ok && i < counts[kind] && i < 0x40000000u; i++) {
+			const gt_span *s;
+			size_t n;
+			track_spans(m, kind, i, &s, &n);
+			if (n <= min_spans || mm->lod[kind][i])
+				continue;
+			int t = spans[1] < spans[0];
+			if (grow(&tracks[t], &cap[t], ntracks[t] + 1, sizeof *tracks[t])) {
+				ok = false;
+				break;
+			}
+			tracks[t][ntracks[t]++] = (uint32_t)kind << 30 | i;
+			spans[t] += n;
+		}
+	}
+	/* Each track's buckets are its own: the two threads share nothing but
+	 * the finished model they read. */
+	lod_job jobs[2] = {{mm, tracks[0], ok ? ntracks[0] : 0}, {mm, tracks[1], ok ? ntracks[1] : 0}};
+	pthread_t helper;
+	bool threaded = jobs[1].n && pthread_create(&helper, NULL, lod_worker, &jobs[1]) == 0;
+	lod_worker(&jobs[0]);
+	if (threaded)
+		pthread_join(helper, NULL);
+	else
+		lod_worker(&jobs[1]);
+	free(tracks[0]);
+	free(tracks[1]);
 }
