@@ -21,7 +21,7 @@ _gotrace()
 	leaks) opts="--format -o" ;;
 	mmu) opts="--include --exclude --per-proc --format" ;;
 	export) opts="--format --profile --min --from --to -o" ;;
-	bench) opts="--go-reader" ;;
+	bench) opts="--repeat --go-reader" ;;
 	esac
 	case $prev in
 	--format)

@@ -297,6 +297,7 @@ typedef struct phase_result {
 	int ok;
 	uint64_t events;
 	double secs, cpu_secs;
+	double report_secs; /* phase 2: the report alone */
 	long peak_kb;
 } phase_result;
 
@@ -336,6 +337,7 @@ static phase_result bench_phase(const char *path, int phase)
 		if (pr.ok)
 			gt_model_warm_lod(m, GT_LOD_EAGER_SPANS);
 		if (pr.ok && phase == 2) {
+			double r0 = now_s();
 			FILE *null = fopen("/dev/null", "w");
 			gf_buf b = {.out = null};
 			gp_options o = {.min_ns = 1000000, .to_ns = -1, .top = -1, .file = path};
@@ -344,6 +346,7 @@ static phase_result bench_phase(const char *path, int phase)
 			gf_free(&b);
 			if (null)
 				fclose(null);
+			pr.report_secs = now_s() - r0;
 		}
 		gt_model_free(m);
 	}
@@ -401,14 +404,52 @@ static int run_go_reader(const char *tool, const char *path, double *mbs, double
 	return *mbs > 0 ? 0 : -1;
 }
 
+/* Time the hypervisor gave other machines (steal, in clock ticks), or -1
+ * where /proc/stat does not say: a shared host slows every phase alike,
+ * so the report shows how much it did. */
+static long long steal_ticks(void)
+{
+	FILE *f = fopen("/proc/stat", "r");
+	if (!f)
+		return -1;
+	long long v[8] = {0};
+	int n = fscanf(f, "cpu %lld %lld %lld %lld %lld %lld %lld %lld", &v[0], &v[1], &v[2], &v[3], &v[4], &v[5], &v[6],
+	               &v[7]);
+	fclose(f);
+	return n == 8 ? v[7] : -1;
+}
+
+static int cmp_phase_secs(const void *a, const void *b)
+{
+	double x = ((const phase_result *)a)->secs, y = ((const phase_result *)b)->secs;
+	return (x > y) - (x < y);
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return (x > y) - (x < y);
+}
+
+#define BENCH_MAX_REPEAT 25
+
 static int cmd_bench(int argc, char **argv)
 {
-	static const char usage_text[] = "gotrace bench [--go-reader PATH] FILE";
+	static const char usage_text[] = "gotrace bench [--repeat N] [--go-reader PATH] FILE";
 	const char *path = NULL, *go_reader = getenv("GOTRACE_GOREADER");
+	int repeat = 1;
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--go-reader") == 0 && i + 1 < argc)
 			go_reader = argv[++i];
-		else if (argv[i][0] == '-' && argv[i][1]) {
+		else if (strcmp(argv[i], "--repeat") == 0 && i + 1 < argc) {
+			char *end;
+			long r = strtol(argv[++i], &end, 10);
+			if (*end || r < 1 || r > BENCH_MAX_REPEAT) {
+				fprintf(stderr, "gotrace: --repeat takes 1 to %d\nusage: %s\n", BENCH_MAX_REPEAT, usage_text);
+				return EXIT_USAGE;
+			}
+			repeat = (int)r;
+		} else if (argv[i][0] == '-' && argv[i][1]) {
 			fprintf(stderr, "gotrace: unknown option %s\nusage: %s\n", argv[i], usage_text);
 			return EXIT_USAGE;
 		} else if (!path)
@@ -427,28 +468,62 @@ static int cmd_bench(int argc, char **argv)
 		fprintf(stderr, "gotrace: %s: %s\n", path, strerror(errno));
 		return EXIT_BAD;
 	}
-	double mb = (double)st.st_size / 1e6;
-	phase_result dec = run_phase(path, 0), mod = run_phase(path, 1), gap = run_phase(path, 2);
-	if (!dec.ok || !mod.ok || !gap.ok)
-		return EXIT_BAD;
-	printf("file=%s bytes=%lld events=%" PRIu64 "\n", path, (long long)st.st_size, dec.events);
-	printf("decode:        %7.3f s  %7.1f MB/s  %6.2f M events/s  cpu %.3f s  peak RSS %7.1f MB (%.2fx file)\n",
-	       dec.secs, mb / dec.secs, (double)dec.events / dec.secs / 1e6, dec.cpu_secs, (double)dec.peak_kb / 1024,
-	       (double)dec.peak_kb / 1024 / mb);
-	printf("decode+model:  %7.3f s  %7.1f MB/s  %6.2f M events/s  cpu %.3f s  peak RSS %7.1f MB (%.2fx file)  "
-	       "model + level of detail add %.3f s\n",
-	       mod.secs, mb / mod.secs, (double)dec.events / mod.secs / 1e6, mod.cpu_secs, (double)mod.peak_kb / 1024,
-	       (double)mod.peak_kb / 1024 / mb, mod.secs - dec.secs);
-	printf("gap report:    %7.3f s  (text, gaps >= 1ms)  report %.3f s  peak RSS %7.1f MB\n", gap.secs,
-	       gap.secs - mod.secs, (double)gap.peak_kb / 1024);
 	if (!go_reader && access("build-go/goreader", X_OK) == 0)
 		go_reader = "build-go/goreader";
-	double gmbs, gsecs, grss;
-	if (go_reader && run_go_reader(go_reader, path, &gmbs, &gsecs, &grss) == 0)
-		printf("go reader:     %7.3f s  %7.1f MB/s  peak RSS %7.1f MB  -> gotrace decode is %.1fx faster\n", gsecs,
-		       gmbs, grss, gsecs / dec.secs);
-	else
+	double mb = (double)st.st_size / 1e6;
+	/* Rounds interleave the phases and Go's reader, so a machine that
+	 * slows down for a while slows all of them; each is reported by its
+	 * median round. */
+	phase_result dec[BENCH_MAX_REPEAT], mod[BENCH_MAX_REPEAT], gap[BENCH_MAX_REPEAT];
+	double gsecs[BENCH_MAX_REPEAT], gmbs[BENCH_MAX_REPEAT], grss[BENCH_MAX_REPEAT];
+	int ngo = 0;
+	long long steal0 = steal_ticks();
+	double t0 = now_s();
+	for (int r = 0; r < repeat; r++) {
+		dec[r] = run_phase(path, 0);
+		mod[r] = run_phase(path, 1);
+		gap[r] = run_phase(path, 2);
+		if (!dec[r].ok || !mod[r].ok || !gap[r].ok)
+			return EXIT_BAD;
+		if (go_reader && run_go_reader(go_reader, path, &gmbs[ngo], &gsecs[ngo], &grss[ngo]) == 0)
+			ngo++;
+	}
+	double wall = now_s() - t0;
+	long long steal1 = steal_ticks();
+	qsort(dec, (size_t)repeat, sizeof *dec, cmp_phase_secs);
+	qsort(mod, (size_t)repeat, sizeof *mod, cmp_phase_secs);
+	qsort(gap, (size_t)repeat, sizeof *gap, cmp_phase_secs);
+	const phase_result *d = &dec[repeat / 2], *md = &mod[repeat / 2], *gp = &gap[repeat / 2];
+	printf("file=%s bytes=%lld events=%" PRIu64 "\n", path, (long long)st.st_size, d->events);
+	if (repeat > 1)
+		printf("rounds:        %d, each figure the median round (decode %.3f-%.3f s, decode+model %.3f-%.3f s)\n",
+		       repeat, dec[0].secs, dec[repeat - 1].secs, mod[0].secs, mod[repeat - 1].secs);
+	printf("decode:        %7.3f s  %7.1f MB/s  %6.2f M events/s  cpu %.3f s  peak RSS %7.1f MB (%.2fx file)\n",
+	       d->secs, mb / d->secs, (double)d->events / d->secs / 1e6, d->cpu_secs, (double)d->peak_kb / 1024,
+	       (double)d->peak_kb / 1024 / mb);
+	printf("decode+model:  %7.3f s  %7.1f MB/s  %6.2f M events/s  cpu %.3f s  peak RSS %7.1f MB (%.2fx file)  "
+	       "model + level of detail add %.3f s\n",
+	       md->secs, mb / md->secs, (double)d->events / md->secs / 1e6, md->cpu_secs, (double)md->peak_kb / 1024,
+	       (double)md->peak_kb / 1024 / mb, md->secs - d->secs);
+	printf("gap report:    %7.3f s  (text, gaps >= 1ms)  report %.3f s  peak RSS %7.1f MB\n", gp->secs,
+	       gp->report_secs, (double)gp->peak_kb / 1024);
+	if (ngo) {
+		/* Medians of each column on their own: a round's figures come
+		 * from one run, so they sort alike. */
+		qsort(gsecs, (size_t)ngo, sizeof *gsecs, cmp_double);
+		qsort(gmbs, (size_t)ngo, sizeof *gmbs, cmp_double);
+		qsort(grss, (size_t)ngo, sizeof *grss, cmp_double);
+		double gs = gsecs[ngo / 2];
+		printf("go reader:     %7.3f s  %7.1f MB/s  peak RSS %7.1f MB  -> gotrace decode is %.1fx faster, "
+		       "decode+model takes %.2fx its time\n",
+		       gs, gmbs[ngo / 2], grss[ngo / 2], gs / d->secs, md->secs / gs);
+	} else {
 		printf("go reader:     not run (build it with tests/gotools/build.sh; pass --go-reader PATH)\n");
+	}
+	long hz = sysconf(_SC_CLK_TCK);
+	if (steal0 >= 0 && steal1 >= steal0 && hz > 0 && wall > 0)
+		printf("machine:       %.0f%% of a core stolen by the host during the run\n",
+		       100.0 * (double)(steal1 - steal0) / (double)hz / wall);
 	return 0;
 }
 

@@ -25,15 +25,17 @@ check() { # name, expected status, command...
 	fi
 }
 
-expect_err() { # name, regexp for stderr
-	if grep -Eq "$2" "$tmp/err"; then
+expect_in() { # name, out or err (of the last check), regexp
+	if grep -Eq "$3" "$tmp/$2"; then
 		pass=$((pass + 1))
 	else
 		fail=$((fail + 1))
-		echo "FAIL $1: stderr does not match /$2/:"
-		sed 's/^/  /' "$tmp/err" | head -5
+		echo "FAIL $1: std$2 does not match /$3/:"
+		sed 's/^/  /' "$tmp/$2" | head -8
 	fi
 }
+expect_err() { expect_in "$1" err "$2"; }
+expect_out() { expect_in "$1" out "$2"; }
 
 trace=$(ls "$src"/traces/go1.2[2-9]/*.trace | head -1)
 
@@ -99,6 +101,19 @@ check "mmu text" 0 "$gotrace" mmu --exclude sweep --per-proc "$trace"
 check "mmu json" 0 "$gotrace" mmu --format=json --include stw,sweep "$trace"
 check "mmu cut late" 0 "$gotrace" mmu "$tmp/cut-late"
 check "mmu cut early" 1 "$gotrace" mmu "$tmp/cut-early"
+
+# bench: usage errors, a broken trace, and repeated rounds on a real one.
+check "bench without file" 2 "$gotrace" bench
+check "bench repeat 0" 2 "$gotrace" bench --repeat 0 "$trace"
+check "bench repeat not a number" 2 "$gotrace" bench --repeat x "$trace"
+check "bench cut early" 1 env GOTRACE_GOREADER=/nonexistent "$gotrace" bench "$tmp/cut-early"
+check "bench rounds" 0 env GOTRACE_GOREADER=/nonexistent "$gotrace" bench --repeat 2 "$trace"
+expect_out "bench events" "^file=.* events=[1-9][0-9]*$"
+expect_out "bench rounds line" "^rounds: +2, each figure the median round"
+expect_out "bench decode line" "^decode: +[0-9.]+ s +[0-9.]+ MB/s .* peak RSS +[0-9.]+ MB"
+expect_out "bench model line" "^decode\+model: .* model \+ level of detail add"
+expect_out "bench report line" "^gap report: .* report [0-9.]+ s"
+expect_out "bench without go reader" "^go reader: +not run"
 
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]
