@@ -113,6 +113,7 @@ typedef struct pbuild {
 typedef struct mbuild {
 	span_vec spans;
 	bool open;
+	uint32_t num; /* the reading thread's number for it: its id comes from there once both are done */
 } mbuild;
 
 /* The scheduler's state and its integrals so far, for the context of gaps:
@@ -157,6 +158,8 @@ typedef struct stack_tab {
 	idmap reason_idx; /* content hash -> index */
 	idmap thread_num; /* thread id -> number, dense for the builder's lookups */
 	uint32_t nthread_nums;
+	int64_t *thread_ids;    /* number -> thread id */
+	size_t capthread_ids;
 	int64_t last_thread_id; /* the last thread numbered, valid once nthread_nums > 0 */
 	uint32_t last_thread_num;
 	/* Reasons by where the decoder's string lies: its strings point into
@@ -238,18 +241,37 @@ struct gt_model {
 /* An event as the model's builder thread gets it: the decoder's stacks
  * live only until its next generation, so the reading thread turns them
  * into model stack ids (and the entry frame that names a goroutine) first. */
+/* What the builder thread reads of every event, in one cache line: the
+ * whole of a state transition (nine events in ten), the kind and time of
+ * the rest, and what the reading thread resolved. Each line the builder
+ * reads is one the other core wrote. */
+typedef struct mhead {
+	uint8_t kind;     /* gt_event_kind */
+	uint8_t resource; /* transitions: gt_resource_kind */
+	uint8_t from, to;
+	uint8_t flags;    /* MH_* */
+	uint16_t reason;  /* interned transition reason or stop-the-world kind */
+	uint32_t thread;  /* number of ev.thread, GT_NONE if none */
+	uint32_t stack;   /* model stack id of ev.stack */
+	uint32_t tstack;  /* of ev.u.transition.stack */
+	int64_t time;
+	int64_t id;        /* transitions: the goroutine or P */
+	int64_t proc;      /* ev.proc */
+	int64_t goroutine; /* ev.goroutine */
+	uint64_t offset;   /* ev.offset */
+} mhead;
+
+enum {
+	MH_ENTRY = 1,     /* entry holds the outermost frame of the transition's stack */
+	MH_PREEMPTED = 2, /* the transition's reason is "preempted" */
+	MH_FOREVER = 4,   /* the transition's reason is "forever" */
+};
+
 typedef struct mrec {
-	/* Cache-line aligned, with what the reading thread resolves ahead of
-	 * the event: a transition, nine events in ten, then needs the record's
-	 * first two lines only, and each line read is one the other core
-	 * wrote. */
-	_Alignas(64) uint32_t stack; /* model stack id of ev.stack */
-	uint32_t tstack; /* of ev.u.transition.stack */
-	uint32_t thread; /* number of ev.thread, GT_NONE if none */
-	uint16_t reason; /* interned transition reason or stop-the-world kind */
-	bool has_entry;
-	gt_event ev; /* its stack pointers are not to be followed */
-	gt_frame entry; /* outermost frame of the transition's stack */
+	_Alignas(64) mhead h;
+	gt_frame entry; /* with MH_ENTRY, on the record's second line */
+	gt_event ev;    /* events other than transitions only; its stack
+	                 * pointers are not to be followed */
 } mrec;
 
 /* ---- interning ---- */
@@ -568,7 +590,7 @@ static inline uint32_t proc(gt_model *m, int64_t id)
 }
 
 /* num: the reading thread's number for the thread id. */
-MD_NOINLINE static uint32_t thread_lookup(gt_model *m, uint32_t num, int64_t id)
+MD_NOINLINE static uint32_t thread_lookup(gt_model *m, uint32_t num)
 {
 	uint32_t i = idmap_get(&m->midx, num);
 	if (i != UINT32_MAX) {
@@ -583,7 +605,7 @@ MD_NOINLINE static uint32_t thread_lookup(gt_model *m, uint32_t num, int64_t id)
 	i = (uint32_t)m->nms++;
 	memset(&m->ms[i], 0, sizeof m->ms[i]);
 	memset(&m->mb[i], 0, sizeof m->mb[i]);
-	m->ms[i].id = id;
+	m->mb[i].num = num;
 	if (idmap_put(&m->midx, num, i))
 		m->oom = 1;
 	m->last_m_num = num;
@@ -591,11 +613,11 @@ MD_NOINLINE static uint32_t thread_lookup(gt_model *m, uint32_t num, int64_t id)
 	return i;
 }
 
-static inline uint32_t thread(gt_model *m, uint32_t num, int64_t id)
+static inline uint32_t thread(gt_model *m, uint32_t num)
 {
 	if (num == GT_NONE)
 		return GT_NONE;
-	return m->nms && num == m->last_m_num ? m->last_m : thread_lookup(m, num, id);
+	return m->nms && num == m->last_m_num ? m->last_m : thread_lookup(m, num);
 }
 
 /* ---- spans ---- */
@@ -809,25 +831,25 @@ static void gap_close(gt_model *m, uint32_t gi, int64_t t, uint32_t p)
 
 static void go_transition(gt_model *m, const mrec *r)
 {
-	const gt_event *ev = &r->ev;
-	int64_t t = ev->time;
-	gt_go_state from = ev->u.transition.from, to = ev->u.transition.to;
+	const mhead *h = &r->h;
+	int64_t t = h->time;
+	gt_go_state from = h->from, to = h->to;
 	if (from == to)
 		return;
 	bool create = from == GT_GO_UNDETERMINED || from == GT_GO_NOT_EXIST;
-	uint32_t gi = goroutine(m, ev->u.transition.id, false);
+	uint32_t gi = goroutine(m, h->id, false);
 	bool existed = gi != GT_NONE;
 	if (!existed)
-		gi = goroutine(m, ev->u.transition.id, true);
+		gi = goroutine(m, h->id, true);
 	if (gi == GT_NONE)
 		return;
 	gbuild *b = gbld_revive(m, gi);
 	if (!b)
 		return;
 	gt_goroutine *g = &b->pub;
-	uint16_t reason = r->reason;
-	uint32_t p = proc(m, ev->proc);
-	uint32_t th = thread(m, r->thread, ev->thread);
+	uint16_t reason = h->reason;
+	uint32_t p = proc(m, h->proc);
+	uint32_t th = thread(m, h->thread);
 
 	/* Summarizer.Event: leaving the old state. */
 	if (create) {
@@ -862,7 +884,7 @@ static void go_transition(gt_model *m, const mrec *r)
 				g->stats.sched_wait_ns += st;
 				break;
 			case GT_GO_SYSCALL:
-				if (ev->proc == GT_NO_ID)
+				if (h->proc == GT_NO_ID)
 					g->stats.syscall_block_ns += st;
 				else
 					g->stats.syscall_ns += st;
@@ -912,7 +934,7 @@ static void go_transition(gt_model *m, const mrec *r)
 			break;
 		}
 	}
-	if (g->name.len == 0 && r->has_entry) {
+	if ((h->flags & MH_ENTRY) && g->name.len == 0) {
 		g->name = r->entry.func;
 		g->pc = r->entry.pc;
 	}
@@ -934,7 +956,7 @@ static void go_transition(gt_model *m, const mrec *r)
 			b->proc = b->thread = GT_NONE;
 		}
 	}
-	uint32_t stack = r->tstack;
+	uint32_t stack = h->tstack;
 	switch (to) {
 	case GT_GO_RUNNING:
 		span_open(m, &b->spans, &b->open, span_start, GT_GS_RUNNING, GT_TRACK_GOROUTINE, p, 0);
@@ -956,18 +978,18 @@ static void go_transition(gt_model *m, const mrec *r)
 			break;
 		case GT_GO_NOT_EXIST:
 			cause = GT_CAUSE_CREATED;
-			by = goroutine(m, ev->goroutine, false);
-			by_stack = r->stack;
+			by = goroutine(m, h->goroutine, false);
+			by_stack = h->stack;
 			break;
 		case GT_GO_RUNNING:
-			cause = str_is(ev->u.transition.reason, "preempted") ? GT_CAUSE_PREEMPTED : GT_CAUSE_YIELDED;
+			cause = h->flags & MH_PREEMPTED ? GT_CAUSE_PREEMPTED : GT_CAUSE_YIELDED;
 			break;
 		case GT_GO_SYSCALL:
 			cause = GT_CAUSE_SYSCALL;
 			break;
 		default:
-			by = goroutine(m, ev->goroutine, false);
-			by_stack = r->stack;
+			by = goroutine(m, h->goroutine, false);
+			by_stack = h->stack;
 			break;
 		}
 		if (by == gi)
@@ -980,7 +1002,7 @@ static void go_transition(gt_model *m, const mrec *r)
 		break;
 	case GT_GO_SYSCALL:
 		span_open(m, &b->spans, &b->open, span_start,
-		          ev->proc == GT_NO_ID ? GT_GS_SYSCALL_BLOCKED : GT_GS_SYSCALL, GT_TRACK_GOROUTINE, stack, reason);
+		          h->proc == GT_NO_ID ? GT_GS_SYSCALL_BLOCKED : GT_GS_SYSCALL, GT_TRACK_GOROUTINE, stack, reason);
 		if (p != GT_NONE) {
 			b->proc = p;
 			p_take(m, p, span_start, GT_PS_SYSCALL, gi);
@@ -1007,7 +1029,7 @@ static void go_transition(gt_model *m, const mrec *r)
 		b->last_runnable = t;
 		break;
 	case GT_GO_WAITING:
-		if (!str_is(ev->u.transition.reason, "forever")) {
+		if (!(h->flags & MH_FOREVER)) {
 			b->last_block = t;
 			b->last_block_reason = reason;
 			break;
@@ -1031,19 +1053,19 @@ static void go_transition(gt_model *m, const mrec *r)
 	}
 }
 
-static void proc_transition(gt_model *m, const gt_event *ev)
+static void proc_transition(gt_model *m, const mhead *h)
 {
-	gt_proc_state from = ev->u.transition.from, to = ev->u.transition.to;
-	uint32_t p = proc(m, ev->u.transition.id);
+	gt_proc_state from = h->from, to = h->to;
+	uint32_t p = proc(m, h->id);
 	if (p == GT_NONE || from == to || to != GT_PROC_IDLE)
 		return;
-	int64_t rel = ev->time - m->t0;
+	int64_t rel = h->time - m->t0;
 	gbuild *b = gbld(m, m->pb[p].syscalling);
 	m->pb[p].syscalling = GT_NONE;
 	if (b) {
 		/* The P was taken from a goroutine in a syscall: from here on the
 		 * syscall blocks without a P. */
-		b->last_syscall_block = ev->time;
+		b->last_syscall_block = h->time;
 		if (b->open && b->spans.v[b->spans.n - 1].state == GT_GS_SYSCALL) {
 			gt_span last = b->spans.v[b->spans.n - 1];
 			span_open(m, &b->spans, &b->open, rel, GT_GS_SYSCALL_BLOCKED, GT_TRACK_GOROUTINE, last.ref,
@@ -1059,7 +1081,7 @@ static void range_event(gt_model *m, const mrec *r)
 	const gt_event *ev = &r->ev;
 	int64_t rel = ev->time - m->t0;
 	gt_range_id id = ev->u.range.id;
-	uint16_t kind = id == GT_RANGE_STW ? r->reason : 0;
+	uint16_t kind = id == GT_RANGE_STW ? r->h.reason : 0;
 	bool begin = ev->kind != GT_EV_RANGE_END;
 
 	/* The model's range spans. */
@@ -1222,31 +1244,33 @@ static void annotation(gt_model *m, const gt_event *ev)
 static void model_event(gt_model *m, const mrec *r)
 {
 	const gt_event *ev = &r->ev;
+	int64_t time = r->h.time;
 	if (!m->started) {
 		m->started = true;
-		m->t0 = ev->time;
-		m->sync_ts = ev->time;
+		m->t0 = time;
+		m->sync_ts = time;
 	}
 	/* Model times are nanoseconds since t0, summed over spans and gaps in
 	 * int64: a clock that runs wild (a hostile file, or a timestamp past
 	 * the range of int64 wrapping around) would overflow them. */
-	if ((uint64_t)ev->time - (uint64_t)m->t0 > GT_MAX_TRACE_NS) {
+	if ((uint64_t)time - (uint64_t)m->t0 > GT_MAX_TRACE_NS) {
 		_Static_assert(GT_MAX_TRACE_NS == (int64_t)1 << 50, "the message below names the ceiling");
 		m->limit = "trace spans more than 2^50 ns (13 days), or its clock goes backwards";
 		m->oom = 1;
 		return;
 	}
-	m->last_ts = ev->time;
-	int64_t rel = ev->time - m->t0;
-	switch (ev->kind) {
-	case GT_EV_SYNC:
-		m->sync_ts = ev->time;
-		break;
-	case GT_EV_STATE_TRANSITION:
-		if (ev->u.transition.resource == GT_RES_GOROUTINE)
+	m->last_ts = time;
+	int64_t rel = time - m->t0;
+	if (r->h.kind == GT_EV_STATE_TRANSITION) {
+		if (r->h.resource == GT_RES_GOROUTINE)
 			go_transition(m, r);
 		else
-			proc_transition(m, ev);
+			proc_transition(m, &r->h);
+		return;
+	}
+	switch (ev->kind) {
+	case GT_EV_SYNC:
+		m->sync_ts = time;
 		break;
 	case GT_EV_RANGE_BEGIN:
 	case GT_EV_RANGE_ACTIVE:
@@ -1270,7 +1294,7 @@ static void model_event(gt_model *m, const mrec *r)
 		break;
 	case GT_EV_STACK_SAMPLE:
 		PUSH(m, m->samples, m->nsamples, m->capsamples,
-		     ((gt_cpu_sample){rel, goroutine(m, ev->goroutine, false), r->stack}));
+		     ((gt_cpu_sample){rel, goroutine(m, ev->goroutine, false), r->h.stack}));
 		break;
 	case GT_EV_REGION_BEGIN:
 	case GT_EV_REGION_END:
@@ -1396,7 +1420,7 @@ static void *builder_main(void *arg)
 		p->nfull--;
 		if (m->oom) {
 			p->stop = true;
-			p->stop_offset = r[i - 1].ev.offset;
+			p->stop_offset = r[i - 1].h.offset;
 		}
 		if (p->reader_waiting && (p->stop || p->nfull <= PIPE_CHUNKS / 2))
 			pthread_cond_signal(&p->reader_cv);
@@ -1406,29 +1430,34 @@ static void *builder_main(void *arg)
 	}
 }
 
-/* Turns the event's stacks into model stack ids (clearing the pointers),
- * its reason into an interned index and its thread id into a number, in
- * the order the builder would have asked for them. */
-static void resolve(stack_tab *st, mrec *r)
+/* Fills the record the builder gets for ev: its stacks as model stack ids
+ * (clearing the pointers), its reason as an interned index and its thread
+ * id as a number, in the order the builder would have asked for them. */
+static void resolve(stack_tab *st, gt_event *ev, mrec *r)
 {
-	gt_event *ev = &r->ev;
-	r->stack = r->tstack = 0;
-	r->has_entry = false;
-	r->reason = 0;
-	r->thread = GT_NONE;
+	mhead *h = &r->h;
+	*h = (mhead){.kind = (uint8_t)ev->kind,
+	             .thread = GT_NONE,
+	             .time = ev->time,
+	             .proc = ev->proc,
+	             .goroutine = ev->goroutine,
+	             .offset = ev->offset};
 	if (ev->thread != GT_NO_ID) {
 		/* Events come in batches of one thread. */
 		if (st->nthread_nums && ev->thread == st->last_thread_id) {
-			r->thread = st->last_thread_num;
+			h->thread = st->last_thread_num;
 		} else {
-			r->thread = idmap_get(&st->thread_num, (uint64_t)ev->thread);
-			if (r->thread == UINT32_MAX) {
-				r->thread = st->nthread_nums++;
-				if (idmap_put(&st->thread_num, (uint64_t)ev->thread, r->thread))
+			h->thread = idmap_get(&st->thread_num, (uint64_t)ev->thread);
+			if (h->thread == UINT32_MAX) {
+				h->thread = st->nthread_nums;
+				if (idmap_put(&st->thread_num, (uint64_t)ev->thread, h->thread) ||
+				    grow(&st->thread_ids, &st->capthread_ids, st->nthread_nums + 1, sizeof *st->thread_ids))
 					st->oom = 1;
+				else
+					st->thread_ids[st->nthread_nums++] = ev->thread;
 			}
 			st->last_thread_id = ev->thread;
-			st->last_thread_num = r->thread;
+			st->last_thread_num = h->thread;
 		}
 	}
 	switch (ev->kind) {
@@ -1436,38 +1465,51 @@ static void resolve(stack_tab *st, mrec *r)
 	case GT_EV_RANGE_ACTIVE:
 	case GT_EV_RANGE_END:
 		if (ev->u.range.id == GT_RANGE_STW)
-			r->reason = intern(st, ev->u.range.stw_kind);
+			h->reason = intern(st, ev->u.range.stw_kind);
 		break;
 	case GT_EV_SYNC:
 		/* Stack ids restart with every generation. */
 		idmap_free(&st->gen_stacks);
 		break;
 	case GT_EV_STACK_SAMPLE:
-		r->stack = intern_stack(st, ev->stack);
+		h->stack = intern_stack(st, ev->stack);
 		break;
 	case GT_EV_STATE_TRANSITION: {
 		gt_go_state from = ev->u.transition.from, to = ev->u.transition.to;
 		const gt_stack *ts = ev->u.transition.stack;
 		ev->u.transition.stack = NULL;
+		h->resource = (uint8_t)ev->u.transition.resource;
+		h->id = ev->u.transition.id;
+		h->from = (uint8_t)from;
+		h->to = (uint8_t)to;
 		if (ev->u.transition.resource != GT_RES_GOROUTINE || from == to)
 			break;
 		if (ts && ts->nframes) {
 			/* Go names a goroutine after the outermost frame of the first
 			 * stack it sees in one of its transitions: its entry function. */
-			r->has_entry = true;
+			h->flags |= MH_ENTRY;
 			r->entry = ts->frames[ts->nframes - 1];
 		}
-		r->reason = intern(st, ev->u.transition.reason);
-		r->tstack = intern_stack(st, ts);
+		gt_str reason = ev->u.transition.reason;
+		h->reason = intern(st, reason);
+		if (str_is(reason, "preempted"))
+			h->flags |= MH_PREEMPTED;
+		else if (str_is(reason, "forever"))
+			h->flags |= MH_FOREVER;
+		h->tstack = intern_stack(st, ts);
 		/* The stack of whoever made it runnable. */
 		if (to == GT_GO_RUNNABLE && from != GT_GO_UNDETERMINED && from != GT_GO_RUNNING && from != GT_GO_SYSCALL)
-			r->stack = intern_stack(st, ev->stack);
+			h->stack = intern_stack(st, ev->stack);
 		break;
 	}
 	default:
 		break;
 	}
 	ev->stack = NULL;
+	/* A transition is whole in the head: the rest of the record stays
+	 * unwritten, and out of the builder's cache. */
+	if (ev->kind != GT_EV_STATE_TRANSITION)
+		r->ev = *ev;
 }
 
 /* Hands chunk ci over once the builder is done with it; false if the
@@ -1542,19 +1584,20 @@ gt_status gt_model_build(gt_trace *t, gt_model **out, gt_progress_fn progress, v
 			k = 0;
 		}
 		mrec *r = &chunk[k];
-		if ((s = gt_trace_next(t, &r->ev, err)) != GT_OK)
+		gt_event ev;
+		if ((s = gt_trace_next(t, &ev, err)) != GT_OK)
 			break;
-		resolve(&m->st, r);
+		resolve(&m->st, &ev, r);
 		if (m->st.oom) {
-			oom_offset = r->ev.offset;
+			oom_offset = ev.offset;
 			break;
 		}
 		/* A Sync starts a generation and carries its first offset. */
-		bool sync = r->ev.kind == GT_EV_SYNC && r->ev.offset > retired;
+		bool sync = ev.kind == GT_EV_SYNC && ev.offset > retired;
 		if (sync)
-			retired = r->ev.offset;
+			retired = ev.offset;
 		if (progress && ((++n & 0xffff) == 0 || sync)) {
-			done = r->ev.offset > done ? r->ev.offset : done;
+			done = ev.offset > done ? ev.offset : done;
 			progress(ctx, done, info.size, retired);
 		}
 		if (++k == PIPE_CHUNK) {
@@ -1585,6 +1628,8 @@ gt_status gt_model_build(gt_trace *t, gt_model **out, gt_progress_fn progress, v
 		gt_model_free(m);
 		return s;
 	}
+	for (size_t i = 0; i < m->nms; i++)
+		m->ms[i].id = m->st.thread_ids[m->mb[i].num];
 	finish(m);
 	if (progress)
 		progress(ctx, info.size, info.size, retired);
@@ -1630,6 +1675,7 @@ void gt_model_free(gt_model *m)
 	free(m->st.reasons);
 	idmap_free(&m->st.reason_idx);
 	idmap_free(&m->st.thread_num);
+	free(m->st.thread_ids);
 	free(m->st.frames);
 	free(m->st.stacks);
 	idmap_free(&m->st.stack_idx);
