@@ -146,11 +146,11 @@ typedef struct stack_ref {
 	uint64_t hash;
 } stack_ref;
 
+#define REASON_CACHE 64
+
 /* What the reading thread resolves before handing an event over: stacks
  * (deduplicated across generations), interned reasons, thread numbers. It
  * fills this while the builder thread runs, hence its own error fields. */
-#define REASON_CACHE 64
-
 typedef struct stack_tab {
 	int oom;
 	const char *limit;
@@ -239,9 +239,6 @@ struct gt_model {
 	unsigned *lod_levels[3];
 };
 
-/* An event as the model's builder thread gets it: the decoder's stacks
- * live only until its next generation, so the reading thread turns them
- * into model stack ids (and the entry frame that names a goroutine) first. */
 /* What the builder thread reads of every event, in one cache line: the
  * whole of a state transition (nine events in ten), the kind and time of
  * the rest, and what the reading thread resolved. Each line the builder
@@ -268,6 +265,9 @@ enum {
 	MH_FOREVER = 4,   /* the transition's reason is "forever" */
 };
 
+/* An event as the model's builder thread gets it: the decoder's stacks
+ * live only until its next generation, so the reading thread turns them
+ * into model stack ids (and the entry frame that names a goroutine) first. */
 typedef struct mrec {
 	_Alignas(64) mhead h;
 	gt_frame entry; /* with MH_ENTRY, on the record's second line */
