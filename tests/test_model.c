@@ -202,6 +202,91 @@ START_TEST(lod_levels)
 }
 END_TEST
 
+/* One level of a track's level of detail, computed from its spans bucket
+ * by bucket as the buckets are defined, without the builder's streaming
+ * and summing of levels; compared field by field. */
+static void check_lod_level(const char *name, int kind, uint32_t track, const gt_span *sp, size_t n, gt_lod lod)
+{
+	int64_t width = (int64_t)1 << lod.shift;
+	for (size_t j = 0; j < lod.nbuckets; j++) {
+		int64_t lo = (int64_t)j * width, hi = lo + width;
+		int64_t by_state[GT_GS_COUNT] = {0}, busy = 0, worst = 0;
+		unsigned count = 0;
+		/* Spans are sorted and do not overlap: those touching [lo, hi)
+		 * start at the first one ending after lo. */
+		for (size_t i = gt_spans_find(sp, n, lo > 0 ? lo - 1 : 0); i < n && sp[i].start < hi; i++) {
+			int64_t a = sp[i].start < 0 ? 0 : sp[i].start, e = sp[i].end < a ? a : sp[i].end;
+			if (a >> lod.shift == (int64_t)j)
+				count++;
+			int64_t ov = (e < hi ? e : hi) - (a > lo ? a : lo);
+			if (ov <= 0)
+				continue;
+			by_state[sp[i].state] += ov;
+			bool is_busy = kind == 0 ? sp[i].state != GT_GS_WAITING && sp[i].state != GT_GS_RUNNABLE
+			                         : sp[i].state != GT_PS_IDLE;
+			if (is_busy)
+				busy += ov;
+			if (kind == 0 && sp[i].state == GT_GS_RUNNABLE && e - a > worst)
+				worst = e - a;
+		}
+		uint8_t dominant = 0xff;
+		int64_t best = 0;
+		for (int st = 0; st < GT_GS_COUNT; st++)
+			if (by_state[st] > best) {
+				best = by_state[st];
+				dominant = (uint8_t)st;
+			}
+		const gt_lod_bucket *b = &lod.buckets[j];
+		ck_assert_msg(b->dominant == dominant && b->count == (count < 255 ? count : 255) &&
+		                  b->busy_permille == (uint16_t)((double)busy * 1000.0 / (double)width) &&
+		                  b->worst_gap_ns == worst,
+		              "%s: track %d/%u, buckets of 2^%u ns, bucket %zu: dominant %u count %u busy %u worst %lld, "
+		              "from the spans %u %u %u %lld",
+		              name, kind, track, lod.shift, j, b->dominant, b->count, b->busy_permille,
+		              (long long)b->worst_gap_ns, dominant, count < 255 ? count : 255,
+		              (uint16_t)((double)busy * 1000.0 / (double)width), (long long)worst);
+	}
+}
+
+START_TEST(lod_buckets_match_spans)
+{
+	tu_model l;
+	if (!tu_load_model(traces[_i], &l, true))
+		return;
+	/* Every track that has a level of detail, every level it keeps. */
+	gt_model_warm_lod(l.m, 0);
+	size_t counts[3] = {gt_model_ngoroutines(l.m), gt_model_nprocs(l.m), gt_model_nthreads(l.m)};
+	size_t levels = 0;
+	for (int kind = 0; kind < 3; kind++) {
+		for (uint32_t i = 0; i < counts[kind]; i++) {
+			const gt_span *sp;
+			size_t n;
+			if (kind == 0) {
+				sp = gt_model_goroutine(l.m, i)->spans;
+				n = gt_model_goroutine(l.m, i)->nspans;
+			} else if (kind == 1) {
+				sp = gt_model_proc(l.m, i)->spans;
+				n = gt_model_proc(l.m, i)->nspans;
+			} else {
+				sp = gt_model_thread(l.m, i)->spans;
+				n = gt_model_thread(l.m, i)->nspans;
+			}
+			unsigned last = 0;
+			for (int k = 0; k < 24; k++) {
+				gt_lod lod = gt_model_lod(l.m, kind, i, (int64_t)1 << (10 + 2 * k));
+				if (!lod.nbuckets || lod.shift == last)
+					continue;
+				last = lod.shift;
+				check_lod_level(traces[_i], kind, i, sp, n, lod);
+				levels++;
+			}
+		}
+	}
+	ck_assert_uint_gt(levels, 0);
+	tu_unload_model(&l);
+}
+END_TEST
+
 /* The decoder's status and error at the end of reading every event. */
 static gt_status decode_all(const void *data, size_t len, gt_error *err)
 {
@@ -287,6 +372,7 @@ int main(void)
 	suite_add_tcase(s, tc);
 	tc = tcase_create("model:lod");
 	tcase_add_loop_test(tc, lod_levels, 0, (int)ntraces);
+	tcase_add_loop_test(tc, lod_buckets_match_spans, 0, (int)ntraces);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
