@@ -1948,19 +1948,12 @@ static gt_lod_bucket *build_lod(const gt_model *m, int kind, uint32_t idx)
 	 * the read-modify-writes below would then fault twice per page, the
 	 * second time flushing the other core's TLB. */
 	gt_lod_bucket *all = malloc((total + 1) * sizeof *all);
-	lod_cursor *lc = malloc(sizeof *lc);
-	if (!all || !lc) {
-		free(all);
-		free(lc);
+	if (!all)
 		return NULL;
-	}
 	memset(all, 0, (total + 1) * sizeof *all);
-	memset(lc, 0, sizeof *lc);
-	if (first < 0) {
-		free(lc);
+	if (first < 0)
 		return all;
-	}
-	lc->first = first;
+	lod_cursor cursor = {.first = first}, *lc = &cursor;
 	size_t off = 0;
 	for (int k = first; k < LOD_LEVELS && counts[k]; k++) {
 		lc->b[k] = all + off;
@@ -2006,7 +1999,6 @@ static gt_lod_bucket *build_lod(const gt_model *m, int kind, uint32_t idx)
 			}
 		lod_close(lc, k);
 	}
-	free(lc);
 	return all;
 }
 
