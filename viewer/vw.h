@@ -48,6 +48,11 @@ void vw_view_push(vw_view *v);
 bool vw_view_undo(vw_view *v);
 bool vw_view_redo(vw_view *v);
 
+/* First i in [lo, hi) whose int64_t at byte `off` of record i (records
+ * `stride` bytes apart from base, sorted by that field) is at or after t:
+ * the one binary search behind gaps, samples, spans and regions in view. */
+size_t vw_first_at(const void *base, size_t stride, size_t off, size_t lo, size_t hi, double t);
+
 /* ---- gaps ---- */
 
 /* Index of the first gap starting at or after t (gaps are sorted by start). */

@@ -295,14 +295,7 @@ static bool cpu_in_order(vw_state *s)
 /* First sample in [lo, n) at or after t (samples are in time order). */
 static size_t cpu_first_from(const gt_cpu_sample *cs, size_t lo, size_t n, double t)
 {
-	while (lo < n) {
-		size_t mid = lo + (n - lo) / 2;
-		if ((double)cs[mid].time < t)
-			lo = mid + 1;
-		else
-			n = mid;
-	}
-	return lo;
+	return vw_first_at(cs, sizeof *cs, offsetof(gt_cpu_sample, time), lo, n, t);
 }
 
 static void cpu_row(ctx *c, float y, float h)
@@ -391,15 +384,7 @@ static void draw_union_on(ctx *c, const vw_view *vw, float x_lo, const ivals *v,
 #define X(t) (x_lo + (float)vw_x_of(vw, (double)(t)))
 	/* The first whose running maximum reaches into the view is itself the
 	 * one that does (the one before it ends before the view). */
-	size_t lo = v->lo, hi = v->hi;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		if ((double)v->end_max[mid] < t_lo)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	size_t k = lo;
+	size_t k = vw_first_at(v->end_max, sizeof *v->end_max, 0, v->lo, v->hi, t_lo);
 	while (k < v->hi && (double)iv_start(v, k) < t_hi) {
 		/* The running maximum at a run's first interval is its own end:
 		 * all before it ended before its pixel. */
@@ -593,15 +578,8 @@ static void regions_row(ctx *c, float y, float h)
 	for (int dp = 0; dp < VW_REGION_DEPTHS; dp++) {
 		region_run rr = {y + lh * (float)dp, lh, dp};
 		ivals v = {s->reg_start[dp], sizeof *s->reg_start[dp], 0, s->reg_end[dp], 0, s->reg_n[dp]};
-		size_t lo = 0, hi = s->reg_n[dp];
-		while (lo < hi) {
-			size_t mid = lo + (hi - lo) / 2;
-			if ((double)s->reg_end[dp][mid] < t_lo)
-				lo = mid + 1;
-			else
-				hi = mid;
-		}
-		hi = iv_after(&v, lo, t_hi);
+		size_t lo = vw_first_at(s->reg_end[dp], sizeof *s->reg_end[dp], 0, 0, s->reg_n[dp], t_lo);
+		size_t hi = iv_after(&v, lo, t_hi);
 		if (hi - lo > VW_REGIONS_EACH) {
 			draw_union(c, &v, rr.y + 1, lh - 2, 1, 0x2f81f7aau + ((uint32_t)dp << 20), region_label, &rr);
 			continue;

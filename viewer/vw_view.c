@@ -117,19 +117,23 @@ bool vw_view_redo(vw_view *v)
 
 /* ---- gaps ---- */
 
-size_t vw_gap_first_from(const gt_model *m, double t)
+size_t vw_first_at(const void *base, size_t stride, size_t off, size_t lo, size_t hi, double t)
 {
-	const gt_gap *g = gt_model_gaps(m);
-	size_t n = gt_model_ngaps(m);
-	size_t lo = 0, hi = n;
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
-		if ((double)g[mid].start < t)
+		int64_t v;
+		memcpy(&v, (const char *)base + mid * stride + off, sizeof v);
+		if ((double)v < t)
 			lo = mid + 1;
 		else
 			hi = mid;
 	}
 	return lo;
+}
+
+size_t vw_gap_first_from(const gt_model *m, double t)
+{
+	return vw_first_at(gt_model_gaps(m), sizeof(gt_gap), offsetof(gt_gap, start), 0, gt_model_ngaps(m), t);
 }
 
 uint32_t vw_gap_next(const gt_model *m, double t, int64_t min_ns)
@@ -299,14 +303,7 @@ size_t vw_series_from(const vw_series_pyr *p, size_t lo, double t)
 	}
 	if (hi > p->n)
 		hi = p->n;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		if ((double)p->s[mid].time < t)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo;
+	return vw_first_at(p->s, sizeof *p->s, offsetof(gt_sample, time), lo, hi, t);
 }
 
 /* ---- range statistics ---- */
@@ -748,14 +745,8 @@ size_t vw_bin_track(const gt_model *m, int kind, uint32_t index, const vw_view *
 	/* How many spans are in view decides spans or buckets: a bounded
 	 * binary search, since only "more than a few per column" matters. */
 	size_t budget = (size_t)ncols * 4;
-	size_t last = first, hi = ns - first > budget + 1 ? first + budget + 1 : ns;
-	while (last < hi) {
-		size_t mid = last + (hi - last) / 2;
-		if ((double)s[mid].start < t_hi)
-			last = mid + 1;
-		else
-			hi = mid;
-	}
+	size_t hi = ns - first > budget + 1 ? first + budget + 1 : ns;
+	size_t last = vw_first_at(s, sizeof *s, offsetof(gt_span, start), first, hi, t_hi);
 	double npp = v->vp.ns_per_px;
 	if (last - first > budget && npp >= 1024) {
 		gt_lod lod = gt_model_lod(m, kind, index, (int64_t)npp);
