@@ -165,8 +165,8 @@ static void goroutine_tracks(ch_ctx *c)
 }
 
 /* One P's or thread's track: which goroutine ran on it, and when. */
-static void sched_track(ch_ctx *c, int pid, char letter, int64_t id, int64_t sort_index, const gt_span *spans,
-                        size_t n, const char *cat)
+static void sched_track(ch_ctx *c, int pid, char letter, int64_t id, int64_t sort_index, int kind, uint32_t index,
+                        const char *cat)
 {
 	const gt_model *m = c->m;
 	gf_buf label = {0};
@@ -174,8 +174,11 @@ static void sched_track(ch_ctx *c, int pid, char letter, int64_t id, int64_t sor
 	gf_i64(&label, id);
 	meta(c, "thread_name", pid, id, (gt_str){label.p, label.len}, sort_index);
 	gf_free(&label);
-	for (size_t k = gt_spans_find(spans, n, c->from); k < n; k++) {
-		const gt_span *s = &spans[k];
+	gt_span_iter it;
+	gt_span span;
+	gt_track_seek(m, kind, index, c->from, &it);
+	while (gt_track_next(&it, &span)) {
+		const gt_span *s = &span;
 		if (c->to >= 0 && s->start >= c->to)
 			break;
 		int64_t st = s->start, en = s->end;
@@ -199,7 +202,7 @@ static void proc_tracks(ch_ctx *c)
 {
 	for (uint32_t i = 0; i < gt_model_nprocs(c->m); i++) {
 		const gt_proc *p = gt_model_proc(c->m, i);
-		sched_track(c, CH_PID_PROCS, 'P', p->id, p->id, p->spans, p->nspans, "proc");
+		sched_track(c, CH_PID_PROCS, 'P', p->id, p->id, 1, i, "proc");
 	}
 }
 
@@ -207,7 +210,7 @@ static void thread_tracks(ch_ctx *c)
 {
 	for (uint32_t i = 0; i < gt_model_nthreads(c->m); i++) {
 		const gt_thread *t = gt_model_thread(c->m, i);
-		sched_track(c, CH_PID_THREADS, 'M', t->id, (int64_t)i, t->spans, t->nspans, "thread");
+		sched_track(c, CH_PID_THREADS, 'M', t->id, (int64_t)i, 2, i, "thread");
 	}
 }
 

@@ -11,6 +11,7 @@
 
 #include "gotrace/model.h"
 #include "idmap.h"
+#include "spanpack.h"
 
 /* For the rare half of a per-event function (growing, creating), so the
  * common half inlines without saving registers for a call it does not make. */
@@ -103,8 +104,17 @@ typedef struct gbuild {
 	size_t nregions, capregions;
 } gbuild;
 
+/* A P's or thread's spans: packed once closed and followed by the next,
+ * so the last one can still end, and the builder can read whose it is. */
+typedef struct packed_vec {
+	sp_track pk;
+	gt_span last;
+	bool has_last;
+	int64_t floor; /* as in span_vec */
+} packed_vec;
+
 typedef struct pbuild {
-	span_vec spans;
+	packed_vec spans;
 	bool open;
 	uint32_t syscalling; /* goroutine in a syscall holding this P, or GT_NONE */
 	uint32_t sweep_g;    /* goroutine that began a sweep range on it, or GT_NONE */
@@ -112,7 +122,7 @@ typedef struct pbuild {
 } pbuild;
 
 typedef struct mbuild {
-	span_vec spans;
+	packed_vec spans;
 	bool open;
 	uint32_t num; /* the reading thread's number for it: its id comes from there once both are done */
 } mbuild;
@@ -648,6 +658,39 @@ static void span_open(gt_model *m, span_vec *v, bool *open, int64_t t, uint8_t s
 	*open = !m->oom;
 }
 
+static void packed_close(packed_vec *v, bool *open, int64_t t)
+{
+	if (*open) {
+		v->last.end = t;
+		v->floor = t;
+		*open = false;
+	}
+}
+
+/* span_open for a packed track. */
+static void packed_open(gt_model *m, packed_vec *v, bool *open, int64_t t, uint8_t state, uint8_t track, uint32_t ref)
+{
+	if (v->has_last && t < v->floor)
+		t = v->floor;
+	packed_close(v, open, t);
+	if (v->has_last && sp_append(&v->pk, &v->last)) {
+		m->oom = 1;
+		return;
+	}
+	v->last = (gt_span){t, t, ref, 0, state, track};
+	v->has_last = true;
+	v->floor = t;
+	*open = true;
+}
+
+/* Packs the last span: the track is complete. */
+static void packed_finish(gt_model *m, packed_vec *v)
+{
+	if (v->has_last && sp_append(&v->pk, &v->last))
+		m->oom = 1;
+	v->has_last = false;
+}
+
 /* ---- scheduler context ---- */
 
 /* Brings the integrals up to t; call before any change of state. */
@@ -699,7 +742,7 @@ static void p_take(gt_model *m, uint32_t p, int64_t t, uint8_t state, uint32_t g
 		return;
 	pbuild *pb = &m->pb[p];
 	bool was = pb->open;
-	span_open(m, &pb->spans, &pb->open, t, state, GT_TRACK_PROC, g, 0);
+	packed_open(m, &pb->spans, &pb->open, t, state, GT_TRACK_PROC, g);
 	if (!was && pb->open)
 		busy_delta(m, t, +1);
 }
@@ -708,7 +751,7 @@ static void p_release(gt_model *m, uint32_t p, int64_t t)
 {
 	if (p == GT_NONE || !m->pb[p].open)
 		return;
-	span_close(m, &m->pb[p].spans, &m->pb[p].open, t);
+	packed_close(&m->pb[p].spans, &m->pb[p].open, t);
 	busy_delta(m, t, -1);
 }
 
@@ -950,10 +993,10 @@ static void go_transition(gt_model *m, const mrec *r)
 		if (from == GT_GO_RUNNING)
 			series_add(m, GT_SERIES_RUNNING, rel, m->running);
 		if (!(from == GT_GO_SYSCALL && to == GT_GO_RUNNING) && !(from == GT_GO_RUNNING && to == GT_GO_SYSCALL)) {
-			if (b->proc != GT_NONE && m->pb[b->proc].open && m->pb[b->proc].spans.v[m->pb[b->proc].spans.n - 1].ref == gi)
+			if (b->proc != GT_NONE && m->pb[b->proc].open && m->pb[b->proc].spans.last.ref == gi)
 				p_release(m, b->proc, rel);
 			if (b->thread != GT_NONE)
-				span_close(m, &m->mb[b->thread].spans, &m->mb[b->thread].open, rel);
+				packed_close(&m->mb[b->thread].spans, &m->mb[b->thread].open, rel);
 			b->proc = b->thread = GT_NONE;
 		}
 	}
@@ -967,7 +1010,7 @@ static void go_transition(gt_model *m, const mrec *r)
 		b->thread = th;
 		p_take(m, p, span_start, GT_PS_RUNNING, gi);
 		if (th != GT_NONE)
-			span_open(m, &m->mb[th].spans, &m->mb[th].open, span_start, GT_PS_RUNNING, GT_TRACK_THREAD, gi, 0);
+			packed_open(m, &m->mb[th].spans, &m->mb[th].open, span_start, GT_PS_RUNNING, GT_TRACK_THREAD, gi);
 		break;
 	case GT_GO_RUNNABLE: {
 		span_open(m, &b->spans, &b->open, span_start, GT_GS_RUNNABLE, GT_TRACK_GOROUTINE, stack, reason);
@@ -1010,7 +1053,7 @@ static void go_transition(gt_model *m, const mrec *r)
 		}
 		if (th != GT_NONE) {
 			b->thread = th;
-			span_open(m, &m->mb[th].spans, &m->mb[th].open, span_start, GT_PS_SYSCALL, GT_TRACK_THREAD, gi, 0);
+			packed_open(m, &m->mb[th].spans, &m->mb[th].open, span_start, GT_PS_SYSCALL, GT_TRACK_THREAD, gi);
 		}
 		break;
 	default: /* NotExist */
@@ -1342,10 +1385,14 @@ static void finish(gt_model *m)
 		}
 		m->gaps[j] = g;
 	}
-	for (uint32_t p = 0; p < m->nps; p++)
-		span_close(m, &m->pb[p].spans, &m->pb[p].open, end);
-	for (uint32_t t = 0; t < m->nms; t++)
-		span_close(m, &m->mb[t].spans, &m->mb[t].open, end);
+	for (uint32_t p = 0; p < m->nps; p++) {
+		packed_close(&m->pb[p].spans, &m->pb[p].open, end);
+		packed_finish(m, &m->pb[p].spans);
+	}
+	for (uint32_t t = 0; t < m->nms; t++) {
+		packed_close(&m->mb[t].spans, &m->mb[t].open, end);
+		packed_finish(m, &m->mb[t].spans);
+	}
 	for (int r = 0; r < 4; r++)
 		for (size_t i = 0; i < m->nranges[r]; i++)
 			if (m->ranges[r][i].end < m->ranges[r][i].start ||
@@ -1363,14 +1410,10 @@ static void finish(gt_model *m)
 		if (g->end >= 0)
 			g->end -= m->t0;
 	}
-	for (uint32_t p = 0; p < m->nps; p++) {
-		m->ps[p].spans = m->pb[p].spans.v;
-		m->ps[p].nspans = m->pb[p].spans.n;
-	}
-	for (uint32_t t = 0; t < m->nms; t++) {
-		m->ms[t].spans = m->mb[t].spans.v;
-		m->ms[t].nspans = m->mb[t].spans.n;
-	}
+	for (uint32_t p = 0; p < m->nps; p++)
+		m->ps[p].nspans = m->pb[p].spans.pk.n;
+	for (uint32_t t = 0; t < m->nms; t++)
+		m->ms[t].nspans = m->mb[t].spans.pk.n;
 }
 
 /* ---- the two threads ---- */
@@ -1687,12 +1730,12 @@ void gt_model_free(gt_model *m)
 	free(m->done.blocks);
 	idmap_free(&m->gidx);
 	for (size_t i = 0; i < m->nps; i++)
-		free(m->pb[i].spans.v);
+		sp_free(&m->pb[i].spans.pk);
 	free(m->ps);
 	free(m->pb);
 	idmap_free(&m->pidx);
 	for (size_t i = 0; i < m->nms; i++)
-		free(m->mb[i].spans.v);
+		sp_free(&m->mb[i].spans.pk);
 	free(m->ms);
 	free(m->mb);
 	idmap_free(&m->midx);
@@ -1820,18 +1863,65 @@ size_t gt_spans_find(const gt_span *spans, size_t n, int64_t t)
 #define LOD_MIN_SHIFT 10 /* ~1 us: finer than this the viewer draws spans */
 #define LOD_LEVELS 24
 
-static void track_spans(const gt_model *m, int kind, uint32_t i, const gt_span **s, size_t *n)
+void gt_spans_seek(const gt_span *spans, size_t n, int64_t t, gt_span_iter *it)
 {
-	if (kind == 0) {
-		*s = m->gs[i].spans;
-		*n = m->gs[i].nspans;
-	} else if (kind == 1) {
-		*s = m->ps[i].spans;
-		*n = m->ps[i].nspans;
-	} else {
-		*s = m->ms[i].spans;
-		*n = m->ms[i].nspans;
+	memset(it, 0, sizeof *it);
+	it->arr = spans;
+	it->n = n;
+	it->pos = gt_spans_find(spans, n, t);
+}
+
+size_t gt_track_nspans(const gt_model *m, int kind, uint32_t i)
+{
+	if (kind == 0)
+		return i < m->ngs ? m->gs[i].nspans : 0;
+	if (kind == 1)
+		return i < m->nps ? m->ps[i].nspans : 0;
+	return kind == 2 && i < m->nms ? m->ms[i].nspans : 0;
+}
+
+void gt_track_seek(const gt_model *m, int kind, uint32_t i, int64_t t, gt_span_iter *it)
+{
+	memset(it, 0, sizeof *it);
+	if (kind == 0 && i < m->ngs) {
+		gt_spans_seek(m->gs[i].spans, m->gs[i].nspans, t, it);
+	} else if (kind == 1 && i < m->nps) {
+		sp_seek(&m->pb[i].spans.pk, GT_TRACK_PROC, t, it);
+	} else if (kind == 2 && i < m->nms) {
+		sp_seek(&m->mb[i].spans.pk, GT_TRACK_THREAD, t, it);
 	}
+}
+
+size_t gt_track_count(const gt_span_iter *it, int64_t t, size_t max)
+{
+	if (it->arr) {
+		size_t lo = it->pos, hi = it->n - it->pos > max ? it->pos + max : it->n;
+		while (lo < hi) {
+			size_t mid = lo + (hi - lo) / 2;
+			if (it->arr[mid].start < t)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		return lo - it->pos;
+	}
+	gt_span_iter walk = *it;
+	gt_span s;
+	size_t k = 0;
+	while (k < max && gt_track_next(&walk, &s) && s.start < t)
+		k++;
+	return k;
+}
+
+bool gt_track_next(gt_span_iter *it, gt_span *out)
+{
+	if (it->arr) {
+		if (it->pos >= it->n)
+			return false;
+		*out = it->arr[it->pos++];
+		return true;
+	}
+	return it->packed && sp_next(it, out);
 }
 
 static bool is_busy(int kind, uint8_t state)
@@ -1933,9 +2023,7 @@ static void lod_seek(lod_cursor *lc, size_t j)
  * buckets alone. Levels are stored one after another. */
 static gt_lod_bucket *build_lod(const gt_model *m, int kind, uint32_t idx)
 {
-	const gt_span *s;
-	size_t n;
-	track_spans(m, kind, idx, &s, &n);
+	size_t n = gt_track_nspans(m, kind, idx);
 	size_t total = 0, counts[LOD_LEVELS];
 	int first = -1;
 	for (int k = 0; k < LOD_LEVELS; k++) {
@@ -1967,10 +2055,13 @@ static gt_lod_bucket *build_lod(const gt_model *m, int kind, uint32_t idx)
 	gt_lod_bucket *b = lc->b[first];
 	size_t count = counts[first];
 	int64_t floor = 0;
-	for (size_t i = 0; i < n; i++) {
+	gt_span_iter it;
+	gt_span sp;
+	gt_track_seek(m, kind, idx, INT64_MIN, &it);
+	while (gt_track_next(&it, &sp)) {
 		/* Tracks are built sorted and without overlaps; holding to that
 		 * here keeps the buckets filling in order whatever a span says. */
-		int64_t a = s[i].start < floor ? floor : s[i].start, e = s[i].end < a ? a : s[i].end;
+		int64_t a = sp.start < floor ? floor : sp.start, e = sp.end < a ? a : sp.end;
 		floor = e;
 		size_t lo_j = (size_t)(a >> shift), hi_j = (size_t)((e > a ? e - 1 : a) >> shift);
 		if (lo_j < count && b[lo_j].count < 255)
@@ -1981,11 +2072,11 @@ static gt_lod_bucket *build_lod(const gt_model *m, int kind, uint32_t idx)
 			if (ov <= 0)
 				continue;
 			lod_seek(lc, j);
-			if (s[i].state < GT_GS_COUNT)
-				lc->acc[first].by_state[s[i].state] += ov;
-			if (is_busy(kind, s[i].state))
+			if (sp.state < GT_GS_COUNT)
+				lc->acc[first].by_state[sp.state] += ov;
+			if (is_busy(kind, sp.state))
 				lc->acc[first].busy += ov;
-			if (kind == 0 && s[i].state == GT_GS_RUNNABLE && e - a > b[j].worst_gap_ns)
+			if (kind == 0 && sp.state == GT_GS_RUNNABLE && e - a > b[j].worst_gap_ns)
 				b[j].worst_gap_ns = e - a;
 		}
 	}
@@ -2020,9 +2111,7 @@ gt_lod gt_model_lod(const gt_model *m, int kind, uint32_t index, int64_t max_ns)
 		if (!mm->lod[kind][index])
 			return none;
 	}
-	const gt_span *s;
-	size_t ns;
-	track_spans(m, kind, index, &s, &ns);
+	size_t ns = gt_track_nspans(m, kind, index);
 	size_t off = 0;
 	gt_lod best = none;
 	for (int k = 0; k < LOD_LEVELS; k++) {
@@ -2068,9 +2157,7 @@ void gt_model_warm_lod(const gt_model *m, size_t min_spans)
 		if (!mm->lod[kind] && counts[kind] && !(mm->lod[kind] = calloc(counts[kind], sizeof *mm->lod[kind])))
 			ok = false;
 		for (uint32_t i = 0; ok && i < counts[kind] && i < 0x40000000u; i++) {
-			const gt_span *s;
-			size_t n;
-			track_spans(m, kind, i, &s, &n);
+			size_t n = gt_track_nspans(m, kind, i);
 			if (n <= min_spans || mm->lod[kind][i])
 				continue;
 			int t = spans[1] < spans[0];

@@ -11,6 +11,7 @@
 #include "gotrace/model.h"
 #include "input.h"
 #include "report.h"
+#include "spanpack.h"
 #include "testutil.h"
 
 static char **traces;
@@ -183,15 +184,17 @@ START_TEST(lod_levels)
 		return;
 	int64_t dur = gt_model_duration(l.m);
 	for (uint32_t p = 0; p < gt_model_nprocs(l.m); p++) {
-		const gt_proc *pr = gt_model_proc(l.m, p);
 		gt_lod lod = gt_model_lod(l.m, 1, p, dur / 100 + 1);
 		if (!lod.nbuckets)
 			continue;
 		ck_assert_int_le((int64_t)1 << lod.shift, dur / 100 + 1);
 		/* Busy time in buckets equals busy time in spans. */
 		int64_t spans = 0, buckets = 0;
-		for (size_t s = 0; s < pr->nspans; s++)
-			spans += pr->spans[s].end - pr->spans[s].start;
+		gt_span_iter it;
+		gt_span s;
+		gt_track_seek(l.m, 1, p, INT64_MIN, &it);
+		while (gt_track_next(&it, &s))
+			spans += s.end - s.start;
 		for (size_t k = 0; k < lod.nbuckets; k++)
 			buckets += (int64_t)lod.buckets[k].busy_permille * ((int64_t)1 << lod.shift) / 1000;
 		int64_t tol = (int64_t)lod.nbuckets * (((int64_t)1 << lod.shift) / 1000 + 1);
@@ -205,6 +208,21 @@ END_TEST
 /* One level of a track's level of detail, computed from its spans bucket
  * by bucket as the buckets are defined, without the builder's streaming
  * and summing of levels; compared field by field. */
+/* A track's spans read through its iterator into an array (free it). */
+static gt_span *track_copy(const gt_model *m, int kind, uint32_t i, size_t *n)
+{
+	*n = gt_track_nspans(m, kind, i);
+	gt_span *out = malloc((*n + 1) * sizeof *out);
+	ck_assert_ptr_nonnull(out);
+	gt_span_iter it;
+	size_t k = 0;
+	gt_track_seek(m, kind, i, INT64_MIN, &it);
+	while (k <= *n && gt_track_next(&it, &out[k]))
+		k++;
+	ck_assert_uint_eq(k, *n);
+	return out;
+}
+
 static void check_lod_level(const char *name, int kind, uint32_t track, const gt_span *sp, size_t n, gt_lod lod)
 {
 	int64_t width = (int64_t)1 << lod.shift;
@@ -259,18 +277,8 @@ START_TEST(lod_buckets_match_spans)
 	size_t levels = 0;
 	for (int kind = 0; kind < 3; kind++) {
 		for (uint32_t i = 0; i < counts[kind]; i++) {
-			const gt_span *sp;
 			size_t n;
-			if (kind == 0) {
-				sp = gt_model_goroutine(l.m, i)->spans;
-				n = gt_model_goroutine(l.m, i)->nspans;
-			} else if (kind == 1) {
-				sp = gt_model_proc(l.m, i)->spans;
-				n = gt_model_proc(l.m, i)->nspans;
-			} else {
-				sp = gt_model_thread(l.m, i)->spans;
-				n = gt_model_thread(l.m, i)->nspans;
-			}
+			gt_span *sp = track_copy(l.m, kind, i, &n);
 			unsigned last = 0;
 			for (int k = 0; k < 24; k++) {
 				gt_lod lod = gt_model_lod(l.m, kind, i, (int64_t)1 << (10 + 2 * k));
@@ -280,6 +288,7 @@ START_TEST(lod_buckets_match_spans)
 				check_lod_level(traces[_i], kind, i, sp, n, lod);
 				levels++;
 			}
+			free(sp);
 		}
 	}
 	ck_assert_uint_gt(levels, 0);
@@ -347,6 +356,47 @@ START_TEST(model_stops_with_the_decoder_error)
 }
 END_TEST
 
+/* Packed spans read back as written, from the start and from a seek to
+ * any time: lengths and gaps from zero to beyond 32 bits, references up
+ * and down, reasons, and a seek lands where a binary search over the
+ * array does, across block boundaries. */
+START_TEST(packed_tracks_round_trip)
+{
+	enum { N = 3 * SP_BLOCK_SPANS + 7 };
+	gt_span want[N];
+	uint64_t x = 88172645463325252ull; /* xorshift: the same spans every run */
+	int64_t t = 5;
+	sp_track pk = {0};
+	for (size_t i = 0; i < N; i++) {
+		x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+		int64_t idle = i % 5 == 0 ? 0 : (int64_t)(x % 1000);
+		int64_t len = i % 11 == 0 ? (int64_t)1 << 40 : i % 7 == 0 ? 0 : (int64_t)(x >> 20) % 100000;
+		uint32_t ref = i % 13 == 0 ? GT_NONE : (uint32_t)(x >> 40) % 5000000;
+		uint16_t reason = i % 17 == 0 ? (uint16_t)(x % 60000 + 1) : 0;
+		want[i] = (gt_span){t + idle, t + idle + len, ref, reason, (uint8_t)(i % GT_PS_COUNT), GT_TRACK_PROC};
+		t = want[i].end;
+		ck_assert_int_eq(sp_append(&pk, &want[i]), 0);
+	}
+	ck_assert_uint_eq(pk.n, N);
+	int64_t probes[] = {INT64_MIN, 0, 5, want[0].end, want[SP_BLOCK_SPANS - 1].end - 1, want[SP_BLOCK_SPANS].start,
+	                    want[SP_BLOCK_SPANS].end, want[2 * SP_BLOCK_SPANS + 3].start + 1, want[N - 1].end - 1,
+	                    want[N - 1].end, INT64_MAX};
+	for (size_t p = 0; p < sizeof probes / sizeof probes[0]; p++) {
+		gt_span_iter it;
+		sp_seek(&pk, GT_TRACK_PROC, probes[p], &it);
+		size_t k = gt_spans_find(want, N, probes[p]);
+		gt_span got;
+		while (sp_next(&it, &got)) {
+			ck_assert_uint_lt(k, N);
+			ck_assert_msg(memcmp(&got, &want[k], sizeof got) == 0, "probe %zu: span %zu differs", p, k);
+			k++;
+		}
+		ck_assert_uint_eq(k, N);
+	}
+	sp_free(&pk);
+}
+END_TEST
+
 int main(void)
 {
 	char dir[4096];
@@ -373,6 +423,9 @@ int main(void)
 	tc = tcase_create("model:lod");
 	tcase_add_loop_test(tc, lod_levels, 0, (int)ntraces);
 	tcase_add_loop_test(tc, lod_buckets_match_spans, 0, (int)ntraces);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("model:packed");
+	tcase_add_test(tc, packed_tracks_round_trip);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

@@ -486,12 +486,20 @@ END_TEST
 START_TEST(span_hit_testing)
 {
 	gt_span s[3] = {{.start = 0, .end = 100}, {.start = 100, .end = 150}, {.start = 400, .end = 500}};
-	ck_assert_ptr_eq(vw_span_at(s, 3, 50, 0), &s[0]);
-	ck_assert_ptr_eq(vw_span_at(s, 3, 120, 0), &s[1]);
-	ck_assert_ptr_null(vw_span_at(s, 3, 300, 10));
-	ck_assert_ptr_eq(vw_span_at(s, 3, 390, 15), &s[2]);
-	ck_assert_ptr_eq(vw_span_at(s, 3, 160, 15), &s[1]);
-	ck_assert_ptr_null(vw_span_at(s, 3, 600, 10));
+	/* Which span is under t (within tol): -1 for none. */
+	struct {
+		double t, tol;
+		int want;
+	} cases[] = {{50, 0, 0}, {120, 0, 1}, {300, 10, -1}, {390, 15, 2}, {160, 15, 1}, {600, 10, -1}};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		gt_span_iter it;
+		gt_span got;
+		gt_spans_seek(s, 3, (int64_t)(cases[i].t - cases[i].tol), &it);
+		bool on = vw_span_at(&it, cases[i].t, cases[i].tol, &got);
+		ck_assert_int_eq(on, cases[i].want >= 0);
+		if (on)
+			ck_assert_int_eq(got.start, s[cases[i].want].start);
+	}
 }
 END_TEST
 

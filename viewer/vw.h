@@ -283,9 +283,9 @@ size_t vw_layout_reveal(vw_layout *l, uint32_t gi, float scale);
 size_t vw_layout_goroutine_row(const vw_layout *l, uint32_t gi);
 size_t vw_layout_group_row(const vw_layout *l, uint32_t g);
 
-/* The span of a track under time t, within tol ns when none covers t
- * exactly; NULL when none. */
-const gt_span *vw_span_at(const gt_span *s, size_t n, double t, double tol);
+/* The span under time t, within tol ns when none covers t exactly, read
+ * from an iterator seeked to t - tol: false when none. */
+bool vw_span_at(gt_span_iter *it, double t, double tol, gt_span *out);
 
 /* ---- the per-frame draw list ---- */
 
@@ -551,7 +551,8 @@ typedef struct vw_hit {
 	size_t row;         /* track row, SIZE_MAX if none */
 	int kind;           /* of the row's spans: 0 goroutine, 1 P, 2 thread */
 	uint32_t track;     /* goroutine, P or thread index */
-	const gt_span *span; /* under the point, or NULL */
+	bool on_span;       /* span holds the span under the point */
+	gt_span span;
 	uint32_t gap;       /* gap under the point (runnable span or side list), or GT_NONE */
 } vw_hit;
 

@@ -1227,12 +1227,12 @@ static void tooltip(ctx *c)
 	if (!s->mouse_in || s->drag || s->help)
 		return;
 	vw_hit h = vw_hit_test(s, s->mouse_x, s->mouse_y);
-	if (h.area != VW_AREA_TRACKS || !h.span)
+	if (h.area != VW_AREA_TRACKS || !h.on_span)
 		return;
 	char lines[5][256];
 	int n = 0;
 	char a[32], b[32], nb[200];
-	const gt_span *sp = h.span;
+	const gt_span *sp = &h.span;
 	vw_fmt_dur(a, sizeof a, (double)(sp->end - sp->start));
 	vw_fmt_dur(b, sizeof b, (double)sp->start);
 	bool gap = h.gap != GT_NONE && sp->end - sp->start >= s->threshold;

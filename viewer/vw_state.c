@@ -552,29 +552,18 @@ vw_hit vw_hit_test(const vw_state *s, float x, float y)
 		return h;
 	const vw_row *r = &s->layout.rows[h.row];
 	double tol = 3 * s->scale * s->view.vp.ns_per_px;
-	const gt_span *sp = NULL;
-	size_t n = 0;
-	if (r->kind == VW_ROW_GOROUTINE) {
-		h.kind = 0;
-		sp = gt_model_goroutine(s->m, r->index)->spans;
-		n = gt_model_goroutine(s->m, r->index)->nspans;
-	} else if (r->kind == VW_ROW_PROC) {
-		h.kind = 1;
-		sp = gt_model_proc(s->m, r->index)->spans;
-		n = gt_model_proc(s->m, r->index)->nspans;
-	} else if (r->kind == VW_ROW_THREAD) {
-		h.kind = 2;
-		sp = gt_model_thread(s->m, r->index)->spans;
-		n = gt_model_thread(s->m, r->index)->nspans;
-	}
 	h.track = r->index;
-	if (n)
-		h.span = vw_span_at(sp, n, h.t, tol);
-	if (h.span && h.kind == 0 && h.span->state == GT_GS_RUNNABLE) {
+	if (r->kind != VW_ROW_GOROUTINE && r->kind != VW_ROW_PROC && r->kind != VW_ROW_THREAD)
+		return h;
+	h.kind = r->kind == VW_ROW_GOROUTINE ? 0 : r->kind == VW_ROW_PROC ? 1 : 2;
+	gt_span_iter it;
+	gt_track_seek(s->m, h.kind, r->index, (int64_t)floor(h.t - tol), &it);
+	h.on_span = vw_span_at(&it, h.t, tol, &h.span);
+	if (h.on_span && h.kind == 0 && h.span.state == GT_GS_RUNNABLE) {
 		/* The gap of this runnable span: gaps are sorted by start. */
 		const gt_gap *gaps = gt_model_gaps(s->m);
-		size_t lo = vw_gap_first_from(s->m, (double)h.span->start);
-		for (; lo < gt_model_ngaps(s->m) && gaps[lo].start == h.span->start; lo++)
+		size_t lo = vw_gap_first_from(s->m, (double)h.span.start);
+		for (; lo < gt_model_ngaps(s->m) && gaps[lo].start == h.span.start; lo++)
 			if (gaps[lo].goroutine == r->index) {
 				h.gap = (uint32_t)lo;
 				break;
@@ -683,11 +672,11 @@ void vw_input_release(vw_state *s, float x, float y, int button)
 	if (h.gap != GT_NONE) {
 		s->sel = VW_SEL_GAP;
 		s->sel_gap = h.gap;
-	} else if (h.span) {
+	} else if (h.on_span) {
 		s->sel = VW_SEL_SPAN;
 		s->sel_kind = (uint32_t)h.kind;
 		s->sel_track = h.track;
-		s->sel_span = *h.span;
+		s->sel_span = h.span;
 	} else {
 		s->sel = VW_SEL_NONE;
 	}

@@ -659,22 +659,6 @@ int vw_range_stats_compute_in(const gt_model *m, const vw_range_index *x, int64_
 
 /* ---- level of detail ---- */
 
-static void track_spans(const gt_model *m, int kind, uint32_t i, const gt_span **s, size_t *n)
-{
-	*s = NULL;
-	*n = 0;
-	if (kind == 0 && i < gt_model_ngoroutines(m)) {
-		*s = gt_model_goroutine(m, i)->spans;
-		*n = gt_model_goroutine(m, i)->nspans;
-	} else if (kind == 1 && i < gt_model_nprocs(m)) {
-		*s = gt_model_proc(m, i)->spans;
-		*n = gt_model_proc(m, i)->nspans;
-	} else if (kind == 2 && i < gt_model_nthreads(m)) {
-		*s = gt_model_thread(m, i)->spans;
-		*n = gt_model_thread(m, i)->nspans;
-	}
-}
-
 /* Appends a column item, merging with the previous one when it continues
  * it with the same look. */
 static size_t emit(vw_bin *out, size_t n, vw_bin b)
@@ -735,20 +719,17 @@ static size_t flush_column(column *c, vw_bin *out, size_t n)
 
 size_t vw_bin_track(const gt_model *m, int kind, uint32_t index, const vw_view *v, int ncols, vw_bin *out)
 {
-	const gt_span *s;
-	size_t ns, n = 0;
-	track_spans(m, kind, index, &s, &ns);
-	if (!ns || ncols <= 0)
+	size_t n = 0;
+	if (!gt_track_nspans(m, kind, index) || ncols <= 0)
 		return 0;
 	double t_lo = vw_t_of(v, 0), t_hi = vw_t_of(v, ncols);
-	size_t first = gt_spans_find(s, ns, (int64_t)floor(t_lo));
-	/* How many spans are in view decides spans or buckets: a bounded
-	 * binary search, since only "more than a few per column" matters. */
+	gt_span_iter it;
+	gt_track_seek(m, kind, index, (int64_t)floor(t_lo), &it);
+	/* How many spans are in view decides spans or buckets: counted only
+	 * up to the budget, since only "more than a few per column" matters. */
 	size_t budget = (size_t)ncols * 4;
-	size_t hi = ns - first > budget + 1 ? first + budget + 1 : ns;
-	size_t last = vw_first_at(s, sizeof *s, offsetof(gt_span, start), first, hi, t_hi);
 	double npp = v->vp.ns_per_px;
-	if (last - first > budget && npp >= 1024) {
+	if (npp >= 1024 && gt_track_count(&it, (int64_t)ceil(t_hi), budget + 1) > budget) {
 		gt_lod lod = gt_model_lod(m, kind, index, (int64_t)npp);
 		if (lod.nbuckets) {
 			int64_t w = (int64_t)1 << lod.shift;
@@ -781,13 +762,15 @@ size_t vw_bin_track(const gt_model *m, int kind, uint32_t index, const vw_view *
 		}
 	}
 	column c = {0};
-	for (size_t i = first; i < ns && (double)s[i].start < t_hi; i++) {
-		double x0 = vw_x_of(v, (double)s[i].start), x1 = vw_x_of(v, (double)s[i].end);
+	gt_span sp;
+	const gt_span *s = &sp;
+	while (gt_track_next(&it, &sp) && (double)sp.start < t_hi) {
+		double x0 = vw_x_of(v, (double)s->start), x1 = vw_x_of(v, (double)s->end);
 		if (x0 < 0)
 			x0 = 0;
 		if (x1 > ncols)
 			x1 = ncols;
-		int64_t gap = kind == 0 && s[i].state == GT_GS_RUNNABLE ? s[i].end - s[i].start : 0;
+		int64_t gap = kind == 0 && s->state == GT_GS_RUNNABLE ? s->end - s->start : 0;
 		if (x1 - x0 >= 1.0) {
 			/* Wide enough to stand alone; its partial first column goes to
 			 * whatever was being folded there. */
@@ -796,7 +779,7 @@ size_t vw_bin_track(const gt_model *m, int kind, uint32_t index, const vw_view *
 				n = flush_column(&c, out, n), ix0++;
 			if (ix1 <= ix0)
 				ix1 = ix0 + 1;
-			n = emit(out, n, (vw_bin){.x0 = ix0, .x1 = ix1, .state = s[i].state, .reason = s[i].reason, .other = gt_span_other(&s[i]), .worst_gap = gap});
+			n = emit(out, n, (vw_bin){.x0 = ix0, .x1 = ix1, .state = s->state, .reason = s->reason, .other = gt_span_other(s), .worst_gap = gap});
 			continue;
 		}
 		int cx = (int)floor(x0);
@@ -806,29 +789,28 @@ size_t vw_bin_track(const gt_model *m, int kind, uint32_t index, const vw_view *
 			continue; /* a sliver inside a column a wide span already owns */
 		c.x = cx;
 		c.spans++;
-		c.other = gt_span_other(&s[i]);
-		c.reason = s[i].reason;
-		if (s[i].state < GT_GS_COUNT)
-			c.by_state[s[i].state] += s[i].end - s[i].start + 1;
+		c.other = gt_span_other(s);
+		c.reason = s->reason;
+		if (s->state < GT_GS_COUNT)
+			c.by_state[s->state] += s->end - s->start + 1;
 		if (gap > c.worst_gap)
 			c.worst_gap = gap;
 	}
 	return flush_column(&c, out, n);
 }
 
-const gt_span *vw_span_at(const gt_span *s, size_t n, double t, double tol)
+bool vw_span_at(gt_span_iter *it, double t, double tol, gt_span *out)
 {
-	size_t i = gt_spans_find(s, n, (int64_t)floor(t - tol));
-	const gt_span *best = NULL;
 	double bd = tol + 1;
-	for (; i < n && (double)s[i].start <= t + tol; i++) {
-		double d = t < (double)s[i].start ? (double)s[i].start - t : t > (double)s[i].end ? t - (double)s[i].end : 0;
+	gt_span s;
+	while (gt_track_next(it, &s) && (double)s.start <= t + tol) {
+		double d = t < (double)s.start ? (double)s.start - t : t > (double)s.end ? t - (double)s.end : 0;
 		if (d < bd)
-			bd = d, best = &s[i];
+			bd = d, *out = s;
 		if (d == 0)
 			break;
 	}
-	return bd <= tol ? best : NULL;
+	return bd <= tol;
 }
 
 /* ---- durations ---- */

@@ -139,17 +139,29 @@ typedef struct gt_goroutine {
 	size_t nspans;
 } gt_goroutine;
 
+/* P and thread tracks repeat what goroutine tracks say (which goroutine
+ * ran where, from when to when) and a busy trace has tens of millions of
+ * their spans: they are kept packed and read through gt_track_seek. */
 typedef struct gt_proc {
 	int64_t id;
-	const gt_span *spans;
 	size_t nspans;
 } gt_proc;
 
 typedef struct gt_thread {
 	int64_t id;
-	const gt_span *spans; /* GT_PS_RUNNING or GT_PS_SYSCALL; other = goroutine index */
-	size_t nspans;
+	size_t nspans; /* GT_PS_RUNNING or GT_PS_SYSCALL; other = goroutine index */
 } gt_thread;
+
+/* A position in the spans of a track, read one at a time. The fields are
+ * the iterator's own. */
+typedef struct gt_span_iter {
+	const gt_span *arr;  /* goroutine tracks: their array */
+	const void *packed;  /* P and thread tracks: their packed spans */
+	size_t pos, n;
+	const uint8_t *p;
+	int64_t prev_end, prev_ref;
+	uint8_t track;
+} gt_span_iter;
 
 /* Level of detail: a track cut into buckets of 2^shift ns. */
 typedef struct gt_lod_bucket {
@@ -252,6 +264,20 @@ size_t gt_model_logs(const gt_model *m, const gt_log **out);
 
 /* Index of the first span ending after t (binary search). */
 size_t gt_spans_find(const gt_span *spans, size_t n, int64_t t);
+
+/* The same over an array of spans sorted by start and not overlapping. */
+void gt_spans_seek(const gt_span *spans, size_t n, int64_t t, gt_span_iter *it);
+
+/* Spans of a goroutine (kind 0), P (kind 1) or thread (kind 2) track: the
+ * iterator starts at the first span ending after t (INT64_MIN: the first
+ * span), and gt_track_next copies out one span after another in order of
+ * time, returning false after the last. The model must outlive it. */
+void gt_track_seek(const gt_model *m, int kind, uint32_t index, int64_t t, gt_span_iter *it);
+bool gt_track_next(gt_span_iter *it, gt_span *out);
+size_t gt_track_nspans(const gt_model *m, int kind, uint32_t index);
+/* How many spans from the iterator's position on start before t, counted
+ * up to max (a binary search on an array); the iterator does not move. */
+size_t gt_track_count(const gt_span_iter *it, int64_t t, size_t max);
 
 /* Builds the level of detail of every track with more than min_spans
  * spans now rather than on first use (the viewer draws only those from

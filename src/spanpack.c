@@ -1,0 +1,151 @@
+/* Packed tracks (spanpack.h). A span is three LEB128 varints: the time
+ * since the previous span ended, its length shifted left by three with its
+ * state in the low two bits and a reason flag in the third, and the change
+ * of its reference (a goroutine index, zigzag-encoded); a fourth holds the
+ * reason when the flag is set. Scheduler tracks run from one goroutine to
+ * the next within microseconds, so most of these fit in one to three
+ * bytes. */
+#include "spanpack.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static int reserve(void *pptr, size_t *cap, size_t need, size_t elem)
+{
+	if (need <= *cap)
+		return 0;
+	size_t n = *cap ? *cap : 64;
+	while (n < need)
+		n *= 2;
+	void *np = realloc(*(void **)pptr, n * elem);
+	if (!np)
+		return -1;
+	*(void **)pptr = np;
+	*cap = n;
+	return 0;
+}
+
+static uint8_t *put_uvarint(uint8_t *p, uint64_t v)
+{
+	while (v >= 0x80) {
+		*p++ = (uint8_t)(v | 0x80);
+		v >>= 7;
+	}
+	*p++ = (uint8_t)v;
+	return p;
+}
+
+static uint64_t zigzag(int64_t v) { return ((uint64_t)v << 1) ^ (uint64_t)(v >> 63); }
+static int64_t unzigzag(uint64_t v) { return (int64_t)(v >> 1) ^ -(int64_t)(v & 1); }
+
+int sp_append(sp_track *t, const gt_span *s)
+{
+	/* Four varints of at most ten bytes each. */
+	if (reserve(&t->bytes, &t->capbytes, t->nbytes + 40, 1))
+		return -1;
+	if (t->n % SP_BLOCK_SPANS == 0) {
+		if (reserve(&t->blocks, &t->capblocks, t->nblocks + 1, sizeof *t->blocks))
+			return -1;
+		t->blocks[t->nblocks++] = (sp_block){s->start, t->nbytes};
+		t->prev_end = s->start;
+		t->prev_ref = 0;
+	}
+	/* Packed tracks are built sorted and without overlaps; the deltas are
+	 * unsigned, so hold to that here whatever a caller passes. */
+	int64_t start = s->start < t->prev_end ? t->prev_end : s->start;
+	int64_t end = s->end < start ? start : s->end;
+	uint64_t len = (uint64_t)(end - start);
+	uint8_t *p = t->bytes + t->nbytes;
+	p = put_uvarint(p, (uint64_t)(start - t->prev_end));
+	p = put_uvarint(p, len << 3 | (uint64_t)(s->reason != 0) << 2 | (s->state & 3u));
+	p = put_uvarint(p, zigzag((int64_t)s->ref - t->prev_ref));
+	if (s->reason)
+		p = put_uvarint(p, s->reason);
+	t->nbytes = (size_t)(p - t->bytes);
+	t->prev_end = end;
+	t->prev_ref = s->ref;
+	t->n++;
+	return 0;
+}
+
+void sp_free(sp_track *t)
+{
+	free(t->bytes);
+	free(t->blocks);
+	memset(t, 0, sizeof *t);
+}
+
+static uint64_t get_uvarint(const uint8_t **pp)
+{
+	const uint8_t *p = *pp;
+	uint64_t v = 0;
+	for (unsigned shift = 0; shift < 64; shift += 7) {
+		uint8_t b = *p++;
+		v |= (uint64_t)(b & 0x7f) << shift;
+		if (b < 0x80)
+			break;
+	}
+	*pp = p;
+	return v;
+}
+
+/* Decodes the next span at the iterator's position, without checks. */
+static void decode(gt_span_iter *it, gt_span *out)
+{
+	const sp_track *t = it->packed;
+	if (it->pos % SP_BLOCK_SPANS == 0) {
+		const sp_block *b = &t->blocks[it->pos / SP_BLOCK_SPANS];
+		it->p = t->bytes + b->off;
+		it->prev_end = b->start;
+		it->prev_ref = 0;
+	}
+	const uint8_t *p = it->p;
+	int64_t start = it->prev_end + (int64_t)get_uvarint(&p);
+	uint64_t w = get_uvarint(&p);
+	int64_t ref = it->prev_ref + unzigzag(get_uvarint(&p));
+	uint16_t reason = w & 4 ? (uint16_t)get_uvarint(&p) : 0;
+	int64_t end = start + (int64_t)(w >> 3);
+	*out = (gt_span){start, end, (uint32_t)ref, reason, (uint8_t)(w & 3), it->track};
+	it->p = p;
+	it->prev_end = end;
+	it->prev_ref = ref;
+	it->pos++;
+}
+
+void sp_seek(const sp_track *t, uint8_t track_kind, int64_t time, gt_span_iter *it)
+{
+	memset(it, 0, sizeof *it);
+	it->packed = t;
+	it->n = t->n;
+	it->track = track_kind;
+	if (!t->n)
+		return;
+	/* The last block starting at or before time: every span before it
+	 * ends by its first start, so none of them ends after time. */
+	size_t lo = 0, hi = t->nblocks;
+	while (hi - lo > 1) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (t->blocks[mid].start <= time)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	it->pos = lo * SP_BLOCK_SPANS;
+	while (it->pos < it->n) {
+		gt_span_iter save = *it;
+		gt_span s;
+		decode(it, &s);
+		if (s.end > time) {
+			*it = save;
+			break;
+		}
+	}
+}
+
+bool sp_next(gt_span_iter *it, gt_span *out)
+{
+	if (it->pos >= it->n)
+		return false;
+	decode(it, out);
+	return true;
+}
