@@ -131,8 +131,11 @@ static void goroutine_tracks(ch_ctx *c)
 		goroutine_label(&label, g);
 		meta(c, "thread_name", CH_PID_GOROUTINES, g->id, (gt_str){label.p, label.len}, g->id);
 		gf_free(&label);
-		for (size_t k = gt_spans_find(g->spans, g->nspans, c->from); k < g->nspans; k++) {
-			const gt_span *s = &g->spans[k];
+		gt_span_iter it;
+		gt_span span;
+		gt_track_seek(m, 0, i, c->from, &it);
+		while (gt_track_next(&it, &span)) {
+			const gt_span *s = &span;
 			if (c->to >= 0 && s->start >= c->to)
 				break;
 			int64_t st = s->start, en = s->end;

@@ -201,14 +201,21 @@ static void select_rows(gap_report *r)
 		const gt_goroutine *g = gt_model_goroutine(m, gi);
 		if (!name_matches(o->name_filter, g->name))
 			continue;
-		for (size_t s = 0; s < g->nspans; s++) {
-			if (g->spans[s].state != GT_GS_SYSCALL && g->spans[s].state != GT_GS_SYSCALL_BLOCKED)
+		gt_span_iter it;
+		gt_span sp, next;
+		bool have_next = false;
+		gt_track_seek(m, 0, gi, INT64_MIN, &it);
+		while (have_next ? (sp = next, have_next = false, true) : gt_track_next(&it, &sp)) {
+			if (sp.state != GT_GS_SYSCALL && sp.state != GT_GS_SYSCALL_BLOCKED)
 				continue;
 			/* A syscall that lost its P continues in the next span. */
-			syscall_row row = {gi, g->spans[s].start, g->spans[s].end, gt_span_stack(&g->spans[s])};
-			while (s + 1 < g->nspans && g->spans[s + 1].state == GT_GS_SYSCALL_BLOCKED &&
-			       g->spans[s].state == GT_GS_SYSCALL && g->spans[s + 1].start == g->spans[s].end)
-				row.end = g->spans[++s].end;
+			syscall_row row = {gi, sp.start, sp.end, gt_span_stack(&sp)};
+			if (sp.state == GT_GS_SYSCALL && gt_track_next(&it, &next)) {
+				if (next.state == GT_GS_SYSCALL_BLOCKED && next.start == sp.end)
+					row.end = next.end;
+				else
+					have_next = true;
+			}
 			if (row.end - row.start < o->min_ns || !in_window(o, row.start))
 				continue;
 			if (r->nsyscalls == cap) {
@@ -1127,9 +1134,10 @@ void gp_leaks(gf_buf *b, const gt_model *m, rp_format f, const char *file)
 		const gt_goroutine *g = gt_model_goroutine(m, gi);
 		if (g->end >= 0 && !g->blocked_forever)
 			continue;
-		if (!g->nspans || system_goroutine(g->name))
+		gt_span last_span;
+		if (system_goroutine(g->name) || !gt_track_last(m, 0, gi, &last_span))
 			continue;
-		const gt_span *last = &g->spans[g->nspans - 1];
+		const gt_span *last = &last_span;
 		if (last->state != GT_GS_WAITING || (last->end != dur && !g->blocked_forever))
 			continue;
 		/* Reason and stack make the group's key: linear, not one comparison

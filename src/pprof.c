@@ -517,10 +517,11 @@ int pp_from_gaps(pp_profile *p, const gt_model *m, int64_t min_ns)
 		if (!stack) {
 			/* Preempted, yielded or back from a syscall: nobody else made it
 			 * runnable, so its own stack at that moment says where. */
-			const gt_goroutine *g = gt_model_goroutine(m, gaps[i].goroutine);
-			size_t k = gt_spans_find(g->spans, g->nspans, gaps[i].start);
-			if (k < g->nspans && g->spans[k].start == gaps[i].start && g->spans[k].state == GT_GS_RUNNABLE)
-				stack = gt_span_stack(&g->spans[k]);
+			gt_span_iter it;
+			gt_span sp;
+			gt_track_seek(m, 0, gaps[i].goroutine, gaps[i].start, &it);
+			if (gt_track_next(&it, &sp) && sp.start == gaps[i].start && sp.state == GT_GS_RUNNABLE)
+				stack = gt_span_stack(&sp);
 		}
 		size_t nf = stack ? gt_model_stack(m, stack, &frames) : 0;
 		if (pp_add(p, frames, nf, 1, d) != 0)

@@ -1,10 +1,10 @@
 /* Packed tracks (spanpack.h). A span is three LEB128 varints: the time
- * since the previous span ended, its length shifted left by three with its
- * state in the low two bits and a reason flag in the third, and the change
- * of its reference (a goroutine index, zigzag-encoded); a fourth holds the
- * reason when the flag is set. Scheduler tracks run from one goroutine to
- * the next within microseconds, so most of these fit in one to three
- * bytes. */
+ * since the previous span ended, its length shifted left by four with its
+ * state in the low three bits and a reason flag in the fourth, and the
+ * change of its reference (a goroutine index, a P index or a stack id,
+ * zigzag-encoded); a fourth holds the reason when the flag is set. Tracks
+ * change state within microseconds and a goroutine's spans follow each
+ * other without a pause, so most of these fit in one to three bytes. */
 #include "spanpack.h"
 
 #include <stdlib.h>
@@ -57,7 +57,7 @@ int sp_append(sp_track *t, const gt_span *s)
 	uint64_t len = (uint64_t)(end - start);
 	uint8_t *p = t->bytes + t->nbytes;
 	p = put_uvarint(p, (uint64_t)(start - t->prev_end));
-	p = put_uvarint(p, len << 3 | (uint64_t)(s->reason != 0) << 2 | (s->state & 3u));
+	p = put_uvarint(p, len << 4 | (uint64_t)(s->reason != 0) << 3 | (s->state & 7u));
 	p = put_uvarint(p, zigzag((int64_t)s->ref - t->prev_ref));
 	if (s->reason)
 		p = put_uvarint(p, s->reason);
@@ -92,10 +92,9 @@ static uint64_t get_uvarint(const uint8_t **pp)
 /* Decodes the next span at the iterator's position, without checks. */
 static void decode(gt_span_iter *it, gt_span *out)
 {
-	const sp_track *t = it->packed;
 	if (it->pos % SP_BLOCK_SPANS == 0) {
-		const sp_block *b = &t->blocks[it->pos / SP_BLOCK_SPANS];
-		it->p = t->bytes + b->off;
+		const sp_block *b = (const sp_block *)it->blocks + it->pos / SP_BLOCK_SPANS;
+		it->p = it->bytes + b->off;
 		it->prev_end = b->start;
 		it->prev_ref = 0;
 	}
@@ -103,29 +102,43 @@ static void decode(gt_span_iter *it, gt_span *out)
 	int64_t start = it->prev_end + (int64_t)get_uvarint(&p);
 	uint64_t w = get_uvarint(&p);
 	int64_t ref = it->prev_ref + unzigzag(get_uvarint(&p));
-	uint16_t reason = w & 4 ? (uint16_t)get_uvarint(&p) : 0;
-	int64_t end = start + (int64_t)(w >> 3);
-	*out = (gt_span){start, end, (uint32_t)ref, reason, (uint8_t)(w & 3), it->track};
+	uint16_t reason = w & 8 ? (uint16_t)get_uvarint(&p) : 0;
+	int64_t end = start + (int64_t)(w >> 4);
+	*out = (gt_span){start, end, (uint32_t)ref, reason, (uint8_t)(w & 7), it->track};
 	it->p = p;
 	it->prev_end = end;
 	it->prev_ref = ref;
 	it->pos++;
 }
 
-void sp_seek(const sp_track *t, uint8_t track_kind, int64_t time, gt_span_iter *it)
+static size_t nblocks_of(size_t n) { return (n + SP_BLOCK_SPANS - 1) / SP_BLOCK_SPANS; }
+
+size_t sp_frozen_size(const sp_track *t) { return t->nblocks * sizeof *t->blocks + t->nbytes; }
+
+void sp_freeze(const sp_track *t, void *dst)
+{
+	if (t->nblocks)
+		memcpy(dst, t->blocks, t->nblocks * sizeof *t->blocks);
+	if (t->nbytes)
+		memcpy((char *)dst + t->nblocks * sizeof *t->blocks, t->bytes, t->nbytes);
+}
+
+static void seek(const sp_block *blocks, const uint8_t *bytes, size_t n, uint8_t track_kind, int64_t time,
+                 gt_span_iter *it)
 {
 	memset(it, 0, sizeof *it);
-	it->packed = t;
-	it->n = t->n;
+	it->blocks = blocks;
+	it->bytes = bytes;
+	it->n = n;
 	it->track = track_kind;
-	if (!t->n)
+	if (!n)
 		return;
 	/* The last block starting at or before time: every span before it
 	 * ends by its first start, so none of them ends after time. */
-	size_t lo = 0, hi = t->nblocks;
+	size_t lo = 0, hi = nblocks_of(n);
 	while (hi - lo > 1) {
 		size_t mid = lo + (hi - lo) / 2;
-		if (t->blocks[mid].start <= time)
+		if (blocks[mid].start <= time)
 			lo = mid;
 		else
 			hi = mid;
@@ -140,6 +153,17 @@ void sp_seek(const sp_track *t, uint8_t track_kind, int64_t time, gt_span_iter *
 			break;
 		}
 	}
+}
+
+void sp_seek(const sp_track *t, uint8_t track_kind, int64_t time, gt_span_iter *it)
+{
+	seek(t->blocks, t->bytes, t->n, track_kind, time, it);
+}
+
+void sp_seek_frozen(const void *frozen, size_t n, uint8_t track_kind, int64_t time, gt_span_iter *it)
+{
+	const sp_block *blocks = frozen;
+	seek(blocks, (const uint8_t *)(blocks + nblocks_of(n)), n, track_kind, time, it);
 }
 
 bool sp_next(gt_span_iter *it, gt_span *out)

@@ -1,8 +1,9 @@
-/* Packed tracks: spans delta-encoded in blocks, for the tracks that only
- * repeat what goroutine tracks say (Ps and threads: which goroutine ran,
- * from when to when). A busy trace has tens of millions of them; packed,
- * a span takes about a third of its 24 bytes, and a block index keeps a
- * seek to any time a binary search plus at most one block's decoding. */
+/* Packed tracks: spans delta-encoded in blocks. A busy trace has tens of
+ * millions of spans; packed, one takes about a quarter of its 24 bytes,
+ * and a block index keeps a seek to any time a binary search plus at most
+ * one block's decoding. Ps and threads pack as they are built; a
+ * goroutine's spans are packed once, when it ends, into one piece of
+ * memory (sp_frozen_size). */
 #ifndef GOTRACE_SPANPACK_H
 #define GOTRACE_SPANPACK_H
 
@@ -34,8 +35,14 @@ typedef struct sp_track {
 int sp_append(sp_track *t, const gt_span *s);
 void sp_free(sp_track *t);
 
-/* Positions it at the first span ending after time t. */
+/* Bytes of a track's frozen copy: its block index, then its bytes. */
+size_t sp_frozen_size(const sp_track *t);
+void sp_freeze(const sp_track *t, void *dst);
+
+/* Positions it at the first span ending after time t: in a track, or in a
+ * frozen copy of n spans. */
 void sp_seek(const sp_track *t, uint8_t track_kind, int64_t time, gt_span_iter *it);
+void sp_seek_frozen(const void *frozen, size_t n, uint8_t track_kind, int64_t time, gt_span_iter *it);
 bool sp_next(gt_span_iter *it, gt_span *out);
 
 #endif

@@ -95,16 +95,19 @@ START_TEST(gaps_sum_to_sched_wait)
 	}
 	for (uint32_t gi = 0; gi < ng; gi++) {
 		const gt_goroutine *g = gt_model_goroutine(l.m, gi);
+		size_t n;
+		gt_span *sp = tu_track_copy(l.m, 0, gi, &n);
 		int64_t extra = 0;
-		if (g->nspans && g->spans[g->nspans - 1].state == GT_GS_SYSCALL_BLOCKED && g->end < 0)
-			extra = g->spans[g->nspans - 1].end - g->spans[g->nspans - 1].start;
+		if (n && sp[n - 1].state == GT_GS_SYSCALL_BLOCKED && g->end < 0)
+			extra = sp[n - 1].end - sp[n - 1].start;
 		ck_assert_msg(sum[gi] + extra == g->stats.sched_wait_ns, "%s: goroutine %lld: gaps %lld, sched wait %lld",
 		              traces[_i], (long long)g->id, (long long)sum[gi], (long long)g->stats.sched_wait_ns);
-		for (size_t s = 0; s < g->nspans; s++) {
-			ck_assert_int_le(g->spans[s].start, g->spans[s].end);
+		for (size_t s = 0; s < n; s++) {
+			ck_assert_int_le(sp[s].start, sp[s].end);
 			if (s)
-				ck_assert_int_le(g->spans[s - 1].end, g->spans[s].start);
+				ck_assert_int_le(sp[s - 1].end, sp[s].start);
 		}
+		free(sp);
 	}
 	free(sum);
 	tu_unload_model(&l);
@@ -144,10 +147,12 @@ START_TEST(shapes_are_visible)
 	} else if (strstr(name, "/syscalls.")) {
 		size_t syscalls = 0, blocked = 0;
 		for (uint32_t gi = 0; gi < gt_model_ngoroutines(l.m); gi++) {
-			const gt_goroutine *g = gt_model_goroutine(l.m, gi);
-			for (size_t s = 0; s < g->nspans; s++) {
-				syscalls += g->spans[s].state == GT_GS_SYSCALL;
-				blocked += g->spans[s].state == GT_GS_SYSCALL_BLOCKED;
+			gt_span_iter it;
+			gt_span sp;
+			gt_track_seek(l.m, 0, gi, INT64_MIN, &it);
+			while (gt_track_next(&it, &sp)) {
+				syscalls += sp.state == GT_GS_SYSCALL;
+				blocked += sp.state == GT_GS_SYSCALL_BLOCKED;
 			}
 		}
 		ck_assert_uint_gt(syscalls, 0);
@@ -156,7 +161,8 @@ START_TEST(shapes_are_visible)
 		size_t stuck = 0;
 		for (uint32_t gi = 0; gi < gt_model_ngoroutines(l.m); gi++) {
 			const gt_goroutine *g = gt_model_goroutine(l.m, gi);
-			const gt_span *last = g->nspans ? &g->spans[g->nspans - 1] : NULL;
+			gt_span last_span;
+			const gt_span *last = gt_track_last(l.m, 0, gi, &last_span) ? &last_span : NULL;
 			if (name_has(g, "main.") && last && last->state == GT_GS_WAITING && g->end < 0 &&
 			    last->end == gt_model_duration(l.m))
 				stuck++;
@@ -208,21 +214,6 @@ END_TEST
 /* One level of a track's level of detail, computed from its spans bucket
  * by bucket as the buckets are defined, without the builder's streaming
  * and summing of levels; compared field by field. */
-/* A track's spans read through its iterator into an array (free it). */
-static gt_span *track_copy(const gt_model *m, int kind, uint32_t i, size_t *n)
-{
-	*n = gt_track_nspans(m, kind, i);
-	gt_span *out = malloc((*n + 1) * sizeof *out);
-	ck_assert_ptr_nonnull(out);
-	gt_span_iter it;
-	size_t k = 0;
-	gt_track_seek(m, kind, i, INT64_MIN, &it);
-	while (k <= *n && gt_track_next(&it, &out[k]))
-		k++;
-	ck_assert_uint_eq(k, *n);
-	return out;
-}
-
 static void check_lod_level(const char *name, int kind, uint32_t track, const gt_span *sp, size_t n, gt_lod lod)
 {
 	int64_t width = (int64_t)1 << lod.shift;
@@ -278,7 +269,7 @@ START_TEST(lod_buckets_match_spans)
 	for (int kind = 0; kind < 3; kind++) {
 		for (uint32_t i = 0; i < counts[kind]; i++) {
 			size_t n;
-			gt_span *sp = track_copy(l.m, kind, i, &n);
+			gt_span *sp = tu_track_copy(l.m, kind, i, &n);
 			unsigned last = 0;
 			for (int k = 0; k < 24; k++) {
 				gt_lod lod = gt_model_lod(l.m, kind, i, (int64_t)1 << (10 + 2 * k));
@@ -373,7 +364,7 @@ START_TEST(packed_tracks_round_trip)
 		int64_t len = i % 11 == 0 ? (int64_t)1 << 40 : i % 7 == 0 ? 0 : (int64_t)(x >> 20) % 100000;
 		uint32_t ref = i % 13 == 0 ? GT_NONE : (uint32_t)(x >> 40) % 5000000;
 		uint16_t reason = i % 17 == 0 ? (uint16_t)(x % 60000 + 1) : 0;
-		want[i] = (gt_span){t + idle, t + idle + len, ref, reason, (uint8_t)(i % GT_PS_COUNT), GT_TRACK_PROC};
+		want[i] = (gt_span){t + idle, t + idle + len, ref, reason, (uint8_t)(i % GT_GS_COUNT), GT_TRACK_PROC};
 		t = want[i].end;
 		ck_assert_int_eq(sp_append(&pk, &want[i]), 0);
 	}

@@ -193,12 +193,14 @@ START_TEST(range_statistics)
 	/* The whole trace: state times add up to every span's length. */
 	int64_t spans = 0, states = 0, exec_max = 0;
 	for (uint32_t gi = 0; gi < gt_model_ngoroutines(l.m); gi++) {
-		const gt_goroutine *g = gt_model_goroutine(l.m, gi);
 		int64_t exec = 0;
-		for (size_t i = 0; i < g->nspans; i++) {
-			spans += g->spans[i].end - g->spans[i].start;
-			if (g->spans[i].state == GT_GS_RUNNING)
-				exec += g->spans[i].end - g->spans[i].start;
+		gt_span_iter it;
+		gt_span sp;
+		gt_track_seek(l.m, 0, gi, INT64_MIN, &it);
+		while (gt_track_next(&it, &sp)) {
+			spans += sp.end - sp.start;
+			if (sp.state == GT_GS_RUNNING)
+				exec += sp.end - sp.start;
 		}
 		exec_max = exec > exec_max ? exec : exec_max;
 	}
@@ -447,7 +449,8 @@ START_TEST(binning_by_pixel_column)
 	uint32_t worst;
 	ck_assert_uint_eq(vw_worst_gaps(l.m, &worst, 1), 1);
 	uint32_t gi = gp[worst].goroutine;
-	const gt_goroutine *g = gt_model_goroutine(l.m, gi);
+	size_t ns;
+	gt_span *sp = tu_track_copy(l.m, 0, gi, &ns);
 	/* Zoomed out: spans fold into columns, but the worst gap survives. */
 	size_t n = vw_bin_track(l.m, 0, gi, &v, COLS, bins);
 	ck_assert_uint_gt(n, 0);
@@ -458,17 +461,17 @@ START_TEST(binning_by_pixel_column)
 		seen = bins[i].worst_gap > seen ? bins[i].worst_gap : seen;
 	ck_assert_int_eq(seen, gp[worst].end - gp[worst].start);
 	/* Zoomed in on one span: exactly that span, unfolded, at its pixels. */
-	size_t mid = g->nspans / 2;
-	vw_view_show(&v, (double)g->spans[mid].start, (double)g->spans[mid].end, 0.25);
+	const gt_span *mid = &sp[ns / 2];
+	vw_view_show(&v, (double)mid->start, (double)mid->end, 0.25);
 	n = vw_bin_track(l.m, 0, gi, &v, COLS, bins);
 	check_bins(bins, n, COLS);
 	bool found = false;
 	for (size_t i = 0; i < n; i++)
-		if (!bins[i].folded && bins[i].state == g->spans[mid].state &&
-		    fabs(bins[i].x0 - vw_x_of(&v, (double)g->spans[mid].start)) <= 1 &&
-		    fabs(bins[i].x1 - vw_x_of(&v, (double)g->spans[mid].end)) <= 1)
+		if (!bins[i].folded && bins[i].state == mid->state && fabs(bins[i].x0 - vw_x_of(&v, (double)mid->start)) <= 1 &&
+		    fabs(bins[i].x1 - vw_x_of(&v, (double)mid->end)) <= 1)
 			found = true;
 	ck_assert(found);
+	free(sp);
 	/* P tracks with many spans per column go through the model's pyramid. */
 	vw_view_fit(&v);
 	for (uint32_t p = 0; p < gt_model_nprocs(l.m); p++) {

@@ -178,3 +178,18 @@ void tu_unload_model(tu_model *l)
 	gt_trace_close(l->t);
 	free(l->data);
 }
+
+/* A track's spans read through its iterator into an array (free it). */
+gt_span *tu_track_copy(const gt_model *m, int kind, uint32_t i, size_t *n)
+{
+	*n = gt_track_nspans(m, kind, i);
+	gt_span *out = malloc((*n + 1) * sizeof *out);
+	ck_assert_ptr_nonnull(out);
+	gt_span_iter it;
+	size_t k = 0;
+	gt_track_seek(m, kind, i, INT64_MIN, &it);
+	while (k <= *n && gt_track_next(&it, &out[k]))
+		k++;
+	ck_assert_uint_eq(k, *n);
+	return out;
+}

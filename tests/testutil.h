@@ -45,6 +45,8 @@ typedef struct tu_model {
  * With v2_only, an old-format trace is skipped: returns false, nothing kept. */
 bool tu_load_model(const char *rel, tu_model *l, bool v2_only);
 void tu_unload_model(tu_model *l);
+/* A track's spans read through its iterator into an array (free it). */
+gt_span *tu_track_copy(const gt_model *m, int kind, uint32_t i, size_t *n);
 
 /* Index of the first differing line (1-based) or 0 when equal. */
 size_t tu_first_diff_line(const char *a, size_t alen, const char *b, size_t blen);

@@ -422,13 +422,15 @@ int vw_range_index_build(vw_range_index *x, const gt_model *m)
 		x->hi[b] = INT64_MIN;
 		size_t nbusy = 0;
 		for (uint32_t gi = (uint32_t)(b * VW_LIFE_BLOCK); gi < n && gi < (b + 1) * VW_LIFE_BLOCK; gi++) {
-			const gt_goroutine *g = gt_model_goroutine(m, gi);
-			if (!g->nspans)
+			gt_span_iter it;
+			gt_span span;
+			const gt_span *sp = &span;
+			gt_track_seek(m, 0, gi, INT64_MIN, &it);
+			if (!gt_track_next(&it, &span))
 				continue;
-			x->lo[b] = g->spans[0].start < x->lo[b] ? g->spans[0].start : x->lo[b];
+			x->lo[b] = sp->start < x->lo[b] ? sp->start : x->lo[b];
 			int64_t exec = 0;
-			for (size_t i = 0; i < g->nspans; i++) {
-				const gt_span *sp = &g->spans[i];
+			do {
 				/* Every end, not just the last: "wholly in a range" must hold
 				 * for every span. */
 				x->hi[b] = sp->end > x->hi[b] ? sp->end : x->hi[b];
@@ -436,7 +438,7 @@ int vw_range_index_build(vw_range_index *x, const gt_model *m)
 				x->state_ns[b][sp->state] += o;
 				if (sp->state == GT_GS_RUNNING)
 					exec += o;
-			}
+			} while (gt_track_next(&it, &span));
 			if (exec > 0)
 				busiest_add(x->busiest[b], &nbusy, gi, exec);
 		}
@@ -469,13 +471,15 @@ int vw_range_stats_compute(const gt_model *m, int64_t from, int64_t to, int64_t 
 /* Time in each state and running time of goroutine gi clipped to the range. */
 static void goroutine_in(const gt_model *m, uint32_t gi, int64_t from, int64_t to, vw_range_stats *out)
 {
-	const gt_goroutine *g = gt_model_goroutine(m, gi);
 	int64_t exec = 0;
+	gt_span_iter it;
+	gt_span sp;
 	/* A span counts when it ends after from and starts before to. */
-	for (size_t i = gt_spans_find(g->spans, g->nspans, from); i < g->nspans && g->spans[i].start < to; i++) {
-		int64_t o = overlap(g->spans[i].start, g->spans[i].end, from, to);
-		out->state_ns[g->spans[i].state] += o;
-		if (g->spans[i].state == GT_GS_RUNNING)
+	gt_track_seek(m, 0, gi, from, &it);
+	while (gt_track_next(&it, &sp) && sp.start < to) {
+		int64_t o = overlap(sp.start, sp.end, from, to);
+		out->state_ns[sp.state] += o;
+		if (sp.state == GT_GS_RUNNING)
 			exec += o;
 	}
 	if (exec > 0)

@@ -135,13 +135,11 @@ typedef struct gt_goroutine {
 	int64_t end;      /* exit, -1 if it did not end */
 	bool blocked_forever; /* still blocked at the end of the trace */
 	gt_gstats stats;
-	const gt_span *spans;
-	size_t nspans;
+	size_t nspans; /* read through gt_track_seek */
 } gt_goroutine;
 
-/* P and thread tracks repeat what goroutine tracks say (which goroutine
- * ran where, from when to when) and a busy trace has tens of millions of
- * their spans: they are kept packed and read through gt_track_seek. */
+/* A busy trace has tens of millions of spans: tracks are kept packed and
+ * read through gt_track_seek. */
 typedef struct gt_proc {
 	int64_t id;
 	size_t nspans;
@@ -155,10 +153,10 @@ typedef struct gt_thread {
 /* A position in the spans of a track, read one at a time. The fields are
  * the iterator's own. */
 typedef struct gt_span_iter {
-	const gt_span *arr;  /* goroutine tracks: their array */
-	const void *packed;  /* P and thread tracks: their packed spans */
+	const gt_span *arr;     /* an array of spans */
+	const void *blocks;     /* packed spans: their block index */
+	const uint8_t *bytes, *p; /* and their bytes, the next span's */
 	size_t pos, n;
-	const uint8_t *p;
 	int64_t prev_end, prev_ref;
 	uint8_t track;
 } gt_span_iter;
@@ -275,6 +273,8 @@ void gt_spans_seek(const gt_span *spans, size_t n, int64_t t, gt_span_iter *it);
 void gt_track_seek(const gt_model *m, int kind, uint32_t index, int64_t t, gt_span_iter *it);
 bool gt_track_next(gt_span_iter *it, gt_span *out);
 size_t gt_track_nspans(const gt_model *m, int kind, uint32_t index);
+/* The last span of a track; false when it has none. */
+bool gt_track_last(const gt_model *m, int kind, uint32_t index, gt_span *out);
 /* How many spans from the iterator's position on start before t, counted
  * up to max (a binary search on an array); the iterator does not move. */
 size_t gt_track_count(const gt_span_iter *it, int64_t t, size_t max);

@@ -44,9 +44,29 @@ static void queries(const gt_model *m)
 	}
 	for (uint32_t i = 0; i < n[0] && i < 16; i++) {
 		const gt_goroutine *g = gt_model_goroutine(m, i);
-		(void)gt_spans_find(g->spans, g->nspans, dur / 2);
 		if (gt_model_find_goroutine(m, g->id) == GT_NONE)
 			abort();
+	}
+	/* Packed tracks read back whole, in order, from any seek. */
+	for (int kind = 0; kind < 3; kind++) {
+		for (uint32_t i = 0; i < n[kind] && i < 16; i++) {
+			gt_span_iter it;
+			gt_span sp;
+			size_t count = 0;
+			int64_t prev_end = INT64_MIN;
+			gt_track_seek(m, kind, i, INT64_MIN, &it);
+			while (gt_track_next(&it, &sp)) {
+				if (sp.start < prev_end || sp.end < sp.start)
+					abort();
+				prev_end = sp.end;
+				count++;
+			}
+			if (count != gt_track_nspans(m, kind, i))
+				abort();
+			gt_track_seek(m, kind, i, dur / 2, &it);
+			if (gt_track_next(&it, &sp) && sp.end <= dur / 2)
+				abort();
+		}
 	}
 	(void)gp_gap_stats(m, 0, dur + 1, 0);
 	(void)gp_gap_stats(m, dur / 3, dur / 2, 1000);
