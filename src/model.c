@@ -1958,16 +1958,6 @@ size_t gt_track_count(const gt_span_iter *it, int64_t t, size_t max)
 	return k;
 }
 
-bool gt_track_next(gt_span_iter *it, gt_span *out)
-{
-	if (it->arr) {
-		if (it->pos >= it->n)
-			return false;
-		*out = it->arr[it->pos++];
-		return true;
-	}
-	return it->blocks && sp_next(it, out);
-}
 
 static bool is_busy(int kind, uint8_t state)
 {

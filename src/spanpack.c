@@ -75,9 +75,18 @@ void sp_free(sp_track *t)
 	memset(t, 0, sizeof *t);
 }
 
-static uint64_t get_uvarint(const uint8_t **pp)
+static inline uint64_t get_uvarint(const uint8_t **pp)
 {
 	const uint8_t *p = *pp;
+	/* Most values take one or two bytes: no loop for those. */
+	if (p[0] < 0x80) {
+		*pp = p + 1;
+		return p[0];
+	}
+	if (p[1] < 0x80) {
+		*pp = p + 2;
+		return (uint64_t)(p[0] & 0x7f) | (uint64_t)p[1] << 7;
+	}
 	uint64_t v = 0;
 	for (unsigned shift = 0; shift < 64; shift += 7) {
 		uint8_t b = *p++;
@@ -90,7 +99,7 @@ static uint64_t get_uvarint(const uint8_t **pp)
 }
 
 /* Decodes the next span at the iterator's position, without checks. */
-static void decode(gt_span_iter *it, gt_span *out)
+static inline void decode(gt_span_iter *it, gt_span *out)
 {
 	if (it->pos % SP_BLOCK_SPANS == 0) {
 		const sp_block *b = (const sp_block *)it->blocks + it->pos / SP_BLOCK_SPANS;
@@ -113,18 +122,24 @@ static void decode(gt_span_iter *it, gt_span *out)
 
 static size_t nblocks_of(size_t n) { return (n + SP_BLOCK_SPANS - 1) / SP_BLOCK_SPANS; }
 
-size_t sp_frozen_size(const sp_track *t) { return t->nblocks * sizeof *t->blocks + t->nbytes; }
+/* A frozen copy starts with the last span's end: seeking past a
+ * goroutine's life, as a time range across millions of them does for most,
+ * then decodes nothing. */
+size_t sp_frozen_size(const sp_track *t) { return sizeof(int64_t) + t->nblocks * sizeof *t->blocks + t->nbytes; }
 
 void sp_freeze(const sp_track *t, void *dst)
 {
+	char *d = dst;
+	memcpy(d, &t->prev_end, sizeof t->prev_end);
+	d += sizeof t->prev_end;
 	if (t->nblocks)
-		memcpy(dst, t->blocks, t->nblocks * sizeof *t->blocks);
+		memcpy(d, t->blocks, t->nblocks * sizeof *t->blocks);
 	if (t->nbytes)
-		memcpy((char *)dst + t->nblocks * sizeof *t->blocks, t->bytes, t->nbytes);
+		memcpy(d + t->nblocks * sizeof *t->blocks, t->bytes, t->nbytes);
 }
 
-static void seek(const sp_block *blocks, const uint8_t *bytes, size_t n, uint8_t track_kind, int64_t time,
-                 gt_span_iter *it)
+static void seek(const sp_block *blocks, const uint8_t *bytes, size_t n, int64_t last_end, uint8_t track_kind,
+                 int64_t time, gt_span_iter *it)
 {
 	memset(it, 0, sizeof *it);
 	it->blocks = blocks;
@@ -133,6 +148,10 @@ static void seek(const sp_block *blocks, const uint8_t *bytes, size_t n, uint8_t
 	it->track = track_kind;
 	if (!n)
 		return;
+	if (time >= last_end) {
+		it->pos = n;
+		return;
+	}
 	/* The last block starting at or before time: every span before it
 	 * ends by its first start, so none of them ends after time. */
 	size_t lo = 0, hi = nblocks_of(n);
@@ -157,19 +176,30 @@ static void seek(const sp_block *blocks, const uint8_t *bytes, size_t n, uint8_t
 
 void sp_seek(const sp_track *t, uint8_t track_kind, int64_t time, gt_span_iter *it)
 {
-	seek(t->blocks, t->bytes, t->n, track_kind, time, it);
+	seek(t->blocks, t->bytes, t->n, t->prev_end, track_kind, time, it);
 }
 
 void sp_seek_frozen(const void *frozen, size_t n, uint8_t track_kind, int64_t time, gt_span_iter *it)
 {
-	const sp_block *blocks = frozen;
-	seek(blocks, (const uint8_t *)(blocks + nblocks_of(n)), n, track_kind, time, it);
+	if (!n) {
+		seek(NULL, NULL, 0, 0, track_kind, time, it);
+		return;
+	}
+	int64_t last_end;
+	memcpy(&last_end, frozen, sizeof last_end);
+	const sp_block *blocks = (const sp_block *)((const char *)frozen + sizeof last_end);
+	seek(blocks, (const uint8_t *)(blocks + nblocks_of(n)), n, last_end, track_kind, time, it);
 }
 
-bool sp_next(gt_span_iter *it, gt_span *out)
+/* Here rather than in model.c so that decoding inlines: readers call it
+ * for every span of a track. */
+bool gt_track_next(gt_span_iter *it, gt_span *out)
 {
 	if (it->pos >= it->n)
 		return false;
-	decode(it, out);
+	if (it->arr)
+		*out = it->arr[it->pos++];
+	else
+		decode(it, out);
 	return true;
 }

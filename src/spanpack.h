@@ -43,6 +43,5 @@ void sp_freeze(const sp_track *t, void *dst);
  * frozen copy of n spans. */
 void sp_seek(const sp_track *t, uint8_t track_kind, int64_t time, gt_span_iter *it);
 void sp_seek_frozen(const void *frozen, size_t n, uint8_t track_kind, int64_t time, gt_span_iter *it);
-bool sp_next(gt_span_iter *it, gt_span *out);
 
 #endif

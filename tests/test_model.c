@@ -377,7 +377,7 @@ START_TEST(packed_tracks_round_trip)
 		sp_seek(&pk, GT_TRACK_PROC, probes[p], &it);
 		size_t k = gt_spans_find(want, N, probes[p]);
 		gt_span got;
-		while (sp_next(&it, &got)) {
+		while (gt_track_next(&it, &got)) {
 			ck_assert_uint_lt(k, N);
 			ck_assert_msg(memcmp(&got, &want[k], sizeof got) == 0, "probe %zu: span %zu differs", p, k);
 			k++;
