@@ -1929,35 +1929,13 @@ bool gt_track_last(const gt_model *m, int kind, uint32_t i, gt_span *out)
 	gt_track_seek(m, kind, i, INT64_MIN, &it);
 	if (!it.n)
 		return false;
-	/* Packed spans decode from the start of their block. */
-	it.pos = it.arr ? it.n - 1 : (it.n - 1) / SP_BLOCK_SPANS * SP_BLOCK_SPANS;
+	/* Model tracks are packed: decoding starts at a block. */
+	it.pos = (it.n - 1) / SP_BLOCK_SPANS * SP_BLOCK_SPANS;
 	bool any = false;
 	while (gt_track_next(&it, out))
 		any = true;
 	return any;
 }
-
-size_t gt_track_count(const gt_span_iter *it, int64_t t, size_t max)
-{
-	if (it->arr) {
-		size_t lo = it->pos, hi = it->n - it->pos > max ? it->pos + max : it->n;
-		while (lo < hi) {
-			size_t mid = lo + (hi - lo) / 2;
-			if (it->arr[mid].start < t)
-				lo = mid + 1;
-			else
-				hi = mid;
-		}
-		return lo - it->pos;
-	}
-	gt_span_iter walk = *it;
-	gt_span s;
-	size_t k = 0;
-	while (k < max && gt_track_next(&walk, &s) && s.start < t)
-		k++;
-	return k;
-}
-
 
 static bool is_busy(int kind, uint8_t state)
 {

@@ -203,3 +203,42 @@ bool gt_track_next(gt_span_iter *it, gt_span *out)
 		decode(it, out);
 	return true;
 }
+
+size_t gt_track_count(const gt_span_iter *it, int64_t t, size_t max)
+{
+	if (it->pos >= it->n)
+		return 0;
+	size_t lo = it->pos, hi = it->n - it->pos > max ? it->pos + max : it->n;
+	if (it->arr) {
+		while (lo < hi) {
+			size_t mid = lo + (hi - lo) / 2;
+			if (it->arr[mid].start < t)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		return lo - it->pos;
+	}
+	/* Every span before the last block starting before t starts before t
+	 * too: search the blocks, then decode that one block only. */
+	const sp_block *blocks = it->blocks;
+	size_t b = it->pos / SP_BLOCK_SPANS, bhi = nblocks_of(it->n);
+	while (bhi - b > 1) {
+		size_t mid = b + (bhi - b) / 2;
+		if (blocks[mid].start < t)
+			b = mid;
+		else
+			bhi = mid;
+	}
+	gt_span_iter walk = *it;
+	if (b * SP_BLOCK_SPANS > walk.pos)
+		walk.pos = b * SP_BLOCK_SPANS;
+	gt_span s;
+	while (walk.pos < hi) {
+		size_t at = walk.pos;
+		decode(&walk, &s);
+		if (s.start >= t)
+			return at - it->pos;
+	}
+	return hi - it->pos;
+}

@@ -276,7 +276,8 @@ size_t gt_track_nspans(const gt_model *m, int kind, uint32_t index);
 /* The last span of a track; false when it has none. */
 bool gt_track_last(const gt_model *m, int kind, uint32_t index, gt_span *out);
 /* How many spans from the iterator's position on start before t, counted
- * up to max (a binary search on an array); the iterator does not move. */
+ * up to max by binary search (on packed tracks over their blocks, then
+ * within one block); the iterator does not move. */
 size_t gt_track_count(const gt_span_iter *it, int64_t t, size_t max);
 
 /* Builds the level of detail of every track with more than min_spans
