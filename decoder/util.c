@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "internal.h"
+#include "mem.h"
 
 #define GT_STATUS_STR_(name, text) text,
 static const char *const status_strings[] = {GT_STATUS_TABLE(GT_STATUS_STR_)};
@@ -30,26 +31,7 @@ gt_status dc_fail(gt_error *err, gt_status status, uint64_t offset, const char *
 
 DC_EXPORT int gt_uvarint(const uint8_t *p, size_t len, uint64_t *out) { return dc_uvarint_bytes(p, len, out); }
 
-bool dc_grow(void *pptr, size_t *cap, size_t need, size_t elem)
-{
-	void **pp = (void **)pptr;
-	if (need <= *cap)
-		return true;
-	size_t ncap = *cap ? *cap : 8;
-	while (ncap < need) {
-		if (ncap > SIZE_MAX / 2)
-			return false;
-		ncap *= 2;
-	}
-	if (ncap > SIZE_MAX / elem)
-		return false;
-	void *np = realloc(*pp, ncap * elem);
-	if (!np)
-		return false;
-	*pp = np;
-	*cap = ncap;
-	return true;
-}
+bool dc_grow(void *pptr, size_t *cap, size_t need, size_t elem) { return mem_grow(pptr, cap, need, elem, 8); }
 
 static inline size_t map_hash(uint64_t k)
 {

@@ -11,6 +11,7 @@
 
 #include "gotrace/model.h"
 #include "idmap.h"
+#include "mem.h"
 #include "spanpack.h"
 
 /* For the rare half of a per-event function (growing, creating), so the
@@ -26,17 +27,8 @@
  * on the path that does not. */
 MD_NOINLINE static int grow_slow(void *pptr, size_t *cap, size_t need, size_t elem)
 {
-	void **pp = (void **)pptr;
 	/* Most goroutines live briefly: start small, there are millions. */
-	size_t n = *cap ? *cap : 4;
-	while (n < need)
-		n *= 2;
-	void *np = realloc(*pp, n * elem);
-	if (!np)
-		return -1;
-	*pp = np;
-	*cap = n;
-	return 0;
+	return mem_grow(pptr, cap, need, elem, 4) ? 0 : -1;
 }
 
 /* Makes room for `need` elements in a growable array. */

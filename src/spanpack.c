@@ -10,19 +10,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "mem.h"
+
 static int reserve(void *pptr, size_t *cap, size_t need, size_t elem)
 {
-	if (need <= *cap)
-		return 0;
-	size_t n = *cap ? *cap : 64;
-	while (n < need)
-		n *= 2;
-	void *np = realloc(*(void **)pptr, n * elem);
-	if (!np)
-		return -1;
-	*(void **)pptr = np;
-	*cap = n;
-	return 0;
+	return mem_grow(pptr, cap, need, elem, 64) ? 0 : -1;
 }
 
 static uint8_t *put_uvarint(uint8_t *p, uint64_t v)

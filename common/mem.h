@@ -1,0 +1,14 @@
+/* Growable arrays, one implementation for the decoder and the model (each
+ * library compiles common/mem.c in). */
+#ifndef GOTRACE_COMMON_MEM_H
+#define GOTRACE_COMMON_MEM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* Makes room for `need` elements of `elem` bytes in the array at *pptr of
+ * capacity *cap, doubling from `first`. Returns false, leaving the array
+ * as it was, when the size would overflow or memory runs out. */
+bool mem_grow(void *pptr, size_t *cap, size_t need, size_t elem, size_t first);
+
+#endif
