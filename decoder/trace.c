@@ -82,6 +82,17 @@ static gt_status read_header(const uint8_t *p, size_t len, unsigned *version, si
 	return GT_OK;
 }
 
+DC_EXPORT size_t gt_trace_prefix_len(const void *data, size_t len, size_t want)
+{
+	unsigned version = 0;
+	size_t hdr_len = 0;
+	if (!data || read_header(data, len, &version, &hdr_len, NULL) != GT_OK)
+		return 0;
+	if (version != V2_GO122 && version != V2_GO123 && version != V2_GO125 && version != V2_GO126)
+		return 0;
+	return v2_prefix_len(data, hdr_len, len, version, want);
+}
+
 DC_EXPORT gt_status gt_trace_open(const void *data, size_t len, gt_trace **out, gt_error *err)
 {
 	*out = NULL;

@@ -236,4 +236,7 @@ void v2_gen_free(v2_gen *g);
  * the input ended inside the generation (as opposed to bad data). */
 v2_read_result v2_read_generation(v2_source *src, v2_gen *g, bool *truncation, gt_error *err);
 
+/* gt_trace_prefix_len for the batches from data[pos]. */
+size_t v2_prefix_len(const uint8_t *data, size_t pos, size_t len, unsigned version, size_t want);
+
 #endif

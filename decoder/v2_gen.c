@@ -647,3 +647,38 @@ v2_read_result v2_read_generation(v2_source *src, v2_gen *g, bool *truncation, g
 	}
 	return V2_GEN_OK;
 }
+
+size_t v2_prefix_len(const uint8_t *data, size_t pos, size_t len, unsigned version, size_t want)
+{
+	dc_cursor c = {data, pos, len};
+	uint64_t first_gen = 0;
+	for (;;) {
+		v2_batch b;
+		uint8_t type;
+		uint64_t gen;
+		bool gen_known;
+		gt_error e;
+		if (read_batch(&c, &b, &type, &gen, &gen_known, &e) != GT_OK)
+			return 0;
+		if (version >= V2_GO126) {
+			if (type == V2_EvEndOfGeneration && c.pos >= want)
+				return c.pos < len ? c.pos : 0;
+			continue;
+		}
+		if (first_gen == 0)
+			first_gen = gen;
+		if (gen == first_gen)
+			continue;
+		first_gen = gen;
+		if (b.hdr_off < want)
+			continue;
+		/* The generations before this batch are whole. Cut through the
+		 * batch's header after its generation number, which proves that
+		 * much and no more: a whole batch could pass for a whole (last)
+		 * generation. */
+		dc_cursor h = {data, b.hdr_off + 1 + (type == V2_EvExperimentalBatch), len};
+		uint64_t g;
+		dc_uvarint(&h, &g);
+		return h.pos;
+	}
+}

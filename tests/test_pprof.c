@@ -395,11 +395,8 @@ END_TEST
  * that made its goroutine runnable. */
 START_TEST(gap_profile_sums_gaps)
 {
-	char path[4096];
-	snprintf(path, sizeof path, "%s/traces/go1.27/contention.trace", tu_source_dir());
 	size_t len;
-	char *data = tu_read_file(path, &len);
-	ck_assert_ptr_nonnull(data);
+	char *data = tu_read_source("traces/go1.27/contention.trace", &len);
 	gt_trace *t;
 	gt_model *m;
 	gt_error e;

@@ -183,6 +183,32 @@ static unsigned header_version(const char *data, size_t len)
 	return v;
 }
 
+/* gt_trace_prefix_len for the generation ending at ends[k]: asked for
+ * bytes up to that end, or just past the previous one, it gives the prefix
+ * that holds generations 0..k whole (before Go 1.26 with the first batch
+ * of the next, dropped as truncated), or 0 when that is the whole trace. */
+static void check_prefix_len(const char *name, const char *data, size_t len, unsigned version, const size_t *ends,
+                             size_t n, size_t k, const char *full, size_t flen)
+{
+	size_t wants[] = {ends[k], k ? ends[k - 1] + 1 : 1};
+	for (size_t w = 0; w < 2; w++) {
+		size_t p = gt_trace_prefix_len(data, len, wants[w]);
+		if (k == n - 1) {
+			ck_assert_msg(p == 0, "%s: prefix of %zu bytes is the whole trace, got %zu", name, wants[w], p);
+			continue;
+		}
+		if (version >= 26)
+			ck_assert_msg(p == ends[k], "%s: prefix for %zu bytes: %zu, want %zu", name, wants[w], p, ends[k]);
+		else
+			ck_assert_msg(p > ends[k] && p < ends[k + 1], "%s: prefix for %zu bytes: %zu, want past %zu", name,
+			              wants[w], p, ends[k]);
+		cut_result r = check_cut(name, data, p, full, flen);
+		ck_assert_msg(r.generations == k + 1 && r.truncated == (version < 26),
+		              "%s: prefix of %zu: truncated=%d gens=%llu, want %zu", name, p, r.truncated,
+		              (unsigned long long)r.generations, k + 1);
+	}
+}
+
 START_TEST(cut_at_generation_boundaries)
 {
 	char path[4096];
@@ -213,6 +239,7 @@ START_TEST(cut_at_generation_boundaries)
 		              traces[_i], b - 1, r.truncated, (unsigned long long)r.generations, k);
 		if (r.generations > 0)
 			check_cli_warns(traces[_i], data, b - 1);
+		check_prefix_len(traces[_i], data, len, version, ends, n, k, full, flen);
 		if (b + 2 > len)
 			continue;
 		/* Into the next generation: generation k+1 is complete once the
@@ -244,6 +271,18 @@ START_TEST(cut_at_generation_boundaries)
 END_TEST
 
 /* ---- versions and limits ---- */
+
+/* The old format has no generations, so no prefix of it holds whole ones. */
+START_TEST(prefix_len_of_old_format_is_zero)
+{
+	size_t len;
+	char *data = tu_read_source("traces/go1.21/gcassist.trace", &len);
+	ck_assert_uint_eq(gt_trace_prefix_len(data, len, 1), 0);
+	ck_assert_uint_eq(gt_trace_prefix_len(data, 10, 1), 0);
+	ck_assert_uint_eq(gt_trace_prefix_len(NULL, 0, 1), 0);
+	free(data);
+}
+END_TEST
 
 START_TEST(unknown_version_message)
 {
@@ -414,11 +453,8 @@ END_TEST
  * instead of overflowing its sums. */
 START_TEST(model_time_span_limit)
 {
-	char path[4096];
-	snprintf(path, sizeof path, "%s/tests/fuzz/crashers/model-lod-permille-overflow.trace", tu_source_dir());
 	size_t len;
-	char *data = tu_read_file(path, &len);
-	ck_assert_ptr_nonnull(data);
+	char *data = tu_read_source("tests/fuzz/crashers/model-lod-permille-overflow.trace", &len);
 	gt_trace *t;
 	gt_error e;
 	ck_assert_int_eq(gt_trace_open(data, len, &t, &e), GT_OK);
@@ -462,6 +498,7 @@ int main(void)
 	suite_add_tcase(s, tc);
 	tc = tcase_create("robust:limits");
 	tcase_add_test(tc, unknown_version_message);
+	tcase_add_test(tc, prefix_len_of_old_format_is_zero);
 	tcase_add_test(tc, ceilings_give_limit_errors);
 	tcase_add_test(tc, too_many_procs);
 	tcase_add_test(tc, too_many_threads);

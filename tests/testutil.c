@@ -154,6 +154,15 @@ size_t tu_nth_sync_line(const char *text, size_t len, size_t n)
 	return len;
 }
 
+char *tu_read_source(const char *rel, size_t *len)
+{
+	char path[4096];
+	snprintf(path, sizeof path, "%s/%s", tu_source_dir(), rel);
+	char *data = tu_read_file(path, len);
+	ck_assert_msg(data != NULL, "cannot read %s", path);
+	return data;
+}
+
 bool tu_load_model(const char *rel, tu_model *l, bool v2_only)
 {
 	char path[4096];

@@ -16,6 +16,8 @@ const char *tu_source_dir(void);
 /* Reads a file (gunzipping it when the name ends in .gz). Returns a
  * malloc'd buffer with a NUL after the data, or NULL. */
 char *tu_read_file(const char *path, size_t *len);
+/* tu_read_file of a path under the source tree; fails the test if missing. */
+char *tu_read_source(const char *rel, size_t *len);
 
 /* Lists files under dir (one level of subdirectories too) whose names end
  * with suffix, sorted; returns the count and a malloc'd array of malloc'd

@@ -235,6 +235,17 @@ gt_status gt_trace_next(gt_trace *t, gt_event *ev, gt_error *err);
 
 void gt_trace_info_get(const gt_trace *t, gt_trace_info *out);
 
+/* How many bytes from the start of a trace hold its first complete
+ * generations, at least `want` bytes of them: a prefix that decodes as
+ * those generations. With Go 1.22-1.25, where only the next generation's
+ * first batch proves that one has ended, the prefix ends inside that
+ * batch's header, and decodes as a trace cut short after the whole ones.
+ * Reads batch headers only, so it is quick on any size. 0 when no
+ * generation ends within `len` or the prefix would be the whole trace, on
+ * malformed input, and for traces of Go 1.21 and earlier, which have no
+ * generations. */
+size_t gt_trace_prefix_len(const void *data, size_t len, size_t want);
+
 /* Frees everything the trace allocated. Accepts NULL. */
 void gt_trace_close(gt_trace *t);
 
