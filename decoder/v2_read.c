@@ -28,16 +28,22 @@ typedef struct v2_pev {
 
 /* One M's decoded events in a slot, and the error that ends them if any. */
 typedef struct v2_mrange {
+	const v2_pev *evs; /* the part the M's events are in, [begin, end) */
 	size_t begin, end;
 	bool failed;
 	gt_error err;
 } v2_mrange;
 
-/* A generation read by the worker. */
+typedef struct pev_part {
+	v2_pev *v;
+	size_t n, cap;
+} pev_part;
+
+/* A generation read by the worker. Its Ms' events are decoded into two
+ * parts, the second only when a helper thread decodes half of them. */
 typedef struct gen_slot {
 	v2_gen gen;
-	v2_pev *evs;
-	size_t nevs, capevs;
+	pev_part part[2];
 	v2_mrange *mr;
 	size_t capmr;
 	v2_read_result res;
@@ -107,6 +113,7 @@ struct v2_reader {
 	/* The worker: reads generations into the slots. */
 	pthread_t worker;
 	bool worker_started;
+	bool worker_filled; /* a generation was read: the worker's own */
 	v2_source src;
 	unsigned next_fill; /* slot the worker fills next */
 
@@ -154,23 +161,17 @@ static inline int64_t freq_mul(double freq, uint64_t ticks) { return dc_f64_to_i
 
 /* ---- the worker: read a generation and decode its events ---- */
 
-static bool grow_evs(gen_slot *s, size_t need) { return dc_grow(&s->evs, &s->capevs, need, sizeof *s->evs); }
+static bool grow_evs(pev_part *p, size_t need) { return dc_grow(&p->v, &p->cap, need, sizeof *p->v); }
 
-/* Decodes every event of every M as batchCursor.nextEvent would, keeping
- * the first error of each M for when the reader reaches it. */
-static void predecode(const uint8_t *data, gen_slot *s)
+/* Decodes every event of Ms [from, to) as batchCursor.nextEvent would,
+ * into part, keeping the first error of each M for when the reader
+ * reaches it. */
+static void predecode_ms(const uint8_t *data, const v2_gen *g, v2_mrange *mrs, size_t from, size_t to, pev_part *part)
 {
-	const v2_gen *g = &s->gen;
-	s->nevs = 0;
-	if (!dc_grow(&s->mr, &s->capmr, g->nms ? g->nms : 1, sizeof *s->mr)) {
-		s->res = V2_GEN_ERROR;
-		s->truncation = false;
-		dc_fail(&s->err, GT_ERR_NOMEM, g->start_off, "out of memory");
-		return;
-	}
-	for (size_t mi = 0; mi < g->nms; mi++) {
-		v2_mrange *mr = &s->mr[mi];
-		mr->begin = s->nevs;
+	part->n = 0;
+	for (size_t mi = from; mi < to; mi++) {
+		v2_mrange *mr = &mrs[mi];
+		mr->begin = part->n;
 		mr->failed = false;
 		const v2_mbatches *mb = &g->ms[mi];
 		for (size_t bi = 0; bi < mb->n && !mr->failed; bi++) {
@@ -193,12 +194,12 @@ static void predecode(const uint8_t *data, gen_slot *s)
 				} else if (dc_uvarint(&c, &dt) != DC_VARINT_OK) {
 					dc_fail(&mr->err, GT_ERR_MALFORMED, at, "found invalid uvarint for timestamp");
 				} else {
-					if (s->nevs == s->capevs && !grow_evs(s, s->nevs + 1)) {
+					if (part->n == part->cap && !grow_evs(part, part->n + 1)) {
 						dc_fail(&mr->err, GT_ERR_NOMEM, at, "out of memory");
 						mr->failed = true;
 						break;
 					}
-					v2_pev *e = &s->evs[s->nevs];
+					v2_pev *e = &part->v[part->n];
 					e->typ = typ;
 					e->off = at;
 					unsigned i = 0;
@@ -212,7 +213,7 @@ static void predecode(const uint8_t *data, gen_slot *s)
 							e->args[i] = 0;
 						e->time = (int64_t)((uint64_t)freq_mul(g->freq, dt) + (uint64_t)last_ts);
 						last_ts = e->time;
-						s->nevs++;
+						part->n++;
 						continue;
 					}
 				}
@@ -220,8 +221,60 @@ static void predecode(const uint8_t *data, gen_slot *s)
 				break;
 			}
 		}
-		mr->end = s->nevs;
+		mr->end = part->n;
 	}
+}
+
+typedef struct predecode_job {
+	const uint8_t *data;
+	gen_slot *s;
+	size_t from, to;
+} predecode_job;
+
+static void *predecode_helper(void *arg)
+{
+	predecode_job *j = arg;
+	predecode_ms(j->data, &j->s->gen, j->s->mr, j->from, j->to, &j->s->part[1]);
+	return NULL;
+}
+
+/* A generation this big is worth a second thread (tens of microseconds to
+ * start) while nothing else runs. Low enough that the recordings in
+ * traces/ take both paths. */
+#define SPLIT_MIN_BYTES ((size_t)32 << 10)
+
+/* Decodes the generation's events ahead of the ordering. With `alone`
+ * (the first generation: the ordering and the model wait for it, and the
+ * other core is idle) a helper thread decodes the Ms holding the second
+ * half of its bytes. */
+static void predecode(const uint8_t *data, gen_slot *s, bool alone)
+{
+	const v2_gen *g = &s->gen;
+	if (!dc_grow(&s->mr, &s->capmr, g->nms ? g->nms : 1, sizeof *s->mr)) {
+		s->res = V2_GEN_ERROR;
+		s->truncation = false;
+		dc_fail(&s->err, GT_ERR_NOMEM, g->start_off, "out of memory");
+		return;
+	}
+	size_t total = 0, split = g->nms;
+	for (size_t i = 0; i < g->nbatches; i++)
+		total += g->batches[i].len;
+	if (alone && total >= SPLIT_MIN_BYTES) {
+		size_t acc = 0;
+		for (split = 0; split < g->nms && acc < total / 2; split++)
+			for (size_t bi = 0; bi < g->ms[split].n; bi++)
+				acc += g->batches[g->ms[split].idx[bi]].len;
+	}
+	predecode_job job = {data, s, split, g->nms};
+	pthread_t helper;
+	bool helped = split < g->nms && pthread_create(&helper, NULL, predecode_helper, &job) == 0;
+	predecode_ms(data, g, s->mr, 0, helped ? split : g->nms, &s->part[0]);
+	if (helped)
+		pthread_join(helper, NULL);
+	else
+		s->part[1].n = 0;
+	for (size_t mi = 0; mi < g->nms; mi++)
+		s->mr[mi].evs = s->part[helped && mi >= split].v;
 }
 
 /* Reads one generation into s (on the worker thread). */
@@ -236,7 +289,8 @@ static void fill_slot(v2_reader *r, gen_slot *s)
 	s->pending_err = r->src.pending_err;
 	s->tail_off = r->src.has_spill ? r->src.spill.hdr_off : r->src.cur.pos;
 	if (s->res == V2_GEN_OK)
-		predecode(r->data, s);
+		predecode(r->data, s, !r->worker_filled);
+	r->worker_filled = true;
 }
 
 /* Whether another generation may follow the one just read. */
@@ -355,7 +409,8 @@ void v2_reader_free(v2_reader *r)
 	pthread_cond_destroy(&r->ring_cv);
 	for (int i = 0; i < 2; i++) {
 		v2_gen_free(&r->slots[i].gen);
-		free(r->slots[i].evs);
+		free(r->slots[i].part[0].v);
+		free(r->slots[i].part[1].v);
 		free(r->slots[i].mr);
 	}
 	v2_order_free(&r->order);
@@ -384,7 +439,7 @@ static gt_status cursor_next(v2_reader *t, v2_bcursor *bc, bool *ok, gt_error *e
 			return fail(bc->mr->err.status, &bc->mr->err, err);
 		return GT_OK;
 	}
-	const v2_pev *p = &t->bcur->evs[bc->pos++];
+	const v2_pev *p = &bc->mr->evs[bc->pos++];
 	/* Each thread's events are read in sequence, but the threads take
 	 * turns: fetch a few events ahead of this one. */
 	if (bc->pos + 4 < bc->end)
