@@ -665,6 +665,8 @@ size_t v2_prefix_len(const uint8_t *data, size_t pos, size_t len, unsigned versi
 				return c.pos < len ? c.pos : 0;
 			continue;
 		}
+		if (type == V2_EvEndOfGeneration || gen == 0)
+			return 0; /* malformed before Go 1.26: the reader says so */
 		if (first_gen == 0)
 			first_gen = gen;
 		if (gen == first_gen)
@@ -678,7 +680,6 @@ size_t v2_prefix_len(const uint8_t *data, size_t pos, size_t len, unsigned versi
 		 * generation. */
 		dc_cursor h = {data, b.hdr_off + 1 + (type == V2_EvExperimentalBatch), len};
 		uint64_t g;
-		dc_uvarint(&h, &g);
-		return h.pos;
+		return dc_uvarint(&h, &g) == DC_VARINT_OK && h.pos < len ? h.pos : 0;
 	}
 }

@@ -10,7 +10,8 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	/* libFuzzer's buffer is exactly `size` long: ASan sees any overread. */
-	if (gt_trace_prefix_len(data, size, size / 2) >= size)
+	size_t prefix = gt_trace_prefix_len(data, size, size / 2);
+	if (prefix && prefix >= size)
 		abort();
 	uint8_t *copy;
 	gt_trace *t = fuzz_open(data, size, &copy);
