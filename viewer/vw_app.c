@@ -151,6 +151,12 @@ typedef struct loader {
 	bool want_state;
 	int w, h;
 	float scale;
+	/* Posted by the UI thread once w, h and scale are known (the window is
+	 * open) or the window failed (cancel set): the loader starts before
+	 * the window does and waits on it only to build view states. NULL
+	 * when the loader runs inline, sizes already set. */
+	SDL_sem *sized;
+	SDL_atomic_t cancel;
 	vw_state ps, st;
 	bool ps_ok, st_ok;
 	SDL_atomic_t partial;
@@ -161,19 +167,35 @@ typedef struct loader {
 
 /* Traces bigger than this show their first part while the rest loads. */
 #define PARTIAL_MIN_BYTES (24u << 20)
-/* The part starts at 4 MB, about one generation of a busy program: the
- * first frame comes after its model, pyramids and layout, well within a
- * second, whatever the size of the trace. */
+/* The first part is the trace's first generations of 4 MB or more: one
+ * generation of a busy program (one second of it, about 8 MB). The first
+ * frame comes after its model, pyramids and layout, whatever the size of
+ * the trace. */
 #define PARTIAL_BYTES (4u << 20)
 
-/* Builds the model of the trace's first part (it decodes as a cut trace:
- * up to its last complete generation), doubling the part while it holds
- * no whole generation, up to a quarter of the trace. Failure only means no
- * early view. */
+/* Waits until the window's size is known; false when the window failed. */
+static bool wait_for_size(loader *l)
+{
+	if (l->sized) {
+		SDL_SemWait(l->sized);
+		SDL_SemPost(l->sized); /* for the next wait */
+	}
+	return !SDL_AtomicGet(&l->cancel);
+}
+
+/* Builds the model of the trace's first part: its first generations of
+ * PARTIAL_BYTES or more, which decode as a cut trace, if they are no more
+ * than a quarter of the trace. Traces without generations (Go 1.21 and
+ * before) are cut at PARTIAL_BYTES, doubled while no event comes out.
+ * Failure only means no early view. */
 static void load_partial(loader *l)
 {
 	gt_error e;
-	for (size_t n = PARTIAL_BYTES; n <= l->in.len / 4; n *= 2) {
+	size_t first = PARTIAL_BYTES, last = l->in.len / 4;
+	size_t gens = gt_trace_prefix_len(l->in.data, l->in.len, PARTIAL_BYTES);
+	if (gens)
+		first = last = gens;
+	for (size_t n = first; n <= last; n *= 2) {
 		if (gt_trace_open(l->in.data, n, &l->pt, &e) != GT_OK)
 			return;
 		if (gt_model_build(l->pt, &l->pm, NULL, NULL, &e) == GT_OK && gt_model_duration(l->pm) > 0)
@@ -187,7 +209,7 @@ static void load_partial(loader *l)
 		return;
 	/* Its first frame would otherwise build these on the UI thread. */
 	gt_model_warm_lod(l->pm, GT_LOD_EAGER_SPANS);
-	l->ps_ok = l->want_state && vw_state_init(&l->ps, l->pm, l->w, l->h, l->scale) == 0;
+	l->ps_ok = l->want_state && wait_for_size(l) && vw_state_init(&l->ps, l->pm, l->w, l->h, l->scale) == 0;
 	SDL_AtomicSet(&l->partial, 1);
 }
 
@@ -209,7 +231,9 @@ static int load(void *arg)
 		l->in_open = true;
 		if (l->want_partial && l->in.len > PARTIAL_MIN_BYTES)
 			load_partial(l);
-		if (gt_trace_open(l->in.data, l->in.len, &l->t, &e) != GT_OK) {
+		if (SDL_AtomicGet(&l->cancel)) {
+			snprintf(l->error, sizeof l->error, "no window");
+		} else if (gt_trace_open(l->in.data, l->in.len, &l->t, &e) != GT_OK) {
 			snprintf(l->error, sizeof l->error, "%s: offset %" PRIu64 ": %s", l->path, e.offset, e.detail);
 		} else if (gt_model_build(l->t, &l->m, on_progress, l, &e) != GT_OK) {
 			snprintf(l->error, sizeof l->error, "%s: offset %" PRIu64 ": %s", l->path, e.offset, e.detail);
@@ -217,7 +241,8 @@ static int load(void *arg)
 			/* Tracks with more spans than a screen has columns are drawn
 			 * from their pyramids: build those here, off the UI thread. */
 			gt_model_warm_lod(l->m, GT_LOD_EAGER_SPANS);
-			l->st_ok = l->want_state && vw_state_init(&l->st, l->m, l->w, l->h, l->scale) == 0;
+			l->st_ok = l->want_state && wait_for_size(l) &&
+			          vw_state_init(&l->st, l->m, l->w, l->h, l->scale) == 0;
 			if (l->st_ok) {
 				/* A first frame here fills the row cache: the window's
 				 * first frame of the whole trace then only paints. */
@@ -234,6 +259,42 @@ static int load(void *arg)
 	}
 	SDL_AtomicSet(&l->done, 1);
 	return 0;
+}
+
+/* Starts loading on a thread of its own, for a window (view states are
+ * built once loader_set_size says how big); NULL if it cannot start, and
+ * the caller loads inline after the size is set. */
+static SDL_Thread *loader_start(loader *l, const options *o)
+{
+	/* Not for a screenshot: it shows the whole trace only. */
+	l->want_partial = !o->screenshot;
+	l->want_state = true;
+	l->sized = SDL_CreateSemaphore(0);
+	SDL_Thread *th = l->sized ? SDL_CreateThread(load, "gotrace-load", l) : NULL;
+	if (!th && l->sized) {
+		SDL_DestroySemaphore(l->sized);
+		l->sized = NULL;
+	}
+	return th;
+}
+
+static void loader_set_size(loader *l, int w, int h, float scale)
+{
+	l->w = w;
+	l->h = h;
+	l->scale = scale;
+	if (l->sized)
+		SDL_SemPost(l->sized);
+}
+
+/* The window failed: the loader stops after the part it is building. */
+static void loader_cancel(loader *l, SDL_Thread *th)
+{
+	SDL_AtomicSet(&l->cancel, 1);
+	if (l->sized)
+		SDL_SemPost(l->sized);
+	if (th)
+		SDL_WaitThread(th, NULL);
 }
 
 static void loader_free_partial(loader *l)
@@ -256,6 +317,8 @@ static void loader_free(loader *l)
 	gt_trace_close(l->t);
 	if (l->in_open)
 		gt_input_close(&l->in);
+	if (l->sized)
+		SDL_DestroySemaphore(l->sized);
 }
 
 /* Applies --threshold, --select-gap, --from/--to, in that order, so that a
@@ -913,7 +976,14 @@ static int start_loop(window *w, const options *o, char *out, size_t n)
 static int run_window(const options *o, loader *l)
 {
 	window w;
+	/* A named trace starts loading before the window opens: opening one
+	 * takes a quarter of a second under Xvfb here, time the model of the
+	 * trace's first part can use. */
+	double t_load = now_ms();
+	SDL_Thread *th = l->path ? loader_start(l, o) : NULL;
+	bool threaded = th != NULL;
 	if (window_open(&w, o, !o->bench && !o->screenshot) != 0) {
+		loader_cancel(l, th);
 		window_close(&w);
 		return EXIT_BAD;
 	}
@@ -935,15 +1005,13 @@ static int run_window(const options *o, loader *l)
 	else if (!w.direct && SDL_GetRendererInfo(w.ren, &ri) == 0 && (o->bench || getenv("GOTRACE_VIEW_VERBOSE")))
 		fprintf(stderr, "gotrace: view: renderer %s%s\n", ri.name,
 		        ri.flags & SDL_RENDERER_ACCELERATED ? " (accelerated)" : " (software)");
-	double t_load = now_ms();
-	/* Not for a screenshot: it shows the whole trace only. */
-	l->want_partial = !o->screenshot;
 	window_sync_size(&w);
-	l->want_state = true;
-	l->w = w.tw;
-	l->h = w.th;
-	l->scale = w.scale;
-	SDL_Thread *th = SDL_CreateThread(load, "gotrace-load", l);
+	if (!threaded) {
+		/* Chosen on the start screen, or no thread to be had. */
+		t_load = now_ms();
+		th = loader_start(l, o);
+	}
+	loader_set_size(l, w.tw, w.th, w.scale);
 	if (!th)
 		load(l);
 	vw_state s;
