@@ -227,8 +227,9 @@ START_TEST(range_statistics)
 	ck_assert_int_eq(a.gc_ns + b.gc_ns, r.gc_ns);
 	unload(&l);
 	/* The index (blocks of goroutines outside or wholly inside a range,
-	 * gaps by length) changes nothing. */
-	const char *const traces[] = {"go1.26/leak.trace", "go1.26/gcassist.trace", "go1.26/tasks.trace"};
+	 * checkpoints of long goroutines, gaps by length) changes nothing. */
+	const char *const traces[] = {"go1.26/leak.trace", "go1.26/gcassist.trace", "go1.26/tasks.trace",
+	                              "go1.26/flightrec.trace"};
 	for (size_t ti = 0; ti < sizeof traces / sizeof traces[0]; ti++) {
 		load(traces[ti], &l);
 		dur = gt_model_duration(l.m);

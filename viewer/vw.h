@@ -142,17 +142,32 @@ int vw_range_stats_compute(const gt_model *m, int64_t from, int64_t to, int64_t 
  * they appear, so most blocks of a big trace lie wholly before or after a
  * range) and takes the whole-life sums of the blocks that lie wholly in it.
  *
+ * Goroutines that live long have many spans, and a range that cuts one
+ * would decode all it holds: for those of VW_CHECK_SPANS * 2 spans or more,
+ * every VW_CHECK_SPANS-th span's start and the time in each state before it,
+ * so that such a range decodes the spans at its ends only.
+ *
  * Gaps: a histogram of the first i gaps every VW_GAP_BLOCK gaps, and every
  * gap's index sorted by length, so that the histogram of a range costs two
  * partial blocks and a percentile a walk through one histogram bucket. */
 #define VW_LIFE_BLOCK 64
+#define VW_CHECK_SPANS 256
 #define VW_GAP_BLOCK 1024
+typedef struct vw_checkpoint {
+	int64_t start;               /* of the span it is at */
+	int64_t state_ns[GT_GS_COUNT]; /* in spans before it */
+} vw_checkpoint;
 typedef struct vw_range_index {
 	int64_t *lo, *hi; /* per block; a block without spans: lo > hi */
 	size_t nblocks;
 	int64_t (*state_ns)[GT_GS_COUNT]; /* per block: time in each state */
 	vw_busy (*busiest)[VW_BUSIEST];    /* per block: its busiest goroutines */
 	uint8_t *nbusiest;
+	uint32_t *long_g;     /* long-lived goroutines, ascending */
+	size_t *long_first;   /* [i]..[i+1]: long_g[i]'s checkpoints; nlong + 1 */
+	size_t nlong, caplong, caplongfirst;
+	vw_checkpoint *checks;
+	size_t nchecks, capchecks;
 	uint32_t (*hist)[VW_HIST_BUCKETS]; /* [k]: the histogram of gaps [0, k * VW_GAP_BLOCK) */
 	uint32_t *by_len;                  /* gap indices by (length, index) */
 	size_t bucket_at[VW_HIST_BUCKETS + 1]; /* where each bucket's gaps start in by_len */

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "mem.h"
 #include "vw.h"
 
 void vw_view_init(vw_view *v, int64_t duration, double width)
@@ -429,26 +430,47 @@ int vw_range_index_build(vw_range_index *x, const gt_model *m)
 			if (!gt_track_next(&it, &span))
 				continue;
 			x->lo[b] = sp->start < x->lo[b] ? sp->start : x->lo[b];
-			int64_t exec = 0;
+			int64_t exec = 0, sums[GT_GS_COUNT] = {0};
+			size_t nsp = 0, checks_before = x->nchecks;
 			do {
+				if (nsp++ % VW_CHECK_SPANS == 0) {
+					if (!mem_grow(&x->checks, &x->capchecks, x->nchecks + 1, sizeof *x->checks, 64))
+						goto oom;
+					vw_checkpoint *c = &x->checks[x->nchecks++];
+					c->start = sp->start;
+					memcpy(c->state_ns, sums, sizeof sums);
+				}
 				/* Every end, not just the last: "wholly in a range" must hold
 				 * for every span. */
 				x->hi[b] = sp->end > x->hi[b] ? sp->end : x->hi[b];
 				int64_t o = overlap(sp->start, sp->end, INT64_MIN, INT64_MAX);
-				x->state_ns[b][sp->state] += o;
+				sums[sp->state] += o;
 				if (sp->state == GT_GS_RUNNING)
 					exec += o;
 			} while (gt_track_next(&it, &span));
+			for (int st = 0; st < GT_GS_COUNT; st++)
+				x->state_ns[b][st] += sums[st];
 			if (exec > 0)
 				busiest_add(x->busiest[b], &nbusy, gi, exec);
+			if (nsp < 2 * VW_CHECK_SPANS) {
+				x->nchecks = checks_before;
+			} else {
+				if (!mem_grow(&x->long_g, &x->caplong, x->nlong + 1, sizeof *x->long_g, 16) ||
+				    !mem_grow(&x->long_first, &x->caplongfirst, x->nlong + 2, sizeof *x->long_first, 16))
+					goto oom;
+				x->long_g[x->nlong] = gi;
+				x->long_first[x->nlong] = checks_before;
+				x->long_first[++x->nlong] = x->nchecks;
+			}
 		}
 		x->nbusiest[b] = (uint8_t)nbusy;
 	}
-	if (index_gaps(x, m) != 0) {
-		vw_range_index_free(x);
-		return -1;
-	}
+	if (index_gaps(x, m) != 0)
+		goto oom;
 	return 0;
+oom:
+	vw_range_index_free(x);
+	return -1;
 }
 
 void vw_range_index_free(vw_range_index *x)
@@ -458,6 +480,9 @@ void vw_range_index_free(vw_range_index *x)
 	free(x->state_ns);
 	free(x->busiest);
 	free(x->nbusiest);
+	free(x->long_g);
+	free(x->long_first);
+	free(x->checks);
 	free(x->hist);
 	free(x->by_len);
 	memset(x, 0, sizeof *x);
@@ -468,19 +493,79 @@ int vw_range_stats_compute(const gt_model *m, int64_t from, int64_t to, int64_t 
 	return vw_range_stats_compute_in(m, NULL, from, to, threshold, out);
 }
 
-/* Time in each state and running time of goroutine gi clipped to the range. */
-static void goroutine_in(const gt_model *m, uint32_t gi, int64_t from, int64_t to, vw_range_stats *out)
+/* Adds the time in [from, to) of goroutine gi's spans from the first that
+ * ends after `seek` up to the first that starts at or after `until`. */
+static int64_t spans_in(const gt_model *m, uint32_t gi, int64_t seek, int64_t until, int64_t from, int64_t to,
+                        vw_range_stats *out)
 {
 	int64_t exec = 0;
 	gt_span_iter it;
 	gt_span sp;
-	/* A span counts when it ends after from and starts before to. */
-	gt_track_seek(m, 0, gi, from, &it);
-	while (gt_track_next(&it, &sp) && sp.start < to) {
+	gt_track_seek(m, 0, gi, seek, &it);
+	while (gt_track_next(&it, &sp) && sp.start < until) {
 		int64_t o = overlap(sp.start, sp.end, from, to);
 		out->state_ns[sp.state] += o;
 		if (sp.state == GT_GS_RUNNING)
 			exec += o;
+	}
+	return exec;
+}
+
+/* The checkpoints of goroutine gi if it is a long one. */
+static size_t checks_of(const vw_range_index *x, uint32_t gi, const vw_checkpoint **c)
+{
+	if (!x)
+		return 0;
+	size_t lo = 0, hi = x->nlong;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (x->long_g[mid] < gi)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo == x->nlong || x->long_g[lo] != gi)
+		return 0;
+	*c = &x->checks[x->long_first[lo]];
+	return x->long_first[lo + 1] - x->long_first[lo];
+}
+
+/* The number of checkpoints before t (with `at`, at or before t). */
+static size_t checks_before(const vw_checkpoint *c, size_t n, int64_t t, bool at)
+{
+	size_t lo = 0, hi = n;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (c[mid].start < t || (at && c[mid].start == t))
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/* Time in each state and running time of goroutine gi clipped to the range.
+ * A span counts when it ends after from and starts before to. */
+static void goroutine_in(const gt_model *m, const vw_range_index *x, uint32_t gi, int64_t from, int64_t to,
+                         vw_range_stats *out)
+{
+	const vw_checkpoint *c = NULL;
+	size_t nc = checks_of(x, gi, &c);
+	/* a: the first checkpoint at or after from; b - 1: the last at or
+	 * before to. The spans between them lie wholly in the range (a
+	 * goroutine's spans do not overlap) and their sums differ by exactly
+	 * that time. */
+	size_t a = checks_before(c, nc, from, false), b = checks_before(c, nc, to, true);
+	int64_t exec;
+	if (b < a + 2) {
+		exec = spans_in(m, gi, from, to, from, to, out);
+	} else {
+		const vw_checkpoint *ca = &c[a], *cb = &c[b - 1];
+		exec = spans_in(m, gi, from, ca->start, from, to, out);
+		for (int st = 0; st < GT_GS_COUNT; st++)
+			out->state_ns[st] += cb->state_ns[st] - ca->state_ns[st];
+		exec += cb->state_ns[GT_GS_RUNNING] - ca->state_ns[GT_GS_RUNNING];
+		exec += spans_in(m, gi, cb->start, to, from, to, out);
 	}
 	if (exec > 0)
 		busiest_add(out->busiest, &out->nbusiest, gi, exec);
@@ -491,7 +576,7 @@ static void goroutines_in(const gt_model *m, const vw_range_index *x, int64_t fr
 	size_t n = gt_model_ngoroutines(m);
 	if (!x) {
 		for (uint32_t gi = 0; gi < n; gi++)
-			goroutine_in(m, gi, from, to, out);
+			goroutine_in(m, x, gi, from, to, out);
 		return;
 	}
 	for (size_t b = 0; b < x->nblocks; b++) {
@@ -505,7 +590,7 @@ static void goroutines_in(const gt_model *m, const vw_range_index *x, int64_t fr
 			continue;
 		}
 		for (uint32_t gi = (uint32_t)(b * VW_LIFE_BLOCK); gi < n && gi < (b + 1) * VW_LIFE_BLOCK; gi++)
-			goroutine_in(m, gi, from, to, out);
+			goroutine_in(m, x, gi, from, to, out);
 	}
 }
 
