@@ -238,6 +238,15 @@ static void *predecode_helper(void *arg)
 	return NULL;
 }
 
+/* The bytes of M mi's event batches. */
+static size_t m_bytes(const v2_gen *g, size_t mi)
+{
+	size_t n = 0;
+	for (size_t bi = 0; bi < g->ms[mi].n; bi++)
+		n += g->batches[g->ms[mi].idx[bi]].len;
+	return n;
+}
+
 /* A generation this big is worth a second thread (tens of microseconds to
  * start) while nothing else runs. Low enough that the recordings in
  * traces/ take both paths. */
@@ -257,14 +266,11 @@ static void predecode(const uint8_t *data, gen_slot *s, bool alone)
 		return;
 	}
 	size_t total = 0, split = g->nms;
-	for (size_t i = 0; i < g->nbatches; i++)
-		total += g->batches[i].len;
-	if (alone && total >= SPLIT_MIN_BYTES) {
-		size_t acc = 0;
-		for (split = 0; split < g->nms && acc < total / 2; split++)
-			for (size_t bi = 0; bi < g->ms[split].n; bi++)
-				acc += g->batches[g->ms[split].idx[bi]].len;
-	}
+	for (size_t mi = 0; mi < g->nms; mi++)
+		total += m_bytes(g, mi);
+	if (alone && total >= SPLIT_MIN_BYTES)
+		for (size_t acc = split = 0; split < g->nms && acc < total / 2; split++)
+			acc += m_bytes(g, split);
 	predecode_job job = {data, s, split, g->nms};
 	pthread_t helper;
 	bool helped = split < g->nms && pthread_create(&helper, NULL, predecode_helper, &job) == 0;
