@@ -651,7 +651,7 @@ v2_read_result v2_read_generation(v2_source *src, v2_gen *g, bool *truncation, g
 size_t v2_prefix_len(const uint8_t *data, size_t pos, size_t len, unsigned version, size_t want)
 {
 	dc_cursor c = {data, pos, len};
-	uint64_t first_gen = 0;
+	uint64_t cur_gen = 0;
 	for (;;) {
 		v2_batch b;
 		uint8_t type;
@@ -667,11 +667,11 @@ size_t v2_prefix_len(const uint8_t *data, size_t pos, size_t len, unsigned versi
 		}
 		if (type == V2_EvEndOfGeneration || gen == 0)
 			return 0; /* malformed before Go 1.26: the reader says so */
-		if (first_gen == 0)
-			first_gen = gen;
-		if (gen == first_gen)
+		if (cur_gen == 0)
+			cur_gen = gen;
+		if (gen == cur_gen)
 			continue;
-		first_gen = gen;
+		cur_gen = gen;
 		if (b.hdr_off < want)
 			continue;
 		/* The generations before this batch are whole. Cut through the
