@@ -493,8 +493,9 @@ int vw_range_stats_compute(const gt_model *m, int64_t from, int64_t to, int64_t 
 	return vw_range_stats_compute_in(m, NULL, from, to, threshold, out);
 }
 
-/* Adds the time in [from, to) of goroutine gi's spans from the first that
- * ends after `seek` up to the first that starts at or after `until`. */
+/* Adds to out the time in [from, to) of goroutine gi's spans from the
+ * first that ends after `seek` up to the first that starts at or after
+ * `until`; returns the running part of it. */
 static int64_t spans_in(const gt_model *m, uint32_t gi, int64_t seek, int64_t until, int64_t from, int64_t to,
                         vw_range_stats *out)
 {
