@@ -214,6 +214,11 @@ struct gt_model {
 
 	gt_gap *gaps;
 	size_t ngaps, capgaps;
+	/* Gaps recorded after one that began later, by index: the only ones
+	 * finish() has to move to put gaps in order of start. */
+	size_t *late_gaps;
+	size_t nlate_gaps, caplate_gaps;
+	int64_t latest_gap_start; /* INT64_MIN before the first gap */
 
 	gt_range_span *ranges[4];
 	size_t nranges[4], capranges[4];
@@ -868,6 +873,10 @@ static void gap_open(gt_model *m, uint32_t gi, int64_t t, gt_gap_cause cause, ui
 	b->gap_stw = m->cur.stw_ns;
 	b->gap_gc = m->cur.gc_ns;
 	b->gap = (uint32_t)m->ngaps;
+	if (t < m->latest_gap_start)
+		PUSH(m, m->late_gaps, m->nlate_gaps, m->caplate_gaps, m->ngaps);
+	else
+		m->latest_gap_start = t;
 	PUSH(m, m->gaps, m->ngaps, m->capgaps, gap);
 	if (m->oom)
 		b->gap = GT_NONE;
@@ -1393,11 +1402,12 @@ static void finish(gt_model *m)
 	}
 	/* Gaps of goroutines found runnable at the start are recorded when their
 	 * status arrives, a little after gaps that began later: restore start
-	 * order. Insertion sort: it is stable and the displacements are small. */
-	for (size_t i = 1; i < m->ngaps; i++) {
-		/* Most are in place: leave them unwritten (hundreds of MB). */
-		if (m->gaps[i - 1].start <= m->gaps[i].start)
-			continue;
+	 * order. Insertion sort: it is stable and the displacements are small.
+	 * It moves only the gaps that began before the latest one recorded
+	 * ahead of them, and those were noted: the others (hundreds of MB) are
+	 * neither written nor read. Moving one changes no later index. */
+	for (size_t k = 0; k < m->nlate_gaps; k++) {
+		size_t i = m->late_gaps[k];
 		gt_gap g = m->gaps[i];
 		size_t j = i;
 		while (j > 0 && m->gaps[j - 1].start > g.start) {
@@ -1636,8 +1646,10 @@ gt_status gt_model_build(gt_trace *t, gt_model **out, gt_progress_fn progress, v
 	*out = NULL;
 	gt_model *m = calloc(1, sizeof *m);
 	mpipe p = {.m = m};
-	if (m)
+	if (m) {
 		m->gc_open = GT_NONE; /* before the builder thread starts */
+		m->latest_gap_start = INT64_MIN;
+	}
 	p.recs = m ? aligned_alloc(_Alignof(mrec), PIPE_CHUNKS * PIPE_CHUNK * sizeof *p.recs) : NULL;
 	pthread_t builder;
 	bool started = p.recs && pthread_mutex_init(&p.mu, NULL) == 0;
@@ -1763,6 +1775,7 @@ void gt_model_free(gt_model *m)
 	free(m->mb);
 	idmap_free(&m->midx);
 	free(m->gaps);
+	free(m->late_gaps);
 	for (int r = 0; r < 4; r++)
 		free(m->ranges[r]);
 	for (int s = 0; s < GT_SERIES_COUNT; s++)

@@ -68,6 +68,11 @@ static void queries(const gt_model *m)
 				abort();
 		}
 	}
+	/* Gaps in order of start: reports and the viewer search them so. */
+	const gt_gap *gaps = gt_model_gaps(m);
+	for (size_t i = 1; i < gt_model_ngaps(m); i++)
+		if (gaps[i - 1].start > gaps[i].start)
+			abort();
 	(void)gp_gap_stats(m, 0, dur + 1, 0);
 	(void)gp_gap_stats(m, dur / 3, dur / 2, 1000);
 	for (int s = 0; s < GT_SERIES_COUNT; s++) {
