@@ -275,10 +275,14 @@ static void predecode(const uint8_t *data, gen_slot *s, bool alone)
 	pthread_t helper;
 	bool helped = split < g->nms && pthread_create(&helper, NULL, predecode_helper, &job) == 0;
 	predecode_ms(data, g, s->mr, 0, helped ? split : g->nms, &s->part[0]);
-	if (helped)
+	if (helped) {
 		pthread_join(helper, NULL);
-	else
-		s->part[1].n = 0;
+	} else if (s->part[1].v) {
+		/* The first generation's second half: not needed again, and tens
+		 * of MB for a big one. */
+		free(s->part[1].v);
+		s->part[1] = (pev_part){0};
+	}
 	for (size_t mi = 0; mi < g->nms; mi++)
 		s->mr[mi].evs = s->part[helped && mi >= split].v;
 }
