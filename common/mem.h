@@ -11,4 +11,11 @@
  * as it was, when the size would overflow or memory runs out. */
 bool mem_grow(void *pptr, size_t *cap, size_t need, size_t elem, size_t first);
 
+/* mem_grow for an array that may reach gigabytes: it grows in place in an
+ * address range reserved on the first call (*reserved: its size, 0 before
+ * then and where none could be had, when this is mem_grow), so it is never
+ * copied or moved. Free it with mem_free_grown. */
+bool mem_grow_in_place(void *pptr, size_t *cap, size_t *reserved, size_t need, size_t elem);
+void mem_free_grown(void *p, size_t reserved);
+
 #endif

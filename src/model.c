@@ -187,7 +187,8 @@ struct gt_model {
 	int64_t t0, last_ts, sync_ts;
 	bool started;
 
-	gt_goroutine *gs;
+	gt_goroutine *gs; /* grown in place (mem_grow_in_place) */
+	size_t reserved_gs;
 	uint32_t *gslot; /* per goroutine: its gbuild slot, GT_NONE once it ended */
 	const void **gpack; /* per goroutine: its spans, packed in the arena when it ended */
 	size_t ngs, capgs, capgslot, capgpack;
@@ -212,8 +213,8 @@ struct gt_model {
 	idmap midx;
 	uint32_t last_m_num, last_m; /* the last thread looked up, valid once nms > 0 */
 
-	gt_gap *gaps;
-	size_t ngaps, capgaps;
+	gt_gap *gaps; /* grown in place (mem_grow_in_place) */
+	size_t ngaps, capgaps, reserved_gaps;
 	/* Gaps recorded after one that began later, by index: the only ones
 	 * finish() has to move to put gaps in order of start. */
 	size_t *late_gaps;
@@ -560,7 +561,7 @@ static gbuild *gbld_revive(gt_model *m, uint32_t gi)
 MD_NOINLINE static uint32_t goroutine_new(gt_model *m, int64_t id)
 {
 	uint32_t i;
-	if (grow(&m->gs, &m->capgs, m->ngs + 1, sizeof *m->gs) ||
+	if (!mem_grow_in_place(&m->gs, &m->capgs, &m->reserved_gs, m->ngs + 1, sizeof *m->gs) ||
 	    grow(&m->gslot, &m->capgslot, m->ngs + 1, sizeof *m->gslot) ||
 	    grow(&m->gpack, &m->capgpack, m->ngs + 1, sizeof *m->gpack)) {
 		m->oom = 1;
@@ -877,7 +878,11 @@ static void gap_open(gt_model *m, uint32_t gi, int64_t t, gt_gap_cause cause, ui
 		PUSH(m, m->late_gaps, m->nlate_gaps, m->caplate_gaps, m->ngaps);
 	else
 		m->latest_gap_start = t;
-	PUSH(m, m->gaps, m->ngaps, m->capgaps, gap);
+	if (m->ngaps == m->capgaps &&
+	    !mem_grow_in_place(&m->gaps, &m->capgaps, &m->reserved_gaps, m->ngaps + 1, sizeof *m->gaps))
+		m->oom = 1;
+	else
+		m->gaps[m->ngaps++] = gap;
 	if (m->oom)
 		b->gap = GT_NONE;
 }
@@ -1754,7 +1759,7 @@ void gt_model_free(gt_model *m)
 		free(b->rng);
 		free(b->regions);
 	}
-	free(m->gs);
+	mem_free_grown(m->gs, m->reserved_gs);
 	free(m->gslot);
 	free(m->gpack);
 	sp_free(&m->packing);
@@ -1774,7 +1779,7 @@ void gt_model_free(gt_model *m)
 	free(m->ms);
 	free(m->mb);
 	idmap_free(&m->midx);
-	free(m->gaps);
+	mem_free_grown(m->gaps, m->reserved_gaps);
 	free(m->late_gaps);
 	for (int r = 0; r < 4; r++)
 		free(m->ranges[r]);
