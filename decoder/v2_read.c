@@ -266,7 +266,7 @@ static void predecode(const uint8_t *data, gen_slot *s, bool alone)
 		return;
 	}
 	size_t total = 0, split = g->nms;
-	for (size_t mi = 0; mi < g->nms; mi++)
+	for (size_t mi = 0; alone && mi < g->nms; mi++)
 		total += m_bytes(g, mi);
 	if (alone && total >= SPLIT_MIN_BYTES)
 		for (size_t acc = split = 0; split < g->nms && acc < total / 2; split++)

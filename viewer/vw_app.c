@@ -981,7 +981,6 @@ static int run_window(const options *o, loader *l)
 	 * trace's first part can use. */
 	double t_load = now_ms();
 	SDL_Thread *th = l->path ? loader_start(l, o) : NULL;
-	bool threaded = th != NULL;
 	if (window_open(&w, o, !o->bench && !o->screenshot) != 0) {
 		loader_cancel(l, th);
 		window_close(&w);
@@ -1006,7 +1005,7 @@ static int run_window(const options *o, loader *l)
 		fprintf(stderr, "gotrace: view: renderer %s%s\n", ri.name,
 		        ri.flags & SDL_RENDERER_ACCELERATED ? " (accelerated)" : " (software)");
 	window_sync_size(&w);
-	if (!threaded) {
+	if (!th) {
 		/* Chosen on the start screen, or no thread to be had. */
 		t_load = now_ms();
 		th = loader_start(l, o);

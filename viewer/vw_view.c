@@ -531,20 +531,6 @@ static size_t checks_of(const vw_range_index *x, uint32_t gi, const vw_checkpoin
 	return x->long_first[lo + 1] - x->long_first[lo];
 }
 
-/* The number of checkpoints before t (with `at`, at or before t). */
-static size_t checks_before(const vw_checkpoint *c, size_t n, int64_t t, bool at)
-{
-	size_t lo = 0, hi = n;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		if (c[mid].start < t || (at && c[mid].start == t))
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo;
-}
-
 /* Time in each state and running time of goroutine gi clipped to the range.
  * A span counts when it ends after from and starts before to. */
 static void goroutine_in(const gt_model *m, const vw_range_index *x, uint32_t gi, int64_t from, int64_t to,
@@ -552,11 +538,11 @@ static void goroutine_in(const gt_model *m, const vw_range_index *x, uint32_t gi
 {
 	const vw_checkpoint *c = NULL;
 	size_t nc = checks_of(x, gi, &c);
-	/* a: the first checkpoint at or after from; b - 1: the last at or
-	 * before to. The spans between them lie wholly in the range (a
-	 * goroutine's spans do not overlap) and their sums differ by exactly
-	 * that time. */
-	size_t a = checks_before(c, nc, from, false), b = checks_before(c, nc, to, true);
+	/* a: the first checkpoint at or after from; b - 1: the last before
+	 * to. The spans between them lie wholly in the range (a goroutine's
+	 * spans do not overlap) and their sums differ by exactly that time. */
+	size_t a = vw_first_at(c, sizeof *c, offsetof(vw_checkpoint, start), 0, nc, (double)from);
+	size_t b = vw_first_at(c, sizeof *c, offsetof(vw_checkpoint, start), a, nc, (double)to);
 	int64_t exec;
 	if (b < a + 2) {
 		exec = spans_in(m, gi, from, to, from, to, out);
