@@ -18,17 +18,30 @@
 #include "v2_order.h"
 #include "v2_read.h"
 
-/* An event decoded ahead: Go's baseEvent with its offset. */
+/* An event decoded ahead: Go's baseEvent with its offset, in 32 bytes
+ * rather than 56. A generation of a busy program holds millions of them,
+ * written once and read once: the first one's pages are new memory, which
+ * costs more here than decoding. Arguments beyond 32 bits (heap sizes,
+ * task ids) or an offset 4 GB past the generation's start are rare: such
+ * an event keeps them in a wide record, which args[0] indexes. */
 typedef struct v2_pev {
 	int64_t time;
+	uint32_t args[4];
+	uint32_t off; /* from the generation's start */
+	uint8_t typ;
+	bool wide;
+} v2_pev;
+
+typedef struct v2_wide {
 	uint64_t args[4];
 	uint64_t off;
-	uint8_t typ;
-} v2_pev;
+} v2_wide;
 
 /* One M's decoded events in a slot, and the error that ends them if any. */
 typedef struct v2_mrange {
 	const v2_pev *evs; /* the part the M's events are in, [begin, end) */
+	const v2_wide *wide;
+	size_t base; /* offsets of events are from here */
 	size_t begin, end;
 	bool failed;
 	gt_error err;
@@ -37,6 +50,8 @@ typedef struct v2_mrange {
 typedef struct pev_part {
 	v2_pev *v;
 	size_t n, cap;
+	v2_wide *wide;
+	size_t nwide, capwide;
 } pev_part;
 
 /* A generation read by the worker. Its Ms' events are decoded into two
@@ -163,14 +178,39 @@ static inline int64_t freq_mul(double freq, uint64_t ticks) { return dc_f64_to_i
 
 static bool grow_evs(pev_part *p, size_t need) { return dc_grow(&p->v, &p->cap, need, sizeof *p->v); }
 
+/* Stores what the event e at offset `at` read into args: in e if it fits
+ * in 32 bits, else in a wide record. False when out of memory. */
+static bool pev_store(pev_part *part, v2_pev *e, const uint64_t args[4], size_t at, size_t base)
+{
+	uint64_t big = at - base;
+	for (unsigned i = 0; i < 4; i++)
+		big |= args[i];
+	e->wide = big > UINT32_MAX;
+	if (!e->wide) {
+		for (unsigned i = 0; i < 4; i++)
+			e->args[i] = (uint32_t)args[i];
+		e->off = (uint32_t)(at - base);
+		return true;
+	}
+	if (part->nwide == UINT32_MAX || !dc_grow(&part->wide, &part->capwide, part->nwide + 1, sizeof *part->wide))
+		return false;
+	v2_wide *w = &part->wide[part->nwide];
+	memcpy(w->args, args, sizeof w->args);
+	w->off = at;
+	e->args[0] = (uint32_t)part->nwide++;
+	return true;
+}
+
 /* Decodes every event of Ms [from, to) as batchCursor.nextEvent would,
  * into part, keeping the first error of each M for when the reader
  * reaches it. */
 static void predecode_ms(const uint8_t *data, const v2_gen *g, v2_mrange *mrs, size_t from, size_t to, pev_part *part)
 {
 	part->n = 0;
+	part->nwide = 0;
 	for (size_t mi = from; mi < to; mi++) {
 		v2_mrange *mr = &mrs[mi];
+		mr->base = g->start_off;
 		mr->begin = part->n;
 		mr->failed = false;
 		const v2_mbatches *mb = &g->ms[mi];
@@ -201,16 +241,16 @@ static void predecode_ms(const uint8_t *data, const v2_gen *g, v2_mrange *mrs, s
 					}
 					v2_pev *e = &part->v[part->n];
 					e->typ = typ;
-					e->off = at;
+					uint64_t args[4] = {0};
 					unsigned i = 0;
 					for (; i + 1 < spec->nargs; i++)
-						if (dc_uvarint(&c, &e->args[i]) != DC_VARINT_OK)
+						if (dc_uvarint(&c, &args[i]) != DC_VARINT_OK)
 							break;
 					if (i + 1 < spec->nargs) {
 						dc_fail(&mr->err, GT_ERR_MALFORMED, at, "found invalid uvarint");
+					} else if (!pev_store(part, e, args, at, mr->base)) {
+						dc_fail(&mr->err, GT_ERR_NOMEM, at, "out of memory");
 					} else {
-						for (; i < 4; i++)
-							e->args[i] = 0;
 						e->time = (int64_t)((uint64_t)freq_mul(g->freq, dt) + (uint64_t)last_ts);
 						last_ts = e->time;
 						part->n++;
@@ -281,10 +321,14 @@ static void predecode(const uint8_t *data, gen_slot *s, bool alone)
 		/* The first generation's second half: not needed again, and tens
 		 * of MB for a big one. */
 		free(s->part[1].v);
+		free(s->part[1].wide);
 		s->part[1] = (pev_part){0};
 	}
-	for (size_t mi = 0; mi < g->nms; mi++)
-		s->mr[mi].evs = s->part[helped && mi >= split].v;
+	for (size_t mi = 0; mi < g->nms; mi++) {
+		const pev_part *part = &s->part[helped && mi >= split];
+		s->mr[mi].evs = part->v;
+		s->mr[mi].wide = part->wide;
+	}
 }
 
 /* Reads one generation into s (on the worker thread). */
@@ -419,8 +463,10 @@ void v2_reader_free(v2_reader *r)
 	pthread_cond_destroy(&r->ring_cv);
 	for (int i = 0; i < 2; i++) {
 		v2_gen_free(&r->slots[i].gen);
-		free(r->slots[i].part[0].v);
-		free(r->slots[i].part[1].v);
+		for (int k = 0; k < 2; k++) {
+			free(r->slots[i].part[k].v);
+			free(r->slots[i].part[k].wide);
+		}
 		free(r->slots[i].mr);
 	}
 	v2_order_free(&r->order);
@@ -457,8 +503,15 @@ static gt_status cursor_next(v2_reader *t, v2_bcursor *bc, bool *ok, gt_error *e
 	v2_ev *ev = &bc->ev;
 	ev->typ = p->typ;
 	ev->time = p->time;
-	ev->off = p->off;
-	memcpy(ev->args, p->args, sizeof ev->args);
+	if (__builtin_expect(p->wide, 0)) {
+		const v2_wide *w = &bc->mr->wide[p->args[0]];
+		ev->off = w->off;
+		memcpy(ev->args, w->args, sizeof ev->args);
+	} else {
+		ev->off = bc->mr->base + p->off;
+		for (unsigned i = 0; i < 4; i++)
+			ev->args[i] = p->args[i];
+	}
 	*ok = true;
 	return GT_OK;
 }
