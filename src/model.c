@@ -1646,7 +1646,8 @@ static void pipe_hand_over(mpipe *p, size_t ci, size_t n, bool end)
 		pipe_wake(p, &p->builder_cv);
 }
 
-gt_status gt_model_build(gt_trace *t, gt_model **out, gt_progress_fn progress, void *ctx, gt_error *err)
+static gt_status build(gt_trace *t, uint64_t max_events, gt_model **out, gt_progress_fn progress, void *ctx,
+                       gt_error *err)
 {
 	*out = NULL;
 	gt_model *m = calloc(1, sizeof *m);
@@ -1695,6 +1696,10 @@ gt_status gt_model_build(gt_trace *t, gt_model **out, gt_progress_fn progress, v
 		}
 		mrec *r = &chunk[k];
 		gt_event ev;
+		if (n == max_events) {
+			s = GT_EOF;
+			break;
+		}
 		if ((s = gt_trace_next(t, &ev, err)) != GT_OK)
 			break;
 		resolve(&m->st, &ev, r);
@@ -1702,11 +1707,12 @@ gt_status gt_model_build(gt_trace *t, gt_model **out, gt_progress_fn progress, v
 			oom_offset = ev.offset;
 			break;
 		}
+		n++;
 		/* A Sync starts a generation and carries its first offset. */
 		bool sync = ev.kind == GT_EV_SYNC && ev.offset > retired;
 		if (sync)
 			retired = ev.offset;
-		if (progress && ((++n & 0xffff) == 0 || sync)) {
+		if (progress && ((n & 0xffff) == 0 || sync)) {
 			done = ev.offset > done ? ev.offset : done;
 			progress(ctx, done, info.size, retired);
 		}
@@ -1745,6 +1751,16 @@ gt_status gt_model_build(gt_trace *t, gt_model **out, gt_progress_fn progress, v
 		progress(ctx, info.size, info.size, retired);
 	*out = m;
 	return GT_OK;
+}
+
+gt_status gt_model_build(gt_trace *t, gt_model **out, gt_progress_fn progress, void *ctx, gt_error *err)
+{
+	return build(t, UINT64_MAX, out, progress, ctx, err);
+}
+
+gt_status gt_model_build_first(gt_trace *t, uint64_t max_events, gt_model **out, gt_error *err)
+{
+	return build(t, max_events, out, NULL, NULL, err);
 }
 
 void gt_model_free(gt_model *m)

@@ -347,6 +347,120 @@ START_TEST(model_stops_with_the_decoder_error)
 }
 END_TEST
 
+/* Events decoded from the start of a trace, counted, and the time of the
+ * k-th of them (1-based). */
+static uint64_t count_events(const void *data, size_t len, uint64_t k, int64_t *time_k)
+{
+	gt_trace *t;
+	gt_error e;
+	ck_assert_int_eq(gt_trace_open(data, len, &t, &e), GT_OK);
+	gt_event ev;
+	uint64_t n = 0;
+	while (gt_trace_next(t, &ev, &e) == GT_OK)
+		if (++n == k)
+			*time_k = ev.time;
+	gt_trace_close(t);
+	return n;
+}
+
+/* A track of the model of the first events is the whole model's track
+ * cut at its end: the same spans, the last one ending no later. */
+static void check_track_prefix(const gt_model *first, const gt_model *whole, int kind, uint32_t fi, uint32_t wi,
+                               const char *name)
+{
+	size_t nf, nw;
+	gt_span *f = tu_track_copy(first, kind, fi, &nf);
+	gt_span *w = tu_track_copy(whole, kind, wi, &nw);
+	ck_assert_msg(nf <= nw, "%s: track %d/%u has %zu spans, whole trace %zu", name, kind, fi, nf, nw);
+	for (size_t k = 0; k < nf; k++) {
+		bool last = k + 1 == nf;
+		ck_assert_msg(f[k].start == w[k].start && f[k].state == w[k].state && f[k].ref == w[k].ref &&
+		                  f[k].reason == w[k].reason && (last ? f[k].end <= w[k].end : f[k].end == w[k].end),
+		              "%s: track %d/%u span %zu: [%lld,%lld) state %u, whole trace [%lld,%lld) state %u", name, kind,
+		              fi, k, (long long)f[k].start, (long long)f[k].end, f[k].state, (long long)w[k].start,
+		              (long long)w[k].end, w[k].state);
+	}
+	free(f);
+	free(w);
+}
+
+/* The viewer's first frame shows a model of a trace's first events: it
+ * must be the whole trace's model cut at the last of them, every track,
+ * goroutine and gap, and all of the events must give the whole model. */
+START_TEST(first_events_are_a_prefix)
+{
+	tu_model l;
+	char path[4096];
+	snprintf(path, sizeof path, "%s/traces/%s", tu_source_dir(), traces[_i]);
+	l.data = tu_read_file(path, &l.len);
+	ck_assert_ptr_nonnull(l.data);
+	gt_error le;
+	ck_assert_int_eq(gt_trace_open(l.data, l.len, &l.t, &le), GT_OK);
+	if (gt_model_build(l.t, &l.m, NULL, NULL, &le) != GT_OK) {
+		/* The old-format cgo recordings: Go cannot order them either. */
+		gt_trace_close(l.t);
+		free(l.data);
+		return;
+	}
+	int64_t unused;
+	uint64_t n = count_events(l.data, l.len, 0, &unused);
+	const gt_model *whole = l.m;
+	for (int part = 1; part <= 4; part++) {
+		uint64_t k = part == 4 ? n + 1 : n * (uint64_t)part / 4;
+		gt_trace *t;
+		gt_model *m;
+		gt_error e;
+		ck_assert_int_eq(gt_trace_open(l.data, l.len, &t, &e), GT_OK);
+		ck_assert_msg(gt_model_build_first(t, k, &m, &e) == GT_OK, "%s: %s", traces[_i], e.detail);
+		int64_t end = gt_model_duration(m);
+		ck_assert_int_eq(gt_model_start_ns(m), gt_model_start_ns(whole));
+		ck_assert_int_le(end, gt_model_duration(whole));
+		int64_t last = 0;
+		if (k > 0 && count_events(l.data, l.len, k, &last) >= k)
+			ck_assert_int_eq(gt_model_start_ns(m) + end, last);
+		if (k >= n) {
+			ck_assert_int_eq(end, gt_model_duration(whole));
+			ck_assert_uint_eq(gt_model_ngoroutines(m), gt_model_ngoroutines(whole));
+			ck_assert_uint_eq(gt_model_ngaps(m), gt_model_ngaps(whole));
+		}
+		ck_assert_uint_le(gt_model_ngoroutines(m), gt_model_ngoroutines(whole));
+		for (uint32_t g = 0; g < gt_model_ngoroutines(m); g++) {
+			const gt_goroutine *fg = gt_model_goroutine(m, g);
+			uint32_t wi = gt_model_find_goroutine(whole, fg->id);
+			ck_assert_msg(wi != GT_NONE, "%s: goroutine %lld not in the whole trace", traces[_i], (long long)fg->id);
+			ck_assert_int_eq(fg->creation, gt_model_goroutine(whole, wi)->creation);
+			check_track_prefix(m, whole, GT_TRACK_GOROUTINE, g, wi, traces[_i]);
+		}
+		ck_assert_uint_le(gt_model_nprocs(m), gt_model_nprocs(whole));
+		for (uint32_t p = 0; p < gt_model_nprocs(m); p++)
+			check_track_prefix(m, whole, GT_TRACK_PROC, p, p, traces[_i]);
+		/* Gaps over before the cut are the whole trace's. */
+		const gt_gap *fgaps = gt_model_gaps(m), *wgaps = gt_model_gaps(whole);
+		size_t nw = gt_model_ngaps(whole), over = 0;
+		for (size_t i = 0, j = 0; i < gt_model_ngaps(m); i++) {
+			if (fgaps[i].end >= end)
+				continue;
+			over++;
+			int64_t id = gt_model_goroutine(m, fgaps[i].goroutine)->id;
+			while (j < nw && wgaps[j].start < fgaps[i].start)
+				j++;
+			size_t q = j;
+			while (q < nw && wgaps[q].start == fgaps[i].start &&
+			       gt_model_goroutine(whole, wgaps[q].goroutine)->id != id)
+				q++;
+			ck_assert_msg(q < nw && wgaps[q].start == fgaps[i].start && wgaps[q].end == fgaps[i].end &&
+			                  wgaps[q].cause == fgaps[i].cause,
+			              "%s: gap %zu of the first %llu events is not the whole trace's", traces[_i], i,
+			              (unsigned long long)k);
+		}
+		ck_assert_uint_le(over, nw);
+		gt_model_free(m);
+		gt_trace_close(t);
+	}
+	tu_unload_model(&l);
+}
+END_TEST
+
 /* Packed spans read back as written, from the start and from a seek to
  * any time: lengths and gaps from zero to beyond 32 bits, references up
  * and down, reasons, and a seek lands where a binary search over the
@@ -415,6 +529,9 @@ int main(void)
 	suite_add_tcase(s, tc);
 	tc = tcase_create("model:errors");
 	tcase_add_loop_test(tc, model_stops_with_the_decoder_error, 0, (int)ntraces);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("model:first");
+	tcase_add_loop_test(tc, first_events_are_a_prefix, 0, (int)ntraces);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("model:lod");
 	tcase_add_loop_test(tc, lod_levels, 0, (int)ntraces);

@@ -172,6 +172,11 @@ typedef struct loader {
  * frame comes after its model, pyramids and layout, whatever the size of
  * the trace. */
 #define PARTIAL_BYTES (4u << 20)
+/* Of which the model takes the first events only: a generation of a busy
+ * program holds about 1.7 M events, and a model of all of them took
+ * 0.6-0.9 s here, too long for a first frame. Decoding still reads the
+ * whole generation: Go's format orders its events only from all of it. */
+#define PARTIAL_EVENTS (512u << 10)
 
 /* Waits until the window's size is known; false when the window failed. */
 static bool wait_for_size(loader *l)
@@ -183,11 +188,11 @@ static bool wait_for_size(loader *l)
 	return !SDL_AtomicGet(&l->cancel);
 }
 
-/* Builds the model of the trace's first part: its first generations of
- * PARTIAL_BYTES or more, which decode as a cut trace, if they are no more
- * than a quarter of the trace. Traces without generations (Go 1.21 and
- * before) are cut at PARTIAL_BYTES, doubled while no event comes out.
- * Failure only means no early view. */
+/* Builds the model of the trace's first part: the first PARTIAL_EVENTS
+ * events of its first generations of PARTIAL_BYTES or more, which decode
+ * as a cut trace, if they are no more than a quarter of the trace. Traces
+ * without generations (Go 1.21 and before) are cut at PARTIAL_BYTES,
+ * doubled while no event comes out. Failure only means no early view. */
 static void load_partial(loader *l)
 {
 	gt_error e;
@@ -198,7 +203,7 @@ static void load_partial(loader *l)
 	for (size_t n = first; n <= last; n *= 2) {
 		if (gt_trace_open(l->in.data, n, &l->pt, &e) != GT_OK)
 			return;
-		if (gt_model_build(l->pt, &l->pm, NULL, NULL, &e) == GT_OK && gt_model_duration(l->pm) > 0)
+		if (gt_model_build_first(l->pt, PARTIAL_EVENTS, &l->pm, &e) == GT_OK && gt_model_duration(l->pm) > 0)
 			break;
 		gt_model_free(l->pm);
 		l->pm = NULL;

@@ -188,6 +188,10 @@ typedef void (*gt_progress_fn)(void *ctx, uint64_t bytes_done, uint64_t bytes_to
  * the input). Returns the decoder's status: GT_OK on success (a cut trace
  * too: see gt_trace_info), or the error with *err filled. */
 gt_status gt_model_build(gt_trace *t, gt_model **out, gt_progress_fn progress, void *ctx, gt_error *err);
+/* The same from the trace's first max_events events only, as if the trace
+ * ended after them: what a viewer shows of a big trace while the whole
+ * model builds. */
+gt_status gt_model_build_first(gt_trace *t, uint64_t max_events, gt_model **out, gt_error *err);
 void gt_model_free(gt_model *m);
 
 int64_t gt_model_start_ns(const gt_model *m); /* absolute trace time of model time 0 */
