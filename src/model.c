@@ -1970,15 +1970,16 @@ static bool is_busy(int kind, uint8_t state)
 
 /* Buckets of level k (width 1 << (LOD_MIN_SHIFT + 2k) ns) for a track of
  * nspans spans, 0 when the level is not kept. The viewer asks for buckets
- * only where a pixel column holds four or more spans: levels with more
- * buckets than the track has spans are finer than that wherever spans are
- * spread evenly, and where they are not it draws the spans of the few
- * columns in question. */
+ * only where its view holds more than four spans per pixel column: levels
+ * with more than a bucket per four spans are finer than that wherever
+ * spans are spread evenly, and where they crowd it draws the spans (at
+ * most 16 per column where they are spread evenly). The finest level
+ * kept would otherwise be three quarters of the memory. */
 static size_t lod_count(const gt_model *m, size_t nspans, int k)
 {
 	unsigned shift = LOD_MIN_SHIFT + 2u * (unsigned)k;
 	size_t count = (size_t)(((gt_model_duration(m) + 1) >> shift) + 1);
-	return count > nspans + 4 ? 0 : count;
+	return count > nspans / 4 + 4 ? 0 : count;
 }
 
 /* A bucket's time in each state and busy time while it is built; the
