@@ -18,4 +18,8 @@ bool mem_grow(void *pptr, size_t *cap, size_t need, size_t elem, size_t first);
 bool mem_grow_in_place(void *pptr, size_t *cap, size_t *reserved, size_t need, size_t elem);
 void mem_free_grown(void *p, size_t reserved);
 
+/* malloc for a block of megabytes that will be filled: taken in huge pages
+ * where the kernel allows. Free it with free(). */
+void *mem_alloc_huge(size_t bytes);
+
 #endif

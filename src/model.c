@@ -399,7 +399,7 @@ static void *arena_alloc(gt_model *m, size_t bytes)
 		/* Big requests get a block of their own, so the current chunk
 		 * keeps its room. */
 		size_t size = bytes > ARENA_CHUNK_BYTES / 4 ? bytes : ARENA_CHUNK_BYTES;
-		char *blk = grow(&a->blocks, &a->capblocks, a->nblocks + 1, sizeof *a->blocks) ? NULL : malloc(size);
+		char *blk = grow(&a->blocks, &a->capblocks, a->nblocks + 1, sizeof *a->blocks) ? NULL : mem_alloc_huge(size);
 		if (!blk) {
 			m->oom = 1;
 			return NULL;
