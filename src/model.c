@@ -139,6 +139,7 @@ typedef struct sched_state {
 typedef struct arena {
 	char *cur;
 	size_t left;
+	char *spare; /* the next chunk, being faulted in ahead */
 	void **blocks;
 	size_t nblocks, capblocks;
 } arena;
@@ -187,6 +188,7 @@ struct gt_model {
 	int64_t t0, last_ts, sync_ts;
 	bool started;
 
+	mem_ahead *ahead; /* while the builder thread runs */
 	gt_goroutine *gs; /* grown in place (mem_grow_in_place) */
 	size_t reserved_gs;
 	uint32_t *gslot; /* per goroutine: its gbuild slot, GT_NONE once it ended */
@@ -389,6 +391,14 @@ static inline uint32_t intern_stack(stack_tab *st, const gt_stack *s)
 
 /* ---- arena ---- */
 
+static char *arena_block(arena *a, size_t size)
+{
+	char *blk = grow(&a->blocks, &a->capblocks, a->nblocks + 1, sizeof *a->blocks) ? NULL : mem_alloc_huge(size);
+	if (blk)
+		a->blocks[a->nblocks++] = blk;
+	return blk;
+}
+
 static void *arena_alloc(gt_model *m, size_t bytes)
 {
 	arena *a = &m->done;
@@ -398,17 +408,20 @@ static void *arena_alloc(gt_model *m, size_t bytes)
 	if (bytes > a->left) {
 		/* Big requests get a block of their own, so the current chunk
 		 * keeps its room. */
-		size_t size = bytes > ARENA_CHUNK_BYTES / 4 ? bytes : ARENA_CHUNK_BYTES;
-		char *blk = grow(&a->blocks, &a->capblocks, a->nblocks + 1, sizeof *a->blocks) ? NULL : mem_alloc_huge(size);
+		bool big = bytes > ARENA_CHUNK_BYTES / 4;
+		char *blk = !big && a->spare ? a->spare : arena_block(a, big ? bytes : ARENA_CHUNK_BYTES);
 		if (!blk) {
 			m->oom = 1;
 			return NULL;
 		}
-		a->blocks[a->nblocks++] = blk;
-		if (size == bytes)
+		if (big)
 			return blk;
+		a->spare = NULL;
+		/* From the third chunk: small models do without. */
+		if (m->ahead && a->nblocks >= 2 && (a->spare = arena_block(a, ARENA_CHUNK_BYTES)))
+			mem_ahead_ask(m->ahead, a->spare, ARENA_CHUNK_BYTES);
 		a->cur = blk;
-		a->left = size;
+		a->left = ARENA_CHUNK_BYTES;
 	}
 	void *r = a->cur;
 	a->cur += bytes;
@@ -561,7 +574,7 @@ static gbuild *gbld_revive(gt_model *m, uint32_t gi)
 MD_NOINLINE static uint32_t goroutine_new(gt_model *m, int64_t id)
 {
 	uint32_t i;
-	if (!mem_grow_in_place(&m->gs, &m->capgs, &m->reserved_gs, m->ngs + 1, sizeof *m->gs) ||
+	if (!mem_grow_in_place(&m->gs, &m->capgs, &m->reserved_gs, m->ngs + 1, sizeof *m->gs, m->ahead) ||
 	    grow(&m->gslot, &m->capgslot, m->ngs + 1, sizeof *m->gslot) ||
 	    grow(&m->gpack, &m->capgpack, m->ngs + 1, sizeof *m->gpack)) {
 		m->oom = 1;
@@ -879,7 +892,7 @@ static void gap_open(gt_model *m, uint32_t gi, int64_t t, gt_gap_cause cause, ui
 	else
 		m->latest_gap_start = t;
 	if (m->ngaps == m->capgaps &&
-	    !mem_grow_in_place(&m->gaps, &m->capgaps, &m->reserved_gaps, m->ngaps + 1, sizeof *m->gaps))
+	    !mem_grow_in_place(&m->gaps, &m->capgaps, &m->reserved_gaps, m->ngaps + 1, sizeof *m->gaps, m->ahead))
 		m->oom = 1;
 	else
 		m->gaps[m->ngaps++] = gap;
@@ -1668,7 +1681,10 @@ static gt_status build(gt_trace *t, uint64_t max_events, gt_model **out, gt_prog
 		pthread_mutex_destroy(&p.mu);
 		started = false;
 	}
+	if (started)
+		m->ahead = mem_ahead_start();
 	if (started && pthread_create(&builder, NULL, builder_main, &p) != 0) {
+		mem_ahead_stop(m->ahead);
 		pthread_cond_destroy(&p.reader_cv);
 		pthread_cond_destroy(&p.builder_cv);
 		pthread_mutex_destroy(&p.mu);
@@ -1724,6 +1740,8 @@ static gt_status build(gt_trace *t, uint64_t max_events, gt_model **out, gt_prog
 	}
 	pipe_hand_over(&p, ci, chunk ? k : 0, true);
 	pthread_join(builder, NULL);
+	mem_ahead_stop(m->ahead);
+	m->ahead = NULL;
 	pthread_cond_destroy(&p.reader_cv);
 	pthread_cond_destroy(&p.builder_cv);
 	pthread_mutex_destroy(&p.mu);
