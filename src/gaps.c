@@ -437,6 +437,7 @@ static void text_report(gf_buf *b, gap_report *r, bool md)
 	                "IDLE-P     STW        GC         RUNNABLE NAME\n");
 	for (size_t i = 0; i < r->shown; i++) {
 		const gt_gap *g = r->rows[i];
+		gt_gap_sched sc = gt_gap_sched_of(m, g);
 		if (md) {
 			gf_puts(b, "| ");
 			gf_duration(b, g->start);
@@ -456,13 +457,13 @@ static void text_report(gf_buf *b, gap_report *r, bool md)
 			if (g->proc != GT_NONE)
 				gf_i64(b, pid(m, g->proc));
 			gf_puts(b, " | ");
-			gf_duration(b, g->all_ps_busy_ns);
+			gf_duration(b, sc.all_ps_busy_ns);
 			gf_puts(b, " | ");
-			gf_duration(b, g->idle_p_ns);
+			gf_duration(b, sc.idle_p_ns);
 			gf_puts(b, " | ");
-			gf_duration(b, g->stw_ns);
+			gf_duration(b, sc.stw_ns);
 			gf_puts(b, " | ");
-			gf_duration(b, g->gc_ns);
+			gf_duration(b, sc.gc_ns);
 			gf_puts(b, " | ");
 			gf_u64(b, g->runnable_at_start);
 			gf_puts(b, " |\n");
@@ -488,10 +489,10 @@ static void text_report(gf_buf *b, gap_report *r, bool md)
 			gf_putc(&c, '-');
 		padded(b, &c, 6);
 		gf_free(&c);
-		gf_duration_col(b, g->all_ps_busy_ns, 11);
-		gf_duration_col(b, g->idle_p_ns, 11);
-		gf_duration_col(b, g->stw_ns, 11);
-		gf_duration_col(b, g->gc_ns, 11);
+		gf_duration_col(b, sc.all_ps_busy_ns, 11);
+		gf_duration_col(b, sc.idle_p_ns, 11);
+		gf_duration_col(b, sc.stw_ns, 11);
+		gf_duration_col(b, sc.gc_ns, 11);
 		int_col(b, g->runnable_at_start, 9);
 		gt_str nm = gname(m, g->goroutine);
 		gf_put(b, nm.ptr, nm.len);
@@ -502,10 +503,10 @@ static void text_report(gf_buf *b, gap_report *r, bool md)
 			frame_text(b, f);
 			gf_putc(b, '\n');
 		}
-		if (g->idle_p_ns > 0 && g->idle_p_ns * 2 > g->end - g->start) {
+		if (sc.idle_p_ns > 0 && sc.idle_p_ns * 2 > g->end - g->start) {
 			/* The anomaly: it waited although a P was free. */
 			gf_puts(b, "      ! runnable while a P was idle for ");
-			gf_duration(b, g->idle_p_ns);
+			gf_duration(b, sc.idle_p_ns);
 			gf_putc(b, '\n');
 		}
 	}
@@ -619,7 +620,8 @@ static void csv_report(gf_buf *b, gap_report *r)
 		gf_putc(b, ',');
 		if (g->proc != GT_NONE)
 			gf_i64(b, pid(m, g->proc));
-		int64_t v[] = {g->all_ps_busy_ns, g->stw_ns, g->gc_ns, g->idle_p_ns, g->runnable_at_start};
+		gt_gap_sched sc = gt_gap_sched_of(m, g);
+		int64_t v[] = {sc.all_ps_busy_ns, sc.stw_ns, sc.gc_ns, sc.idle_p_ns, g->runnable_at_start};
 		for (size_t k = 0; k < 5; k++) {
 			gf_putc(b, ',');
 			gf_i64(b, v[k]);
@@ -666,14 +668,15 @@ static void json_gap(gf_buf *b, const gt_model *m, const gt_gap *g, const char *
 		gf_i64(b, pid(m, g->proc));
 	else
 		gf_puts(b, "null");
+	gt_gap_sched sc = gt_gap_sched_of(m, g);
 	gf_puts(b, ",\"all_ps_busy_ns\":");
-	gf_i64(b, g->all_ps_busy_ns);
+	gf_i64(b, sc.all_ps_busy_ns);
 	gf_puts(b, ",\"stw_ns\":");
-	gf_i64(b, g->stw_ns);
+	gf_i64(b, sc.stw_ns);
 	gf_puts(b, ",\"gc_ns\":");
-	gf_i64(b, g->gc_ns);
+	gf_i64(b, sc.gc_ns);
 	gf_puts(b, ",\"idle_p_ns\":");
-	gf_i64(b, g->idle_p_ns);
+	gf_i64(b, sc.idle_p_ns);
 	gf_puts(b, ",\"runnable_at_start\":");
 	gf_u64(b, g->runnable_at_start);
 	gf_putc(b, '}');
@@ -1009,7 +1012,8 @@ static void html_report(gf_buf *b, gap_report *r)
 		if (g->proc != GT_NONE)
 			gf_i64(b, pid(m, g->proc));
 		gf_puts(b, "</td>");
-		int64_t ctx[] = {g->all_ps_busy_ns, g->idle_p_ns, g->stw_ns, g->gc_ns};
+		gt_gap_sched sc = gt_gap_sched_of(m, g);
+		int64_t ctx[] = {sc.all_ps_busy_ns, sc.idle_p_ns, sc.stw_ns, sc.gc_ns};
 		for (int k = 0; k < 4; k++) {
 			gf_puts(b, "<td class=\"n\" data-v=\"");
 			gf_i64(b, ctx[k]);

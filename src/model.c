@@ -222,6 +222,8 @@ struct gt_model {
 	size_t *late_gaps;
 	size_t nlate_gaps, caplate_gaps;
 	int64_t latest_gap_start; /* INT64_MIN before the first gap */
+	gt_gap_sched *wide_sched; /* of gaps with a figure of 2^32 ns or more */
+	size_t nwide_sched, capwide_sched;
 
 	gt_range_span *ranges[4];
 	size_t nranges[4], capranges[4];
@@ -910,13 +912,27 @@ static void gap_close(gt_model *m, uint32_t gi, int64_t t, uint32_t p)
 	gt_gap *gap = &m->gaps[i];
 	gap->end = t;
 	gap->proc = p;
-	gap->all_ps_busy_ns = m->cur.all_busy_ns - b->gap_all_busy;
-	gap->idle_p_ns = m->cur.idle_ns - b->gap_idle;
-	gap->stw_ns = m->cur.stw_ns - b->gap_stw;
-	gap->gc_ns = m->cur.gc_ns - b->gap_gc;
+	gt_gap_sched sc = {m->cur.all_busy_ns - b->gap_all_busy, m->cur.idle_ns - b->gap_idle,
+	                   m->cur.stw_ns - b->gap_stw, m->cur.gc_ns - b->gap_gc};
 	b->gap = GT_NONE;
 	m->runnable--;
 	series_add(m, GT_SERIES_RUNNABLE, t - m->t0, m->runnable);
+	/* Each figure is at most the gap's length: one fits in 32 bits unless
+	 * the goroutine waited 4.3 s or more. */
+	if ((uint64_t)(sc.all_ps_busy_ns | sc.idle_p_ns | sc.stw_ns | sc.gc_ns) <= UINT32_MAX) {
+		gap->sched[0] = (uint32_t)sc.all_ps_busy_ns;
+		gap->sched[1] = (uint32_t)sc.idle_p_ns;
+		gap->sched[2] = (uint32_t)sc.stw_ns;
+		gap->sched[3] = (uint32_t)sc.gc_ns;
+		return;
+	}
+	if (m->nwide_sched == UINT32_MAX) { /* 128 GB of them: out of memory first */
+		m->oom = 1;
+		return;
+	}
+	gap->sched_wide = 1;
+	gap->sched[0] = (uint32_t)m->nwide_sched;
+	PUSH(m, m->wide_sched, m->nwide_sched, m->capwide_sched, sc);
 }
 
 /* ---- events ---- */
@@ -1815,6 +1831,7 @@ void gt_model_free(gt_model *m)
 	idmap_free(&m->midx);
 	mem_free_grown(m->gaps, m->reserved_gaps);
 	free(m->late_gaps);
+	free(m->wide_sched);
 	for (int r = 0; r < 4; r++)
 		free(m->ranges[r]);
 	for (int s = 0; s < GT_SERIES_COUNT; s++)
@@ -1862,6 +1879,7 @@ size_t gt_model_nthreads(const gt_model *m) { return m->nms; }
 const gt_thread *gt_model_thread(const gt_model *m, uint32_t i) { return i < m->nms ? &m->ms[i] : NULL; }
 size_t gt_model_ngaps(const gt_model *m) { return m->ngaps; }
 const gt_gap *gt_model_gaps(const gt_model *m) { return m->gaps; }
+const gt_gap_sched *gt_model_gap_sched_wide(const gt_model *m, uint32_t i) { return &m->wide_sched[i]; }
 
 size_t gt_model_ranges(const gt_model *m, gt_range_id which, const gt_range_span **out)
 {

@@ -4,6 +4,7 @@
  * scheduler wait, spans are well formed, and the failure shapes recorded in
  * traces/ show up where they should. */
 #include <check.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -71,6 +72,74 @@ START_TEST(go_testdata_summaries_match_go)
 }
 END_TEST
 
+static int cmp_i64(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+	return (x > y) - (x < y);
+}
+
+/* First index in v[0..n) (ascending) whose value is > t (or >= t). */
+static size_t count_le(const int64_t *v, size_t n, int64_t t, bool or_equal)
+{
+	size_t lo = 0, hi = n;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (v[mid] < t || (or_equal && v[mid] == t))
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/* Starts and ends of gaps, each ascending; with or without the gaps of
+ * goroutines runnable when the trace started. */
+typedef struct gap_times {
+	int64_t *starts, *ends;
+	size_t n;
+} gap_times;
+
+static gap_times gap_times_of(const gt_model *m, bool trace_start)
+{
+	const gt_gap *gaps = gt_model_gaps(m);
+	size_t n = gt_model_ngaps(m);
+	gap_times gt = {malloc((n + 1) * sizeof(int64_t)), malloc((n + 1) * sizeof(int64_t)), 0};
+	ck_assert(gt.starts && gt.ends);
+	for (size_t i = 0; i < n; i++)
+		if (trace_start || gaps[i].cause != GT_CAUSE_TRACE_START) {
+			gt.starts[gt.n] = gaps[i].start;
+			gt.ends[gt.n++] = gaps[i].end;
+		}
+	qsort(gt.ends, gt.n, sizeof *gt.ends, cmp_i64);
+	return gt;
+}
+
+/* The goroutines runnable when a gap begins are the gaps open then: at
+ * least those that began before and end after it, itself included, at
+ * most those that began by then and had not ended. A goroutine runnable
+ * when the trace started counts from when its status arrives, though its
+ * gap is moved back to the trace's start: only the most may count it. */
+static void check_runnable_at_start(const gt_model *m, const char *name)
+{
+	const gt_gap *gaps = gt_model_gaps(m);
+	gap_times all = gap_times_of(m, true), later = gap_times_of(m, false);
+	for (size_t i = 0; i < gt_model_ngaps(m); i++) {
+		if (gaps[i].cause == GT_CAUSE_TRACE_START)
+			continue;
+		int64_t t = gaps[i].start;
+		int64_t most = (int64_t)count_le(all.starts, all.n, t, true) - (int64_t)count_le(all.ends, all.n, t, false);
+		int64_t least =
+		    (int64_t)count_le(later.starts, later.n, t, false) - (int64_t)count_le(later.ends, later.n, t, true) + 1;
+		ck_assert_msg(gaps[i].runnable_at_start >= least && gaps[i].runnable_at_start <= most,
+		              "%s: gap %zu: %u runnable at its start, not within %lld..%lld", name, i,
+		              gaps[i].runnable_at_start, (long long)least, (long long)most);
+	}
+	free(all.starts);
+	free(all.ends);
+	free(later.starts);
+	free(later.ends);
+}
+
 /* Every runnable interval is a gap, so per goroutine the gaps sum to Go's
  * scheduler wait -- except that Go's summary also counts, as scheduler wait,
  * a syscall still blocked without a P when the trace ends. */
@@ -84,15 +153,20 @@ START_TEST(gaps_sum_to_sched_wait)
 	const gt_gap *gaps = gt_model_gaps(l.m);
 	for (size_t i = 0; i < gt_model_ngaps(l.m); i++) {
 		ck_assert_int_le(gaps[i].start, gaps[i].end);
-		ck_assert_int_ge(gaps[i].all_ps_busy_ns, 0);
-		ck_assert_int_ge(gaps[i].idle_p_ns, 0);
-		ck_assert_int_le(gaps[i].all_ps_busy_ns + gaps[i].idle_p_ns + gaps[i].stw_ns,
-		                 gaps[i].end - gaps[i].start + gaps[i].stw_ns);
+		gt_gap_sched sc = gt_gap_sched_of(l.m, &gaps[i]);
+		ck_assert_int_ge(sc.all_ps_busy_ns, 0);
+		ck_assert_int_ge(sc.idle_p_ns, 0);
+		ck_assert_int_ge(sc.stw_ns, 0);
+		ck_assert_int_ge(sc.gc_ns, 0);
+		ck_assert_int_le(sc.all_ps_busy_ns + sc.idle_p_ns, gaps[i].end - gaps[i].start);
+		ck_assert_int_le(sc.stw_ns, gaps[i].end - gaps[i].start);
+		ck_assert_int_le(sc.gc_ns, gaps[i].end - gaps[i].start);
 		ck_assert_uint_ge(gaps[i].runnable_at_start, 1);
 		if (i)
 			ck_assert_int_le(gaps[i - 1].start, gaps[i].start);
 		sum[gaps[i].goroutine] += gaps[i].end - gaps[i].start;
 	}
+	check_runnable_at_start(l.m, traces[_i]);
 	for (uint32_t gi = 0; gi < ng; gi++) {
 		const gt_goroutine *g = gt_model_goroutine(l.m, gi);
 		size_t n;
@@ -134,9 +208,9 @@ START_TEST(shapes_are_visible)
 			if (!worst || gaps[i].end - gaps[i].start > worst->end - worst->start)
 				worst = &gaps[i];
 		ck_assert_ptr_nonnull(worst);
-		ck_assert_msg(worst->all_ps_busy_ns * 2 > worst->end - worst->start,
-		              "%s: worst gap %lld ns, all Ps busy only %lld ns", name, (long long)(worst->end - worst->start),
-		              (long long)worst->all_ps_busy_ns);
+		int64_t busy = gt_gap_sched_of(l.m, worst).all_ps_busy_ns;
+		ck_assert_msg(busy * 2 > worst->end - worst->start, "%s: worst gap %lld ns, all Ps busy only %lld ns", name,
+		              (long long)(worst->end - worst->start), (long long)busy);
 		ck_assert_int_gt(worst->end - worst->start, 1000000);
 	} else if (strstr(name, "/gcassist.")) {
 		ck_assert_uint_gt(gt_model_ranges(l.m, GT_RANGE_MARK_ASSIST, &r), 0);
@@ -452,11 +526,73 @@ START_TEST(first_events_are_a_prefix)
 			                  wgaps[q].cause == fgaps[i].cause,
 			              "%s: gap %zu of the first %llu events is not the whole trace's", traces[_i], i,
 			              (unsigned long long)k);
+			gt_gap_sched fs = gt_gap_sched_of(m, &fgaps[i]), ws = gt_gap_sched_of(whole, &wgaps[q]);
+			ck_assert_msg(!memcmp(&fs, &ws, sizeof fs), "%s: gap %zu of the first %llu events: other scheduler figures",
+			              traces[_i], i, (unsigned long long)k);
 		}
 		ck_assert_uint_le(over, nw);
 		gt_model_free(m);
 		gt_trace_close(t);
 	}
+	tu_unload_model(&l);
+}
+END_TEST
+
+/* Scheduler figures of 2^32 ns (4.3 s) or more are kept in wide records.
+ * No recording holds so long a gap, so this one slows a real recording's
+ * clock 1000 times: it rewrites the frequency event of each generation
+ * (15625000 ticks/s, a 4-byte uvarint) to 15625 ticks/s in 4 bytes too,
+ * padded with continuation bytes, as Go's reader allows. A tick is then
+ * 64 us instead of 64 ns and every time 1000 times what it was, but for the
+ * nanosecond Go adds to an event that has its predecessor's time; the gaps
+ * of more than 4.3 ms cross 2^32 ns. */
+START_TEST(long_gaps_keep_exact_figures)
+{
+	tu_model l;
+	ck_assert(tu_load_model("go1.27/starved.trace", &l, true));
+	char *slow = malloc(l.len);
+	ck_assert_ptr_nonnull(slow);
+	memcpy(slow, l.data, l.len);
+	static const uint8_t freq[] = {8, 0xa8, 0xd6, 0xb9, 0x07}, slower[] = {8, 0x89, 0xfa, 0x80, 0x00};
+	int patched = 0;
+	for (size_t i = 0; i + sizeof freq <= l.len; i++)
+		if (!memcmp(slow + i, freq, sizeof freq)) {
+			memcpy(slow + i, slower, sizeof slower);
+			patched++;
+		}
+	ck_assert_int_ge(patched, 2); /* a generation each */
+
+	gt_trace *t;
+	gt_model *m;
+	gt_error e;
+	ck_assert_int_eq(gt_trace_open(slow, l.len, &t, &e), GT_OK);
+	ck_assert_msg(gt_model_build(t, &m, NULL, NULL, &e) == GT_OK, "%s", e.detail);
+	ck_assert_uint_eq(gt_model_ngaps(m), gt_model_ngaps(l.m));
+	const gt_gap *fast = gt_model_gaps(l.m), *gaps = gt_model_gaps(m);
+	size_t wide = 0;
+	for (size_t i = 0; i < gt_model_ngaps(m); i++) {
+		const gt_gap *g = &gaps[i];
+		/* Those added nanoseconds become microseconds in the slowed trace. */
+		enum { SLACK_NS = 100000 };
+		ck_assert_int_le(llabs(g->start - fast[i].start * 1000), SLACK_NS);
+		ck_assert_int_le(llabs(g->end - fast[i].end * 1000), SLACK_NS);
+		gt_gap_sched sc = gt_gap_sched_of(m, g), was = gt_gap_sched_of(l.m, &fast[i]);
+		int64_t v[] = {sc.all_ps_busy_ns, sc.idle_p_ns, sc.stw_ns, sc.gc_ns};
+		int64_t w[] = {was.all_ps_busy_ns, was.idle_p_ns, was.stw_ns, was.gc_ns};
+		bool big = false;
+		for (int k = 0; k < 4; k++) {
+			ck_assert_msg(llabs(v[k] - w[k] * 1000) <= SLACK_NS, "gap %zu, figure %d: %lld, want %lld", i, k,
+			              (long long)v[k], (long long)w[k] * 1000);
+			big |= v[k] > UINT32_MAX;
+		}
+		ck_assert_int_eq(g->sched_wide, big);
+		wide += big;
+	}
+	ck_assert_uint_gt(wide, 10);
+	ck_assert_uint_lt(wide, gt_model_ngaps(m));
+	gt_model_free(m);
+	gt_trace_close(t);
+	free(slow);
 	tu_unload_model(&l);
 }
 END_TEST
@@ -523,6 +659,7 @@ int main(void)
 	tcase_add_loop_test(tc, go_testdata_summaries_match_go, 0, (int)ngotests);
 	tc = tcase_create("model:gaps");
 	tcase_add_loop_test(tc, gaps_sum_to_sched_wait, 0, (int)ntraces);
+	tcase_add_test(tc, long_gaps_keep_exact_figures);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("model:shapes");
 	tcase_add_loop_test(tc, shapes_are_visible, 0, (int)ntraces);

@@ -1101,11 +1101,12 @@ static void details(ctx *c, textbox *tb)
 		tb_line(tb, C_DIM, false, "runnable because: %s", cause_names[g->cause]);
 		if (g->proc != GT_NONE)
 			tb_line(tb, C_DIM, false, "then ran on P%" PRId64, gt_model_proc(s->m, g->proc)->id);
-		vw_fmt_dur(a, sizeof a, (double)g->all_ps_busy_ns);
-		vw_fmt_dur(b, sizeof b, (double)g->idle_p_ns);
+		gt_gap_sched sc = gt_gap_sched_of(s->m, g);
+		vw_fmt_dur(a, sizeof a, (double)sc.all_ps_busy_ns);
+		vw_fmt_dur(b, sizeof b, (double)sc.idle_p_ns);
 		tb_line(tb, C_DIM, false, "all Ps busy %s, a P idle %s", a, b);
-		vw_fmt_dur(a, sizeof a, (double)g->stw_ns);
-		vw_fmt_dur(b, sizeof b, (double)g->gc_ns);
+		vw_fmt_dur(a, sizeof a, (double)sc.stw_ns);
+		vw_fmt_dur(b, sizeof b, (double)sc.gc_ns);
 		tb_line(tb, C_DIM, false, "STW %s, GC %s, %u runnable at start", a, b, g->runnable_at_start);
 		tb_line(tb, 0xffd33dffu, true, "made runnable by %s", gname(s->m, g->unblocker, nb, sizeof nb));
 		tb_stack(tb, g->unblock_stack, 6);

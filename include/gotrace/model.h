@@ -78,19 +78,40 @@ typedef enum gt_gap_cause {
 	GT_CAUSE_COUNT
 } gt_gap_cause;
 
+typedef struct gt_model gt_model;
+
+/* What the scheduler did while a goroutine waited for a P. */
+typedef struct gt_gap_sched {
+	int64_t all_ps_busy_ns; /* every P was running another goroutine */
+	int64_t idle_p_ns;      /* some P was idle, outside stop-the-world */
+	int64_t stw_ns;         /* overlap with stop-the-world */
+	int64_t gc_ns;          /* overlap with GC marking */
+} gt_gap_sched;
+
 typedef struct gt_gap {
 	int64_t start, end;
-	int64_t all_ps_busy_ns;  /* every P was running another goroutine */
-	int64_t idle_p_ns;       /* some P was idle, outside stop-the-world */
-	int64_t stw_ns;          /* overlap with stop-the-world */
-	int64_t gc_ns;           /* overlap with GC marking */
 	uint32_t goroutine;      /* index into the goroutine table */
 	uint32_t unblocker;      /* goroutine index that made it runnable, or GT_NONE */
 	uint32_t unblock_stack;  /* stack of the unblocking event, 0 if none */
 	uint32_t proc;           /* P index it ran on, GT_NONE if it never ran */
 	uint32_t runnable_at_start; /* goroutines runnable when it began (itself included) */
-	uint8_t cause;           /* gt_gap_cause; one byte of a 72-byte record */
+	/* A busy trace has tens of millions of gaps, nearly all shorter than
+	 * 4.3 s: the gt_gap_sched figures fit in 32 bits each, and the rare gap
+	 * where one does not keeps them in a wide record, sched[0] its index.
+	 * Read them with gt_gap_sched_of. */
+	uint32_t sched[4];
+	uint8_t sched_wide;
+	uint8_t cause;           /* gt_gap_cause */
 } gt_gap;
+
+const gt_gap_sched *gt_model_gap_sched_wide(const gt_model *m, uint32_t i);
+
+static inline gt_gap_sched gt_gap_sched_of(const gt_model *m, const gt_gap *g)
+{
+	if (g->sched_wide)
+		return *gt_model_gap_sched_wide(m, g->sched[0]);
+	return (gt_gap_sched){g->sched[0], g->sched[1], g->sched[2], g->sched[3]};
+}
 
 /* A time range of the runtime: GC cycles, stop-the-world, mark assists. */
 typedef struct gt_range_span {
@@ -175,7 +196,6 @@ typedef struct gt_lod {
 	const gt_lod_bucket *buckets;
 } gt_lod;
 
-typedef struct gt_model gt_model;
 
 /* Called as the model builds: bytes_done of bytes_total read so far, and
  * bytes_retired, the offset before which the decoder reads nothing again

@@ -73,6 +73,15 @@ static void queries(const gt_model *m)
 	for (size_t i = 1; i < gt_model_ngaps(m); i++)
 		if (gaps[i - 1].start > gaps[i].start)
 			abort();
+	/* The scheduler's figures cover parts of the gap: within its length,
+	 * however long, whether kept in 32 bits or in a wide record. */
+	for (size_t i = 0; i < gt_model_ngaps(m); i++) {
+		gt_gap_sched sc = gt_gap_sched_of(m, &gaps[i]);
+		int64_t len = gaps[i].end - gaps[i].start;
+		if (sc.all_ps_busy_ns < 0 || sc.idle_p_ns < 0 || sc.stw_ns < 0 || sc.gc_ns < 0 ||
+		    sc.all_ps_busy_ns + sc.idle_p_ns > len || sc.stw_ns > len || sc.gc_ns > len)
+			abort();
+	}
 	(void)gp_gap_stats(m, 0, dur + 1, 0);
 	(void)gp_gap_stats(m, dur / 3, dur / 2, 1000);
 	for (int s = 0; s < GT_SERIES_COUNT; s++) {
