@@ -448,6 +448,10 @@ static void pack_spans(gt_model *m, uint32_t gi, const gt_span *spans, size_t n)
 	t->nbytes = t->nblocks = t->n = 0;
 	m->gpack[gi] = NULL;
 	m->gs[gi].nspans = 0;
+	if (n > UINT32_MAX) { /* over 25 GB of trace for one goroutine */
+		m->oom = 1;
+		return;
+	}
 	for (size_t i = 0; i < n; i++) {
 		if (sp_append(t, &spans[i])) {
 			m->oom = 1;
@@ -459,7 +463,7 @@ static void pack_spans(gt_model *m, uint32_t gi, const gt_span *spans, size_t n)
 		return;
 	sp_freeze(t, dst);
 	m->gpack[gi] = dst;
-	m->gs[gi].nspans = n;
+	m->gs[gi].nspans = (uint32_t)n;
 }
 
 /* ---- goroutine build slots ---- */
