@@ -975,7 +975,6 @@ static void go_transition(gt_model *m, const mrec *r)
 				gap_close(m, gi, t - m->t0, GT_NONE);
 			memset(&g->stats, 0, sizeof g->stats);
 			g->name = (gt_str){"", 0};
-			g->pc = 0;
 			g->start = g->end = -1;
 			g->blocked_forever = false;
 			b->nblock = b->nrng = b->nlr = 0;
@@ -1048,7 +1047,6 @@ static void go_transition(gt_model *m, const mrec *r)
 	}
 	if ((h->flags & MH_ENTRY) && g->name.len == 0) {
 		g->name = r->entry.func;
-		g->pc = r->entry.pc;
 	}
 
 	/* The model: spans of the goroutine, its P and its thread, and gaps. */

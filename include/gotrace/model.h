@@ -151,7 +151,6 @@ typedef struct gt_gstats {
 typedef struct gt_goroutine {
 	int64_t id;
 	gt_str name;      /* entry function, as Go names goroutines; empty if unknown */
-	uint64_t pc;
 	int64_t creation; /* first appearance */
 	int64_t start;    /* first time running, -1 if never */
 	int64_t end;      /* exit, -1 if it did not end */
