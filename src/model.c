@@ -934,9 +934,11 @@ static void gap_close(gt_model *m, uint32_t gi, int64_t t, uint32_t p)
 		m->oom = 1;
 		return;
 	}
-	gap->sched_wide = 1;
-	gap->sched[0] = (uint32_t)m->nwide_sched;
 	PUSH(m, m->wide_sched, m->nwide_sched, m->capwide_sched, sc);
+	if (!m->oom) {
+		gap->sched_wide = 1;
+		gap->sched[0] = (uint32_t)(m->nwide_sched - 1);
+	}
 }
 
 /* ---- events ---- */
@@ -1045,9 +1047,8 @@ static void go_transition(gt_model *m, const mrec *r)
 			break;
 		}
 	}
-	if ((h->flags & MH_ENTRY) && g->name.len == 0) {
+	if ((h->flags & MH_ENTRY) && g->name.len == 0)
 		g->name = r->entry.func;
-	}
 
 	/* The model: spans of the goroutine, its P and its thread, and gaps. */
 	int64_t rel = t - m->t0;

@@ -4,7 +4,6 @@
  * scheduler wait, spans are well formed, and the failure shapes recorded in
  * traces/ show up where they should. */
 #include <check.h>
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -542,11 +541,12 @@ END_TEST
  * No recording holds so long a gap, so this one slows a real recording's
  * clock 1000 times: it rewrites the frequency event of each generation
  * (15625000 ticks/s, a 4-byte uvarint) to 15625 ticks/s in 4 bytes too,
- * padded with continuation bytes, as Go's reader allows. A tick is then
+ * padded with continuation bytes (`go tool trace -d=parsed` prints the
+ * rewritten file as `gotrace dump` does). A tick is then
  * 64 us instead of 64 ns and every time 1000 times what it was, but for the
  * nanosecond Go adds to an event that has its predecessor's time; the gaps
  * of more than 4.3 ms cross 2^32 ns. */
-START_TEST(long_gaps_keep_exact_figures)
+START_TEST(long_gaps_keep_their_figures)
 {
 	tu_model l;
 	ck_assert(tu_load_model("go1.27/starved.trace", &l, true));
@@ -659,7 +659,7 @@ int main(void)
 	tcase_add_loop_test(tc, go_testdata_summaries_match_go, 0, (int)ngotests);
 	tc = tcase_create("model:gaps");
 	tcase_add_loop_test(tc, gaps_sum_to_sched_wait, 0, (int)ntraces);
-	tcase_add_test(tc, long_gaps_keep_exact_figures);
+	tcase_add_test(tc, long_gaps_keep_their_figures);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("model:shapes");
 	tcase_add_loop_test(tc, shapes_are_visible, 0, (int)ntraces);

@@ -196,7 +196,6 @@ typedef struct gt_lod {
 	const gt_lod_bucket *buckets;
 } gt_lod;
 
-
 /* Called as the model builds: bytes_done of bytes_total read so far, and
  * bytes_retired, the offset before which the decoder reads nothing again
  * (the start of the generation being read), so a caller that mapped the
