@@ -75,7 +75,7 @@ typedef struct gbuild {
 	uint32_t gap;       /* open gap, or GT_NONE */
 	/* The scheduler integrals when the open gap began: closing it then only
 	 * writes the gap record, which is cold by then. */
-	int64_t gap_all_busy, gap_idle, gap_stw, gap_gc;
+	gt_gap_sched gap_from;
 	uint32_t proc;      /* P index while running or in a syscall with its P */
 	uint32_t thread;    /* thread index while running or in a syscall */
 	uint32_t stw_open;  /* index into the STW range list, or GT_NONE */
@@ -128,7 +128,7 @@ typedef struct sched_state {
 	int32_t maxprocs; /* GOMAXPROCS */
 	int32_t stw;      /* stop-the-world ranges open */
 	int32_t gc;       /* GC mark phase open */
-	int64_t all_busy_ns, idle_ns, stw_ns, gc_ns;
+	gt_gap_sched ns;  /* the integrals, as a gap reports their growth */
 } sched_state;
 
 /* Bump allocation for what finished goroutines leave behind (their spans,
@@ -747,13 +747,13 @@ static void sched_advance(gt_model *m, int64_t t)
 	if (dt <= 0)
 		return;
 	if (c->busy >= c->maxprocs && c->maxprocs > 0)
-		c->all_busy_ns += dt;
+		c->ns.all_ps_busy_ns += dt;
 	if (c->busy < c->maxprocs && c->stw == 0)
-		c->idle_ns += dt;
+		c->ns.idle_p_ns += dt;
 	if (c->stw > 0)
-		c->stw_ns += dt;
+		c->ns.stw_ns += dt;
 	if (c->gc > 0)
-		c->gc_ns += dt;
+		c->ns.gc_ns += dt;
 	c->t = t;
 }
 
@@ -888,10 +888,7 @@ static void gap_open(gt_model *m, uint32_t gi, int64_t t, gt_gap_cause cause, ui
 	gbuild *b = gbld(m, gi);
 	if (!b)
 		return;
-	b->gap_all_busy = m->cur.all_busy_ns;
-	b->gap_idle = m->cur.idle_ns;
-	b->gap_stw = m->cur.stw_ns;
-	b->gap_gc = m->cur.gc_ns;
+	b->gap_from = m->cur.ns;
 	b->gap = (uint32_t)m->ngaps;
 	if (t < m->latest_gap_start)
 		PUSH(m, m->late_gaps, m->nlate_gaps, m->caplate_gaps, m->ngaps);
@@ -916,8 +913,9 @@ static void gap_close(gt_model *m, uint32_t gi, int64_t t, uint32_t p)
 	gt_gap *gap = &m->gaps[i];
 	gap->end = t;
 	gap->proc = p;
-	gt_gap_sched sc = {m->cur.all_busy_ns - b->gap_all_busy, m->cur.idle_ns - b->gap_idle,
-	                   m->cur.stw_ns - b->gap_stw, m->cur.gc_ns - b->gap_gc};
+	const gt_gap_sched *now = &m->cur.ns, *from = &b->gap_from;
+	gt_gap_sched sc = {now->all_ps_busy_ns - from->all_ps_busy_ns, now->idle_p_ns - from->idle_p_ns,
+	                   now->stw_ns - from->stw_ns, now->gc_ns - from->gc_ns};
 	b->gap = GT_NONE;
 	m->runnable--;
 	series_add(m, GT_SERIES_RUNNABLE, t - m->t0, m->runnable);
