@@ -98,7 +98,7 @@ static bool name_matches(const char *pattern, gt_str name)
 static int cmp_gap_len(const void *a, const void *b)
 {
 	const gt_gap *x = *(const gt_gap *const *)a, *y = *(const gt_gap *const *)b;
-	int64_t dx = x->end - x->start, dy = y->end - y->start;
+	int64_t dx = gt_gap_len(x), dy = gt_gap_len(y);
 	if (dx != dy)
 		return dx < dy ? 1 : -1;
 	return (x->start > y->start) - (x->start < y->start);
@@ -132,7 +132,7 @@ gp_stats gp_gap_stats(const gt_model *m, int64_t from, int64_t to, int64_t min_n
 	if (!d)
 		return st;
 	for (size_t i = 0; i < n; i++) {
-		int64_t len = gaps[i].end - gaps[i].start;
+		int64_t len = gt_gap_len(&gaps[i]);
 		if (gaps[i].start >= from && gaps[i].start < to && len >= min_ns) {
 			d[st.count++] = len;
 			st.total_ns += len;
@@ -161,7 +161,7 @@ static void select_rows(gap_report *r)
 		return;
 	}
 	for (size_t i = 0; i < n; i++) {
-		int64_t len = gaps[i].end - gaps[i].start;
+		int64_t len = gt_gap_len(&gaps[i]);
 		if (len < o->min_ns || !in_window(o, gaps[i].start))
 			continue;
 		if (!name_matches(o->name_filter, gt_model_goroutine(m, gaps[i].goroutine)->name))
@@ -341,7 +341,7 @@ static size_t aggregate(const gap_report *r, bool by_name, agg **out)
 			break; /* out of memory: the summary keeps what it has */
 		if (j == n)
 			a[n++].key = key;
-		int64_t len = g->end - g->start;
+		int64_t len = gt_gap_len(g);
 		a[j].count++;
 		a[j].total += len;
 		if (len > a[j].max)
@@ -442,7 +442,7 @@ static void text_report(gf_buf *b, gap_report *r, bool md)
 			gf_puts(b, "| ");
 			gf_duration(b, g->start);
 			gf_puts(b, " | ");
-			gf_duration(b, g->end - g->start);
+			gf_duration(b, gt_gap_len(g));
 			gf_puts(b, " | ");
 			gf_i64(b, gid(m, g->goroutine));
 			gf_puts(b, " | `");
@@ -471,7 +471,7 @@ static void text_report(gf_buf *b, gap_report *r, bool md)
 		}
 		gf_puts(b, "  ");
 		gf_duration_col(b, g->start, 12);
-		gf_duration_col(b, g->end - g->start, 11);
+		gf_duration_col(b, gt_gap_len(g), 11);
 		int_col(b, gid(m, g->goroutine), 11);
 		gf_buf c = {0};
 		gf_puts(&c, gp_cause_names[g->cause]);
@@ -503,7 +503,7 @@ static void text_report(gf_buf *b, gap_report *r, bool md)
 			frame_text(b, f);
 			gf_putc(b, '\n');
 		}
-		if (sc.idle_p_ns > 0 && sc.idle_p_ns * 2 > g->end - g->start) {
+		if (sc.idle_p_ns > 0 && sc.idle_p_ns * 2 > gt_gap_len(g)) {
 			/* The anomaly: it waited although a P was free. */
 			gf_puts(b, "      ! runnable while a P was idle for ");
 			gf_duration(b, sc.idle_p_ns);
@@ -603,7 +603,7 @@ static void csv_report(gf_buf *b, gap_report *r)
 		gf_putc(b, ',');
 		gf_i64(b, g->start);
 		gf_putc(b, ',');
-		gf_i64(b, g->end - g->start);
+		gf_i64(b, gt_gap_len(g));
 		gf_putc(b, ',');
 		gf_puts(b, gp_cause_names[g->cause]);
 		gf_putc(b, ',');
@@ -647,7 +647,7 @@ static void json_gap(gf_buf *b, const gt_model *m, const gt_gap *g, const char *
 	gf_puts(b, ",\"start_ns\":");
 	gf_i64(b, g->start);
 	gf_puts(b, ",\"duration_ns\":");
-	gf_i64(b, g->end - g->start);
+	gf_i64(b, gt_gap_len(g));
 	gf_puts(b, ",\"reason\":\"");
 	gf_puts(b, gp_cause_names[g->cause]);
 	gf_puts(b, "\",\"unblocked_by\":");
@@ -942,7 +942,7 @@ static void html_report(gf_buf *b, gap_report *r)
 	}
 	for (size_t i = 0; i < r->nrows; i++) {
 		const gt_gap *g = r->rows[i];
-		int64_t len = g->end - g->start;
+		int64_t len = gt_gap_len(g);
 		double f = (log((double)(len > 1 ? len : 1)) - lmin) / (lmax - lmin);
 		f = f < 0 ? 0 : f > 1 ? 1 : f;
 		double x = X0 + (double)g->start / (double)dur * PW, w = (double)len / (double)dur * PW, y = PT + PH - 4 - f * (PH - 8);
@@ -982,7 +982,7 @@ static void html_report(gf_buf *b, gap_report *r)
 	           "<th>idle P</th><th>STW</th><th>GC</th><th>runnable</th></tr></thead><tbody>\n");
 	for (size_t i = 0; i < r->shown; i++) {
 		const gt_gap *g = r->rows[i];
-		int64_t nums[] = {g->start, g->end - g->start};
+		int64_t nums[] = {g->start, gt_gap_len(g)};
 		gf_puts(b, "<tr>");
 		for (int k = 0; k < 2; k++) {
 			gf_puts(b, "<td class=\"n\" data-v=\"");

@@ -14,6 +14,9 @@
 #include "mem.h"
 #include "spanpack.h"
 
+/* Tens of millions of gaps in a busy trace: keep them at 48 bytes. */
+_Static_assert(sizeof(gt_gap) == 48, "gt_gap grew");
+
 /* For the rare half of a per-event function (growing, creating), so the
  * common half inlines without saving registers for a call it does not make. */
 #if defined(__GNUC__) || defined(__clang__)
@@ -880,7 +883,6 @@ static void gap_open(gt_model *m, uint32_t gi, int64_t t, gt_gap_cause cause, ui
 	gt_gap gap = {.goroutine = gi,
 	              .cause = cause,
 	              .start = t,
-	              .end = t,
 	              .unblocker = unblocker,
 	              .unblock_stack = stack,
 	              .proc = GT_NONE,
@@ -911,17 +913,18 @@ static void gap_close(gt_model *m, uint32_t gi, int64_t t, uint32_t p)
 		return;
 	sched_advance(m, t);
 	gt_gap *gap = &m->gaps[i];
-	gap->end = t;
 	gap->proc = p;
 	const gt_gap_sched *now = &m->cur.ns, *from = &b->gap_from;
 	gt_gap_sched sc = {now->all_ps_busy_ns - from->all_ps_busy_ns, now->idle_p_ns - from->idle_p_ns,
 	                   now->stw_ns - from->stw_ns, now->gc_ns - from->gc_ns};
+	int64_t len = t - gap->start;
 	b->gap = GT_NONE;
 	m->runnable--;
 	series_add(m, GT_SERIES_RUNNABLE, t - m->t0, m->runnable);
-	/* Each figure is at most the gap's length: one fits in 32 bits unless
+	/* Each figure is at most the gap's length: all fit in 32 bits unless
 	 * the goroutine waited 4.3 s or more. */
-	if ((uint64_t)(sc.all_ps_busy_ns | sc.idle_p_ns | sc.stw_ns | sc.gc_ns) <= UINT32_MAX) {
+	if ((uint64_t)(len | sc.all_ps_busy_ns | sc.idle_p_ns | sc.stw_ns | sc.gc_ns) <= UINT32_MAX) {
+		gap->len32 = (uint32_t)len;
 		gap->sched[0] = (uint32_t)sc.all_ps_busy_ns;
 		gap->sched[1] = (uint32_t)sc.idle_p_ns;
 		gap->sched[2] = (uint32_t)sc.stw_ns;
@@ -936,6 +939,8 @@ static void gap_close(gt_model *m, uint32_t gi, int64_t t, uint32_t p)
 	if (!m->oom) {
 		gap->sched_wide = 1;
 		gap->sched[0] = (uint32_t)(m->nwide_sched - 1);
+		gap->sched[2] = (uint32_t)(uint64_t)len;
+		gap->sched[3] = (uint32_t)((uint64_t)len >> 32);
 	}
 }
 

@@ -509,7 +509,7 @@ int pp_from_gaps(pp_profile *p, const gt_model *m, int64_t min_ns)
 {
 	const gt_gap *gaps = gt_model_gaps(m);
 	for (size_t i = 0, n = gt_model_ngaps(m); i < n; i++) {
-		int64_t d = gaps[i].end - gaps[i].start;
+		int64_t d = gt_gap_len(&gaps[i]);
 		if (d < min_ns)
 			continue;
 		const gt_frame *frames = NULL;

@@ -107,7 +107,7 @@ static gap_times gap_times_of(const gt_model *m, bool trace_start)
 	for (size_t i = 0; i < n; i++)
 		if (trace_start || gaps[i].cause != GT_CAUSE_TRACE_START) {
 			gt.starts[gt.n] = gaps[i].start;
-			gt.ends[gt.n++] = gaps[i].end;
+			gt.ends[gt.n++] = gt_gap_end(&gaps[i]);
 		}
 	qsort(gt.ends, gt.n, sizeof *gt.ends, cmp_i64);
 	return gt;
@@ -151,19 +151,19 @@ START_TEST(gaps_sum_to_sched_wait)
 	int64_t *sum = calloc(ng, sizeof *sum);
 	const gt_gap *gaps = gt_model_gaps(l.m);
 	for (size_t i = 0; i < gt_model_ngaps(l.m); i++) {
-		ck_assert_int_le(gaps[i].start, gaps[i].end);
+		ck_assert_int_le(gaps[i].start, gt_gap_end(&gaps[i]));
 		gt_gap_sched sc = gt_gap_sched_of(l.m, &gaps[i]);
 		ck_assert_int_ge(sc.all_ps_busy_ns, 0);
 		ck_assert_int_ge(sc.idle_p_ns, 0);
 		ck_assert_int_ge(sc.stw_ns, 0);
 		ck_assert_int_ge(sc.gc_ns, 0);
-		ck_assert_int_le(sc.all_ps_busy_ns + sc.idle_p_ns, gaps[i].end - gaps[i].start);
-		ck_assert_int_le(sc.stw_ns, gaps[i].end - gaps[i].start);
-		ck_assert_int_le(sc.gc_ns, gaps[i].end - gaps[i].start);
+		ck_assert_int_le(sc.all_ps_busy_ns + sc.idle_p_ns, gt_gap_len(&gaps[i]));
+		ck_assert_int_le(sc.stw_ns, gt_gap_len(&gaps[i]));
+		ck_assert_int_le(sc.gc_ns, gt_gap_len(&gaps[i]));
 		ck_assert_uint_ge(gaps[i].runnable_at_start, 1);
 		if (i)
 			ck_assert_int_le(gaps[i - 1].start, gaps[i].start);
-		sum[gaps[i].goroutine] += gaps[i].end - gaps[i].start;
+		sum[gaps[i].goroutine] += gt_gap_len(&gaps[i]);
 	}
 	check_runnable_at_start(l.m, traces[_i]);
 	for (uint32_t gi = 0; gi < ng; gi++) {
@@ -204,13 +204,13 @@ START_TEST(shapes_are_visible)
 		/* The worst gaps are waits while every P was busy. */
 		const gt_gap *gaps = gt_model_gaps(l.m), *worst = NULL;
 		for (size_t i = 0; i < gt_model_ngaps(l.m); i++)
-			if (!worst || gaps[i].end - gaps[i].start > worst->end - worst->start)
+			if (!worst || gt_gap_len(&gaps[i]) > gt_gap_len(worst))
 				worst = &gaps[i];
 		ck_assert_ptr_nonnull(worst);
 		int64_t busy = gt_gap_sched_of(l.m, worst).all_ps_busy_ns;
-		ck_assert_msg(busy * 2 > worst->end - worst->start, "%s: worst gap %lld ns, all Ps busy only %lld ns", name,
-		              (long long)(worst->end - worst->start), (long long)busy);
-		ck_assert_int_gt(worst->end - worst->start, 1000000);
+		ck_assert_msg(busy * 2 > gt_gap_len(worst), "%s: worst gap %lld ns, all Ps busy only %lld ns", name,
+		              (long long)(gt_gap_len(worst)), (long long)busy);
+		ck_assert_int_gt(gt_gap_len(worst), 1000000);
 	} else if (strstr(name, "/gcassist.")) {
 		ck_assert_uint_gt(gt_model_ranges(l.m, GT_RANGE_MARK_ASSIST, &r), 0);
 		ck_assert_uint_gt(gt_model_ranges(l.m, GT_RANGE_STW, &r), 0);
@@ -511,7 +511,7 @@ START_TEST(first_events_are_a_prefix)
 		const gt_gap *fgaps = gt_model_gaps(m), *wgaps = gt_model_gaps(whole);
 		size_t nw = gt_model_ngaps(whole), over = 0;
 		for (size_t i = 0, j = 0; i < gt_model_ngaps(m); i++) {
-			if (fgaps[i].end >= end)
+			if (gt_gap_end(&fgaps[i]) >= end)
 				continue;
 			over++;
 			int64_t id = gt_model_goroutine(m, fgaps[i].goroutine)->id;
@@ -521,7 +521,7 @@ START_TEST(first_events_are_a_prefix)
 			while (q < nw && wgaps[q].start == fgaps[i].start &&
 			       gt_model_goroutine(whole, wgaps[q].goroutine)->id != id)
 				q++;
-			ck_assert_msg(q < nw && wgaps[q].start == fgaps[i].start && wgaps[q].end == fgaps[i].end &&
+			ck_assert_msg(q < nw && wgaps[q].start == fgaps[i].start && gt_gap_end(&wgaps[q]) == gt_gap_end(&fgaps[i]) &&
 			                  wgaps[q].cause == fgaps[i].cause,
 			              "%s: gap %zu of the first %llu events is not the whole trace's", traces[_i], i,
 			              (unsigned long long)k);
@@ -575,7 +575,7 @@ START_TEST(long_gaps_keep_their_figures)
 		/* Those added nanoseconds become microseconds in the slowed trace. */
 		enum { SLACK_NS = 100000 };
 		ck_assert_int_le(llabs(g->start - fast[i].start * 1000), SLACK_NS);
-		ck_assert_int_le(llabs(g->end - fast[i].end * 1000), SLACK_NS);
+		ck_assert_int_le(llabs(gt_gap_end(g) - gt_gap_end(&fast[i]) * 1000), SLACK_NS);
 		gt_gap_sched sc = gt_gap_sched_of(m, g), was = gt_gap_sched_of(l.m, &fast[i]);
 		int64_t v[] = {sc.all_ps_busy_ns, sc.idle_p_ns, sc.stw_ns, sc.gc_ns};
 		int64_t w[] = {was.all_ps_busy_ns, was.idle_p_ns, was.stw_ns, was.gc_ns};

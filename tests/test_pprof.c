@@ -406,9 +406,9 @@ START_TEST(gap_profile_sums_gaps)
 	int64_t want_n = 0, want_ns = 0;
 	const gt_gap *g = gt_model_gaps(m);
 	for (size_t i = 0; i < gt_model_ngaps(m); i++)
-		if (g[i].end - g[i].start >= min) {
+		if (gt_gap_len(&g[i]) >= min) {
 			want_n++;
-			want_ns += g[i].end - g[i].start;
+			want_ns += gt_gap_len(&g[i]);
 		}
 	ck_assert_int_gt(want_n, 0);
 	pp_profile *pp = pp_new(PP_GAPS);

@@ -139,12 +139,12 @@ START_TEST(gap_navigation)
 	/* Walking forward visits exactly the gaps over the threshold, in order. */
 	size_t over = 0;
 	for (size_t i = 0; i < n; i++)
-		over += g[i].end - g[i].start >= thr;
+		over += gt_gap_len(&g[i]) >= thr;
 	size_t seen = 0;
 	double t = -1;
 	uint32_t prev = GT_NONE;
 	for (uint32_t i; (i = vw_gap_next(l.m, t, thr)) != GT_NONE; t = (double)g[i].start) {
-		ck_assert_int_ge(g[i].end - g[i].start, thr);
+		ck_assert_int_ge(gt_gap_len(&g[i]), thr);
 		if (prev != GT_NONE)
 			ck_assert_int_gt(g[i].start, g[prev].start);
 		prev = i;
@@ -172,12 +172,12 @@ START_TEST(worst_gaps_are_the_longest)
 	size_t k = vw_worst_gaps(l.m, w, 50);
 	ck_assert_uint_eq(k, n < 50 ? n : 50);
 	for (size_t i = 1; i < k; i++)
-		ck_assert_int_ge(g[w[i - 1]].end - g[w[i - 1]].start, g[w[i]].end - g[w[i]].start);
+		ck_assert_int_ge(gt_gap_len(&g[w[i - 1]]), gt_gap_len(&g[w[i]]));
 	/* Nothing outside the list is longer than its last entry. */
-	int64_t floor_ns = g[w[k - 1]].end - g[w[k - 1]].start;
+	int64_t floor_ns = gt_gap_len(&g[w[k - 1]]);
 	size_t longer = 0;
 	for (size_t i = 0; i < n; i++)
-		longer += g[i].end - g[i].start > floor_ns;
+		longer += gt_gap_len(&g[i]) > floor_ns;
 	ck_assert_uint_le(longer, k);
 	unload(&l);
 }
@@ -460,7 +460,7 @@ START_TEST(binning_by_pixel_column)
 	int64_t seen = 0;
 	for (size_t i = 0; i < n; i++)
 		seen = bins[i].worst_gap > seen ? bins[i].worst_gap : seen;
-	ck_assert_int_eq(seen, gp[worst].end - gp[worst].start);
+	ck_assert_int_eq(seen, gt_gap_len(&gp[worst]));
 	/* Zoomed in on one span: exactly that span, unfolded, at its pixels. */
 	const gt_span *mid = &sp[ns / 2];
 	vw_view_show(&v, (double)mid->start, (double)mid->end, 0.25);
@@ -602,7 +602,7 @@ START_TEST(gap_histogram_buckets)
 	const gt_gap *g = gt_model_gaps(l.m);
 	for (size_t i = 0; i < gt_model_ngaps(l.m); i++)
 		if (g[i].start >= dur / 4 && g[i].start < dur * 3 / 4)
-			want[vw_hist_bucket(g[i].end - g[i].start)]++;
+			want[vw_hist_bucket(gt_gap_len(&g[i]))]++;
 	for (int b = 0; b < VW_HIST_BUCKETS; b++) {
 		ck_assert_uint_eq(r.hist[b], want[b]);
 		total += r.hist[b];
@@ -847,7 +847,7 @@ START_TEST(arrows_for_every_gap)
 	uint32_t idx[4096];
 	size_t n = vw_goroutine_gaps_in_view(&s, best, idx, 4096), want = 0;
 	for (size_t i = 0; i < gt_model_ngaps(l.m); i++)
-		if (gp[i].goroutine == best && (double)gp[i].end >= vw_t_of(&s.view, 0) &&
+		if (gp[i].goroutine == best && (double)gt_gap_end(&gp[i]) >= vw_t_of(&s.view, 0) &&
 		    (double)gp[i].start < vw_view_end(&s.view)) {
 			ck_assert_uint_lt(want, n);
 			ck_assert_uint_eq(idx[want], i);
@@ -1019,9 +1019,9 @@ START_TEST(input_and_frame)
 	vw_input_key(&s, 'n');
 	ck_assert_int_eq(s.sel, VW_SEL_GAP);
 	const gt_gap *gp = &gt_model_gaps(l.m)[s.sel_gap];
-	ck_assert_int_ge(gp->end - gp->start, s.threshold);
+	ck_assert_int_ge(gt_gap_len(gp), s.threshold);
 	ck_assert_double_le(vw_t_of(&s.view, 0), (double)gp->start);
-	ck_assert_double_ge(vw_view_end(&s.view), (double)gp->end);
+	ck_assert_double_ge(vw_view_end(&s.view), (double)gt_gap_end(gp));
 	uint32_t first = s.sel_gap;
 	vw_input_key(&s, 'n');
 	ck_assert_int_gt(gt_model_gaps(l.m)[s.sel_gap].start, gp->start);
@@ -1032,7 +1032,7 @@ START_TEST(input_and_frame)
 	size_t row = vw_layout_reveal(&s.layout, gp->goroutine, 1);
 	ck_assert_uint_ne(row, SIZE_MAX);
 	float ry = g.tracks_y + s.layout.rows[row].y + s.layout.rows[row].h / 2 - (float)s.view.vp.scroll_y;
-	float rx = g.timeline_x + (float)vw_x_of(&s.view, (double)(gp->start + gp->end) / 2);
+	float rx = g.timeline_x + (float)vw_x_of(&s.view, (double)(gp->start + gt_gap_end(gp)) / 2);
 	vw_hit h = vw_hit_test(&s, rx, ry);
 	ck_assert_int_eq(h.area, VW_AREA_TRACKS);
 	ck_assert_uint_eq(h.gap, first);
@@ -1198,10 +1198,10 @@ START_TEST(cached_rows_and_collapsed_gaps)
 		if (row->kind != VW_ROW_GROUP || !s.layout.groups[row->index].collapsed || y > g.status_y)
 			continue;
 		for (size_t i = 0; i < gt_model_ngaps(l.m); i++) {
-			if (s.layout.group_of[gp[i].goroutine] != row->index || gp[i].end - gp[i].start < s.threshold)
+			if (s.layout.group_of[gp[i].goroutine] != row->index || gt_gap_len(&gp[i]) < s.threshold)
 				continue;
 			float a = g.timeline_x + (float)vw_x_of(&s.view, (double)gp[i].start);
-			float b = g.timeline_x + (float)vw_x_of(&s.view, (double)gp[i].end);
+			float b = g.timeline_x + (float)vw_x_of(&s.view, (double)gt_gap_end(&gp[i]));
 			if (b < g.timeline_x || a > g.side_x)
 				continue;
 			/* In pixels, as the renderer fills a rectangle: from the floor
@@ -1225,8 +1225,8 @@ START_TEST(cached_rows_and_collapsed_gaps)
 			bool some = false;
 			for (size_t i = 0; i < gt_model_ngaps(l.m) && !some; i++) {
 				float a = g.timeline_x + (float)vw_x_of(&s.view, (double)gp[i].start);
-				float b = g.timeline_x + (float)vw_x_of(&s.view, (double)gp[i].end);
-				some = s.layout.group_of[gp[i].goroutine] == row->index && gp[i].end - gp[i].start >= s.threshold &&
+				float b = g.timeline_x + (float)vw_x_of(&s.view, (double)gt_gap_end(&gp[i]));
+				some = s.layout.group_of[gp[i].goroutine] == row->index && gt_gap_len(&gp[i]) >= s.threshold &&
 				       a < q->x + q->w && b + 2 >= q->x;
 			}
 			ck_assert(some);

@@ -844,7 +844,7 @@ static int bench(vw_state *s, window *w, vw_drawlist *d)
 	if (s->nworst) {
 		const gt_gap *gp = &gt_model_gaps(s->m)[s->worst[0]];
 		target = vw_x_of(&s->view, (double)gp->start);
-		target_len = gp->end - gp->start;
+		target_len = gt_gap_len(gp);
 		s->sel = VW_SEL_GAP;
 		s->sel_gap = s->worst[0];
 		size_t row = vw_layout_reveal(&s->layout, gp->goroutine, s->scale);

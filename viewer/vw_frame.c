@@ -843,7 +843,7 @@ static void tracks(ctx *c)
 			float uy = gp->unblocker != GT_NONE ? goroutine_y(c, gp->unblocker) : -1;
 			if (uy < 0 || (s->sel == VW_SEL_GAP && idx[i] == s->sel_gap))
 				continue;
-			float a = tx(c, (double)gp->start), b = tx(c, (double)gp->end);
+			float a = tx(c, (double)gp->start), b = tx(c, (double)gt_gap_end(gp));
 			vw_dl_arrow(d, a, uy, b, gy, 1.5f * c->k, 0xffd33daau);
 			vw_dl_fill(d, a - 2 * c->k, uy - 2 * c->k, 4 * c->k, 4 * c->k, 0xffd33daau);
 		}
@@ -852,7 +852,7 @@ static void tracks(ctx *c)
 	if (s->sel == VW_SEL_GAP) {
 		const gt_gap *gp = &gt_model_gaps(s->m)[s->sel_gap];
 		float gy = goroutine_y(c, gp->goroutine);
-		float a = tx(c, (double)gp->start), b = tx(c, (double)gp->end);
+		float a = tx(c, (double)gp->start), b = tx(c, (double)gt_gap_end(gp));
 		if (gy >= 0) {
 			vw_dl_frame(d, a - 2 * c->k, gy - 9 * c->k, b - a + 4 * c->k, 18 * c->k, 2 * c->k, 0xffffffffu);
 			/* Who made it runnable: an arrow from the unblock to the start.
@@ -911,7 +911,7 @@ static void overview(ctx *c)
 		return;
 	/* Latency density: a bar per column as tall as the log of its worst gap
 	 * relative to the worst of the trace. */
-	int64_t worst = s->nworst ? gt_model_gaps(s->m)[s->worst[0]].end - gt_model_gaps(s->m)[s->worst[0]].start : 0;
+	int64_t worst = s->nworst ? gt_gap_len(&gt_model_gaps(s->m)[s->worst[0]]) : 0;
 	double lw = log((double)(worst > 1000 ? worst : 1000) / 1000.0) + 1;
 	float bh = h - 12 * c->k;
 	for (int x = 0; x < cols; x++) {
@@ -1094,7 +1094,7 @@ static void details(ctx *c, textbox *tb)
 	char a[32], b[32], nb[256];
 	if (s->sel == VW_SEL_GAP) {
 		const gt_gap *g = &gt_model_gaps(s->m)[s->sel_gap];
-		vw_fmt_dur(a, sizeof a, (double)(g->end - g->start));
+		vw_fmt_dur(a, sizeof a, (double)(gt_gap_len(g)));
 		vw_fmt_dur(b, sizeof b, (double)g->start);
 		tb_line(tb, VW_COLOR_GAP, true, "Gap %s at %s", a, b);
 		tb_line(tb, C_TEXT, false, "%s", gname(s->m, g->goroutine, nb, sizeof nb));
@@ -1207,12 +1207,12 @@ static void side_panel(ctx *c)
 			vw_dl_fill(d, x, y, c->g.side_w, ih, 0x58a6ff40u);
 		else if (i % 2)
 			vw_dl_fill(d, x, y, c->g.side_w, ih, 0x23272f80u);
-		vw_fmt_dur(a, sizeof a, (double)(g->end - g->start));
+		vw_fmt_dur(a, sizeof a, (double)(gt_gap_len(g)));
 		vw_fmt_dur(b, sizeof b, (double)g->start);
 		char nb[200], line[300];
 		snprintf(line, sizeof line, "%s", gname(s->m, g->goroutine, nb, sizeof nb));
 		fit_text(s, line, c->g.side_w - 150 * k, c->fs * 0.9f, false);
-		uint32_t col = g->end - g->start >= s->threshold ? VW_COLOR_GAP : VW_COLOR_RUNNABLE;
+		uint32_t col = gt_gap_len(g) >= s->threshold ? VW_COLOR_GAP : VW_COLOR_RUNNABLE;
 		vw_dl_text(d, x + 10 * k, y + ih - 5 * k, c->fs * 0.9f, VW_ALIGN_LEFT, true, col, a);
 		vw_dl_text(d, x + 70 * k, y + ih - 5 * k, c->fs * 0.9f, VW_ALIGN_LEFT, false, C_DIM, b);
 		vw_dl_text(d, x + 140 * k, y + ih - 5 * k, c->fs * 0.9f, VW_ALIGN_LEFT, false, C_TEXT, line);

@@ -115,8 +115,8 @@ int vw_layout_init(vw_layout *l, const gt_model *m)
 	const gt_gap *gaps = gt_model_gaps(m);
 	for (size_t i = 0; i < gt_model_ngaps(m); i++) {
 		vw_group *gr = &l->groups[l->group_of[gaps[i].goroutine]];
-		if (gaps[i].end - gaps[i].start > gr->worst_gap_ns)
-			gr->worst_gap_ns = gaps[i].end - gaps[i].start;
+		if (gt_gap_len(&gaps[i]) > gr->worst_gap_ns)
+			gr->worst_gap_ns = gt_gap_len(&gaps[i]);
 	}
 	l->group_row = malloc((l->ngroups + 1) * sizeof *l->group_row);
 	l->order = malloc((l->ngroups + 1) * sizeof *l->order);

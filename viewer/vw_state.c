@@ -55,8 +55,8 @@ int vw_state_overview(vw_state *s, int cols)
 	const gt_gap *gp = gt_model_gaps(s->m);
 	double per = (double)s->view.duration / cols;
 	for (size_t i = 0; i < gt_model_ngaps(s->m); i++) {
-		int a = (int)((double)gp[i].start / per), b = (int)((double)gp[i].end / per);
-		int64_t len = gp[i].end - gp[i].start;
+		int a = (int)((double)gp[i].start / per), b = (int)((double)gt_gap_end(&gp[i]) / per);
+		int64_t len = gt_gap_len(&gp[i]);
 		for (int x = a; x <= b && x < cols; x++)
 			if (x >= 0 && len > s->overview[x])
 				s->overview[x] = len;
@@ -105,7 +105,7 @@ int vw_state_gaps_over(vw_state *s)
 	free(by_start);
 	for (size_t g = 0; g < l->ngroups; g++)
 		for (size_t i = s->over_off[g]; i < s->over_off[g + 1]; i++) {
-			int64_t e = gp[s->over[i]].end;
+			int64_t e = gt_gap_end(&gp[s->over[i]]);
 			s->over_start[i] = gp[s->over[i]].start;
 			s->over_end[i] = i > s->over_off[g] && s->over_end[i - 1] > e ? s->over_end[i - 1] : e;
 		}
@@ -220,9 +220,9 @@ void vw_state_select_gap(vw_state *s, uint32_t gap)
 	const gt_gap *g = &gt_model_gaps(s->m)[gap];
 	s->sel = VW_SEL_GAP;
 	s->sel_gap = gap;
-	int64_t len = g->end - g->start;
+	int64_t len = gt_gap_len(g);
 	/* Room on both sides to see what made it runnable and what ran. */
-	vw_view_show(&s->view, (double)g->start - (double)len * 0.6, (double)g->end + (double)len * 0.6, 0.05);
+	vw_view_show(&s->view, (double)g->start - (double)len * 0.6, (double)gt_gap_end(g) + (double)len * 0.6, 0.05);
 	scroll_to_row(s, vw_layout_reveal(&s->layout, g->goroutine, s->scale));
 	char d[32];
 	vw_fmt_dur(d, sizeof d, (double)len);
@@ -305,9 +305,9 @@ size_t vw_goroutine_gaps_in_view(const vw_state *s, uint32_t gi, uint32_t *out, 
 	double lo = vw_t_of(&s->view, 0), hi = vw_view_end(&s->view);
 	/* Gaps are sorted by start: one starting before the window reaches
 	 * into it by at most the longest gap. */
-	int64_t longest = s->nworst ? gp[s->worst[0]].end - gp[s->worst[0]].start : 0;
+	int64_t longest = s->nworst ? gt_gap_len(&gp[s->worst[0]]) : 0;
 	for (size_t i = vw_gap_first_from(s->m, lo - (double)longest); i < ng && (double)gp[i].start < hi && n < cap; i++)
-		if (gp[i].goroutine == gi && (double)gp[i].end >= lo)
+		if (gp[i].goroutine == gi && (double)gt_gap_end(&gp[i]) >= lo)
 			out[n++] = (uint32_t)i;
 	return n;
 }

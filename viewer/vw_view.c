@@ -142,7 +142,7 @@ uint32_t vw_gap_next(const gt_model *m, double t, int64_t min_ns)
 	const gt_gap *g = gt_model_gaps(m);
 	size_t n = gt_model_ngaps(m);
 	for (size_t i = vw_gap_first_from(m, floor(t) + 1); i < n; i++)
-		if (g[i].end - g[i].start >= min_ns)
+		if (gt_gap_len(&g[i]) >= min_ns)
 			return (uint32_t)i;
 	return GT_NONE;
 }
@@ -151,7 +151,7 @@ uint32_t vw_gap_prev(const gt_model *m, double t, int64_t min_ns)
 {
 	const gt_gap *g = gt_model_gaps(m);
 	for (size_t i = vw_gap_first_from(m, ceil(t)); i-- > 0;)
-		if (g[i].end - g[i].start >= min_ns)
+		if (gt_gap_len(&g[i]) >= min_ns)
 			return (uint32_t)i;
 	return GT_NONE;
 }
@@ -161,13 +161,13 @@ size_t vw_gaps_over(const gt_model *m, int64_t min_ns, uint32_t **out)
 	const gt_gap *g = gt_model_gaps(m);
 	size_t n = gt_model_ngaps(m), k = 0;
 	for (size_t i = 0; i < n; i++)
-		k += g[i].end - g[i].start >= min_ns;
+		k += gt_gap_len(&g[i]) >= min_ns;
 	*out = malloc((k ? k : 1) * sizeof **out);
 	if (!*out)
 		return SIZE_MAX;
 	k = 0;
 	for (size_t i = 0; i < n; i++)
-		if (g[i].end - g[i].start >= min_ns)
+		if (gt_gap_len(&g[i]) >= min_ns)
 			(*out)[k++] = (uint32_t)i;
 	return k;
 }
@@ -175,7 +175,7 @@ size_t vw_gaps_over(const gt_model *m, int64_t min_ns, uint32_t **out)
 /* Longer first; on a tie the earlier gap. */
 static bool worse(const gt_gap *g, uint32_t a, uint32_t b)
 {
-	int64_t da = g[a].end - g[a].start, db = g[b].end - g[b].start;
+	int64_t da = gt_gap_len(&g[a]), db = gt_gap_len(&g[b]);
 	return da != db ? da > db : a < b;
 }
 
@@ -355,22 +355,20 @@ static void busiest_add(vw_busy *top, size_t *n, uint32_t gi, int64_t exec)
 		top[j] = (vw_busy){gi, exec};
 }
 
-static inline int64_t gap_len(const gt_gap *g) { return g->end - g->start; }
-
 /* Every gap's index in order of length, equal lengths in index order. */
 static int index_gaps(vw_range_index *x, const gt_model *m)
 {
 	const gt_gap *gp = gt_model_gaps(m);
 	size_t n = x->ngaps, at[VW_HIST_BUCKETS + 1] = {0}, most = 0;
 	for (size_t i = 0; i < n; i++)
-		at[vw_hist_bucket(gap_len(&gp[i])) + 1]++;
+		at[vw_hist_bucket(gt_gap_len(&gp[i])) + 1]++;
 	for (int b = 0; b < VW_HIST_BUCKETS; b++) {
 		most = at[b + 1] > most ? at[b + 1] : most;
 		at[b + 1] += at[b];
 	}
 	memcpy(x->bucket_at, at, sizeof at);
 	for (size_t i = 0; i < n; i++)
-		x->by_len[at[vw_hist_bucket(gap_len(&gp[i]))]++] = (uint32_t)i;
+		x->by_len[at[vw_hist_bucket(gt_gap_len(&gp[i]))]++] = (uint32_t)i;
 	/* A bucket at a time: its lengths share their high bits, so the sort
 	 * skips those digits, and the keys need room for one bucket only. */
 	uint64_t *key = malloc((most + 1) * sizeof *key);
@@ -380,7 +378,7 @@ static int index_gaps(vw_range_index *x, const gt_model *m)
 		uint32_t *v = x->by_len + x->bucket_at[b];
 		size_t k = x->bucket_at[b + 1] - x->bucket_at[b];
 		for (size_t i = 0; i < k; i++)
-			key[i] = vw_radix_key(gap_len(&gp[v[i]]));
+			key[i] = vw_radix_key(gt_gap_len(&gp[v[i]]));
 		if (vw_radix_sort(key, v, k) != 0) {
 			free(key);
 			return -1;
@@ -391,7 +389,7 @@ static int index_gaps(vw_range_index *x, const gt_model *m)
 	for (size_t i = 0; i < n; i++) {
 		if (i % VW_GAP_BLOCK == 0)
 			memcpy(x->hist[i / VW_GAP_BLOCK], h, sizeof h);
-		h[vw_hist_bucket(gap_len(&gp[i]))]++;
+		h[vw_hist_bucket(gt_gap_len(&gp[i]))]++;
 	}
 	if (n % VW_GAP_BLOCK == 0)
 		memcpy(x->hist[n / VW_GAP_BLOCK], h, sizeof h);
@@ -589,7 +587,7 @@ static void hist_upto(const gt_model *m, const vw_range_index *x, size_t i, int6
 	for (int k = 0; k < VW_HIST_BUCKETS; k++)
 		h[k] = x->hist[b][k];
 	for (size_t j = b * VW_GAP_BLOCK; j < i; j++)
-		h[vw_hist_bucket(gap_len(&gp[j]))]++;
+		h[vw_hist_bucket(gt_gap_len(&gp[j]))]++;
 }
 
 /* How many of by_len[lo, hi) are gaps [first, last): without branches, so
@@ -614,7 +612,7 @@ static int64_t kth_in(const gt_model *m, const vw_range_index *x, size_t lo, siz
 	const gt_gap *gp = gt_model_gaps(m);
 	const uint32_t *v = x->by_len;
 	if (first == 0 && last == x->ngaps)
-		return gap_len(&gp[v[lo + k]]);
+		return gt_gap_len(&gp[v[lo + k]]);
 	/* Whole chunks are counted, the one holding the k-th walked; from the
 	 * nearer end, since p99 and the maximum lie at the end of a bucket. */
 	if (k < want / 2) {
@@ -627,7 +625,7 @@ static int64_t kth_in(const gt_model *m, const vw_range_index *x, size_t lo, siz
 		}
 		for (size_t i = lo; i < hi; i++)
 			if (v[i] >= first && v[i] < last && k-- == 0)
-				return gap_len(&gp[v[i]]);
+				return gt_gap_len(&gp[v[i]]);
 	} else {
 		k = want - 1 - k;
 		for (;;) {
@@ -639,7 +637,7 @@ static int64_t kth_in(const gt_model *m, const vw_range_index *x, size_t lo, siz
 		}
 		for (size_t i = hi; i-- > lo;)
 			if (v[i] >= first && v[i] < last && k-- == 0)
-				return gap_len(&gp[v[i]]);
+				return gt_gap_len(&gp[v[i]]);
 	}
 	return 0; /* not reached: the bucket holds want of them */
 }
@@ -667,7 +665,7 @@ static size_t count_over(const gt_model *m, const vw_range_index *x, const size_
 	size_t lo = x->bucket_at[bt], hi = x->bucket_at[bt + 1];
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
-		if (gap_len(&gp[x->by_len[mid]]) < threshold)
+		if (gt_gap_len(&gp[x->by_len[mid]]) < threshold)
 			lo = mid + 1;
 		else
 			hi = mid;
@@ -701,7 +699,7 @@ static int gaps_in(const gt_model *m, const vw_range_index *x, size_t first, siz
 	if (!d)
 		return -1;
 	for (size_t i = first; i < last; i++) {
-		d[i - first] = gap_len(&g[i]);
+		d[i - first] = gt_gap_len(&g[i]);
 		out->ngaps_over += d[i - first] >= threshold;
 		out->hist[vw_hist_bucket(d[i - first])]++;
 	}

@@ -88,21 +88,35 @@ typedef struct gt_gap_sched {
 	int64_t gc_ns;          /* overlap with GC marking */
 } gt_gap_sched;
 
+/* A busy trace has tens of millions of gaps, nearly all shorter than
+ * 4.3 s, so a gap keeps its length and its gt_gap_sched figures (each at
+ * most the length) in 32 bits each: 48 bytes a gap. A gap of 4.3 s or more
+ * is wide: sched[0] indexes its figures in a side table and sched[2..3]
+ * hold its length. Read them with gt_gap_end, gt_gap_len and
+ * gt_gap_sched_of. */
 typedef struct gt_gap {
-	int64_t start, end;
+	int64_t start;
+	uint32_t len32;          /* end - start when not wide */
 	uint32_t goroutine;      /* index into the goroutine table */
 	uint32_t unblocker;      /* goroutine index that made it runnable, or GT_NONE */
 	uint32_t unblock_stack;  /* stack of the unblocking event, 0 if none */
 	uint32_t proc;           /* P index it ran on, GT_NONE if it never ran */
-	uint32_t runnable_at_start; /* goroutines runnable when it began (itself included) */
-	/* A busy trace has tens of millions of gaps, nearly all shorter than
-	 * 4.3 s: the gt_gap_sched figures fit in 32 bits each, and the rare gap
-	 * where one does not keeps them in a wide record, sched[0] its index.
-	 * Read them with gt_gap_sched_of. */
+	/* Goroutines runnable when it began, itself included: at most the
+	 * model's 10 M goroutines, within 24 bits. */
+	unsigned runnable_at_start : 24;
+	unsigned cause : 7;      /* gt_gap_cause */
+	unsigned sched_wide : 1;
 	uint32_t sched[4];
-	uint8_t sched_wide;
-	uint8_t cause;           /* gt_gap_cause */
 } gt_gap;
+
+static inline int64_t gt_gap_len(const gt_gap *g)
+{
+	if (g->sched_wide)
+		return (int64_t)((uint64_t)g->sched[3] << 32 | g->sched[2]);
+	return g->len32;
+}
+
+static inline int64_t gt_gap_end(const gt_gap *g) { return g->start + gt_gap_len(g); }
 
 const gt_gap_sched *gt_model_gap_sched_wide(const gt_model *m, uint32_t i);
 

@@ -77,7 +77,7 @@ static void queries(const gt_model *m)
 	 * however long, whether kept in 32 bits or in a wide record. */
 	for (size_t i = 0; i < gt_model_ngaps(m); i++) {
 		gt_gap_sched sc = gt_gap_sched_of(m, &gaps[i]);
-		int64_t len = gaps[i].end - gaps[i].start;
+		int64_t len = gt_gap_len(&gaps[i]);
 		if (sc.all_ps_busy_ns < 0 || sc.idle_p_ns < 0 || sc.stw_ns < 0 || sc.gc_ns < 0 ||
 		    sc.all_ps_busy_ns + sc.idle_p_ns > len || sc.stw_ns > len || sc.gc_ns > len)
 			abort();
