@@ -98,16 +98,19 @@ bool mem_grow_in_place(void *pptr, size_t *cap, size_t *reserved, size_t need, s
 		return false;
 	size_t bytes;
 	if (ahead && *cap * elem >= AHEAD_FROM) {
-		/* A step beyond what is needed, faulted in by the other thread
+		/* The array grows a step at a time, and the step after the one
+		 * now filled is made writable and faulted in by the other thread
 		 * while this one fills up to it. */
-		size_t used = (need * elem + AHEAD_STEP - 1) / AHEAD_STEP * AHEAD_STEP;
-		bytes = used + AHEAD_STEP;
+		bytes = (need * elem + AHEAD_STEP - 1) / AHEAD_STEP * AHEAD_STEP;
+		size_t next = bytes + AHEAD_STEP;
 		if (bytes > *reserved)
-			bytes = used = *reserved;
-		if (mprotect(*pp, bytes, PROT_READ | PROT_WRITE) != 0)
+			bytes = *reserved;
+		if (next > *reserved)
+			next = *reserved;
+		if (mprotect(*pp, next, PROT_READ | PROT_WRITE) != 0)
 			return false;
-		if (bytes > used)
-			mem_ahead_ask(ahead, (char *)*pp + used, bytes - used);
+		if (next > bytes)
+			mem_ahead_ask(ahead, (char *)*pp + bytes, next - bytes);
 	} else {
 		/* Doubling, in whole steps, keeps the mprotect calls few. */
 		bytes = *cap * elem * 2;
