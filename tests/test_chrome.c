@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "check_run.h"
 #include "chrome.h"
 #include "testutil.h"
 
@@ -197,9 +198,6 @@ int main(void)
 	tcase_add_test(tc, gc_and_stw_tracks);
 	tcase_add_test(tc, window_keeps_to_its_bounds);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
+	int failed = check_run(s);
 	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }

@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <string.h>
 
+#include "check_run.h"
 #include "gotrace/decoder.h"
 
 /* ---- a tiny trace writer ---- */
@@ -365,9 +366,6 @@ int main(void)
 	tcase_add_test(tc, batch_longer_than_file_is_truncation);
 	tcase_add_test(tc, every_cut_is_clean);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
+	int failed = check_run(s);
 	return failed ? 1 : 0;
 }

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "check_run.h"
 #include "testutil.h"
 #include "tiecmp.h"
 
@@ -194,10 +195,7 @@ int main(void)
 	TCase *cut1 = tcase_create("golden:cut-v1");
 	tcase_add_loop_test(cut1, cut_v1_traces_fail_cleanly, 0, (int)ntraces);
 	suite_add_tcase(s, cut1);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
+	int failed = check_run(s);
 	tu_list_free(traces, ntraces);
 	return failed ? 1 : 0;
 }

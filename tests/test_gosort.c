@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "check_run.h"
 #include "../decoder/gosort.h"
 
 /* ---- vector file ------------------------------------------------------ */
@@ -363,9 +364,6 @@ static Suite *gosort_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(gosort_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
+	int failed = check_run(gosort_suite());
 	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }

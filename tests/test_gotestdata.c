@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "check_run.h"
 #include "testutil.h"
 
 static char **names;
@@ -80,10 +81,7 @@ int main(void)
 	TCase *tc = tcase_create("gotestdata:reader");
 	tcase_add_loop_test(tc, decodes_as_go_does, 0, (int)nnames);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
+	int failed = check_run(s);
 	tu_list_free(names, nnames);
 	return failed ? 1 : 0;
 }

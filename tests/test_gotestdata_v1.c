@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "check_run.h"
 #include "testutil.h"
 #include "tiecmp.h"
 
@@ -120,10 +121,7 @@ int main(void)
 	tcase_add_loop_test(tc, decodes_as_go_does, 0, (int)nnames);
 	tcase_add_loop_test(tc, info_reports_one_generation, 0, (int)nnames);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
+	int failed = check_run(s);
 	tu_list_free(names, nnames);
 	return failed ? 1 : 0;
 }

@@ -3,6 +3,7 @@
  * keys arriving largest first must not make growth quadratic. */
 #include <check.h>
 
+#include "check_run.h"
 #include "internal.h"
 
 static void put(dc_map *m, uint64_t k, uint32_t v)
@@ -60,9 +61,6 @@ int main(void)
 	tcase_add_test(tc, descending_keys);
 	tcase_add_test(tc, sparse_and_dense_with_deletes);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
+	int failed = check_run(s);
 	return failed ? 1 : 0;
 }

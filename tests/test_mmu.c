@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "check_run.h"
 #include "mmu.h"
 #include "testutil.h"
 
@@ -230,10 +231,7 @@ int main(void)
 	tcase_add_test(tc, mmu_malformed);
 	tcase_add_test(tc, mmu_window_list);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
+	int failed = check_run(s);
 	tu_list_free(traces, ntraces);
 	return failed ? 1 : 0;
 }

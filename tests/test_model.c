@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "check_run.h"
 #include "gotrace/model.h"
 #include "input.h"
 #include "report.h"
@@ -677,10 +678,7 @@ int main(void)
 	tc = tcase_create("model:packed");
 	tcase_add_test(tc, packed_tracks_round_trip);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
+	int failed = check_run(s);
 	tu_list_free(traces, ntraces);
 	tu_list_free(gotests, ngotests);
 	return failed ? 1 : 0;

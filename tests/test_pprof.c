@@ -10,6 +10,7 @@
 #include <string.h>
 #include <zlib.h>
 
+#include "check_run.h"
 #include "gaps.h"
 #include "pprof.h"
 #include "testutil.h"
@@ -445,10 +446,7 @@ int main(void)
 	TCase *gaps = tcase_create("pprof:gaps");
 	tcase_add_test(gaps, gap_profile_sums_gaps);
 	suite_add_tcase(s, gaps);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
+	int failed = check_run(s);
 	tu_list_free(traces, ntraces);
 	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }

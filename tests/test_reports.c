@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "check_run.h"
 #include "gaps.h"
 #include "testutil.h"
 
@@ -229,9 +230,6 @@ int main(void)
 	tc = tcase_create("reports:leaks");
 	tcase_add_test(tc, leaks_are_grouped);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
+	int failed = check_run(s);
 	return failed ? 1 : 0;
 }

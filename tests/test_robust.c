@@ -11,6 +11,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "check_run.h"
 #include "gotrace/model.h"
 #include "testutil.h"
 
@@ -504,10 +505,7 @@ int main(void)
 	tcase_add_test(tc, too_many_threads);
 	tcase_add_test(tc, model_time_span_limit);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
+	int failed = check_run(s);
 	tu_list_free(fuzz_bins, nfuzz_bins);
 	tu_list_free(traces, ntraces);
 	return failed ? 1 : 0;

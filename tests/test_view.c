@@ -12,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "check_run.h"
 #include "gotrace/model.h"
 #include "testutil.h"
 #include "vw.h"
@@ -1317,9 +1318,6 @@ int main(void)
 	tcase_add_test(tc, first_part_while_loading);
 	tcase_add_test(tc, cached_rows_and_collapsed_gaps);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
+	int failed = check_run(s);
 	return failed ? 1 : 0;
 }
