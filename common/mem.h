@@ -25,8 +25,8 @@ void mem_ahead_stop(mem_ahead *a);
  * address range reserved on the first call (*reserved: its size, 0 before
  * then and where none could be had, when this is mem_grow), so it is never
  * copied or moved. With `ahead`, past 16 MB, it grows a step at a time
- * and has the step beyond the one needed faulted in by that thread. Free it with
- * mem_free_grown. */
+ * and has that thread fault in the step after it, the one filled next.
+ * Free it with mem_free_grown. */
 bool mem_grow_in_place(void *pptr, size_t *cap, size_t *reserved, size_t need, size_t elem, mem_ahead *ahead);
 void mem_free_grown(void *p, size_t reserved);
 
