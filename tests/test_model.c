@@ -210,7 +210,7 @@ START_TEST(shapes_are_visible)
 		ck_assert_ptr_nonnull(worst);
 		int64_t busy = gt_gap_sched_of(l.m, worst).all_ps_busy_ns;
 		ck_assert_msg(busy * 2 > gt_gap_len(worst), "%s: worst gap %lld ns, all Ps busy only %lld ns", name,
-		              (long long)(gt_gap_len(worst)), (long long)busy);
+		              (long long)gt_gap_len(worst), (long long)busy);
 		ck_assert_int_gt(gt_gap_len(worst), 1000000);
 	} else if (strstr(name, "/gcassist.")) {
 		ck_assert_uint_gt(gt_model_ranges(l.m, GT_RANGE_MARK_ASSIST, &r), 0);

@@ -1094,7 +1094,7 @@ static void details(ctx *c, textbox *tb)
 	char a[32], b[32], nb[256];
 	if (s->sel == VW_SEL_GAP) {
 		const gt_gap *g = &gt_model_gaps(s->m)[s->sel_gap];
-		vw_fmt_dur(a, sizeof a, (double)(gt_gap_len(g)));
+		vw_fmt_dur(a, sizeof a, (double)gt_gap_len(g));
 		vw_fmt_dur(b, sizeof b, (double)g->start);
 		tb_line(tb, VW_COLOR_GAP, true, "Gap %s at %s", a, b);
 		tb_line(tb, C_TEXT, false, "%s", gname(s->m, g->goroutine, nb, sizeof nb));
@@ -1207,7 +1207,7 @@ static void side_panel(ctx *c)
 			vw_dl_fill(d, x, y, c->g.side_w, ih, 0x58a6ff40u);
 		else if (i % 2)
 			vw_dl_fill(d, x, y, c->g.side_w, ih, 0x23272f80u);
-		vw_fmt_dur(a, sizeof a, (double)(gt_gap_len(g)));
+		vw_fmt_dur(a, sizeof a, (double)gt_gap_len(g));
 		vw_fmt_dur(b, sizeof b, (double)g->start);
 		char nb[200], line[300];
 		snprintf(line, sizeof line, "%s", gname(s->m, g->goroutine, nb, sizeof nb));
