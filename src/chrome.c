@@ -268,16 +268,19 @@ static void counter(ch_ctx *c, gt_series_id which, const char *name, const char 
 static void flows(ch_ctx *c)
 {
 	const gt_model *m = c->m;
-	const gt_gap *g = gt_model_gaps(m);
-	for (size_t i = 0, n = gt_model_ngaps(m); i < n; i++) {
-		if (g[i].unblocker == GT_NONE || g[i].proc == GT_NONE || g[i].start < c->from ||
-		    (c->to >= 0 && gt_gap_end(&g[i]) >= c->to))
+	gt_gap_iter it;
+	gt_gap gap;
+	const gt_gap *g = &gap;
+	gt_gap_seek(m, 0, &it);
+	for (size_t i = 0; gt_gap_next(&it, &gap); i++) {
+		if (g->unblocker == GT_NONE || g->proc == GT_NONE || g->start < c->from ||
+		    (c->to >= 0 && gt_gap_end(g) >= c->to))
 			continue;
-		int64_t by = gt_model_goroutine(m, g[i].unblocker)->id, to = gt_model_goroutine(m, g[i].goroutine)->id;
+		int64_t by = gt_model_goroutine(m, g->unblocker)->id, to = gt_model_goroutine(m, g->goroutine)->id;
 		for (int end = 0; end < 2; end++) {
 			event(c, end ? 'f' : 's', CH_PID_GOROUTINES, end ? to : by);
 			gf_puts(c->b, ",\"ts\":");
-			put_us(c->b, end ? gt_gap_end(&g[i]) : g[i].start);
+			put_us(c->b, end ? gt_gap_end(g) : g->start);
 			gf_puts(c->b, ",\"id\":");
 			gf_u64(c->b, (uint64_t)i + 1);
 			gf_puts(c->b, ",\"name\":\"unblock\",\"cat\":\"unblock\"");

@@ -72,7 +72,7 @@ typedef struct syscall_row {
 typedef struct gap_report {
 	const gt_model *m;
 	const gp_options *o;
-	const gt_gap **rows; /* selected, longest first */
+	gt_gap *rows; /* selected, longest first */
 	size_t nrows, shown;
 	gp_stats stats;
 	const gt_range_span **stw, **assists;
@@ -97,7 +97,7 @@ static bool name_matches(const char *pattern, gt_str name)
 
 static int cmp_gap_len(const void *a, const void *b)
 {
-	const gt_gap *x = *(const gt_gap *const *)a, *y = *(const gt_gap *const *)b;
+	const gt_gap *x = a, *y = b;
 	int64_t dx = gt_gap_len(x), dy = gt_gap_len(y);
 	if (dx != dy)
 		return dx < dy ? 1 : -1;
@@ -126,14 +126,15 @@ static bool in_window(const gp_options *o, int64_t start)
 gp_stats gp_gap_stats(const gt_model *m, int64_t from, int64_t to, int64_t min_ns)
 {
 	gp_stats st = {0};
-	const gt_gap *gaps = gt_model_gaps(m);
 	size_t n = gt_model_ngaps(m);
 	int64_t *d = malloc((n + 1) * sizeof *d);
 	if (!d)
 		return st;
-	for (size_t i = 0; i < n; i++) {
-		int64_t len = gt_gap_len(&gaps[i]);
-		if (gaps[i].start >= from && gaps[i].start < to && len >= min_ns) {
+	gt_gap_iter it;
+	gt_gap g;
+	for (gt_gap_seek(m, gt_model_gap_first_at(m, from), &it); gt_gap_next(&it, &g) && g.start < to;) {
+		int64_t len = gt_gap_len(&g);
+		if (len >= min_ns) {
 			d[st.count++] = len;
 			st.total_ns += len;
 		}
@@ -151,7 +152,6 @@ static void select_rows(gap_report *r)
 {
 	const gt_model *m = r->m;
 	const gp_options *o = r->o;
-	const gt_gap *gaps = gt_model_gaps(m);
 	size_t n = gt_model_ngaps(m);
 	r->rows = malloc((n + 1) * sizeof *r->rows);
 	int64_t *d = malloc((n + 1) * sizeof *d);
@@ -160,14 +160,16 @@ static void select_rows(gap_report *r)
 		r->nrows = 0;
 		return;
 	}
-	for (size_t i = 0; i < n; i++) {
-		int64_t len = gt_gap_len(&gaps[i]);
-		if (len < o->min_ns || !in_window(o, gaps[i].start))
+	gt_gap_iter at;
+	gt_gap gap;
+	for (gt_gap_seek(m, 0, &at); gt_gap_next(&at, &gap);) {
+		int64_t len = gt_gap_len(&gap);
+		if (len < o->min_ns || !in_window(o, gap.start))
 			continue;
-		if (!name_matches(o->name_filter, gt_model_goroutine(m, gaps[i].goroutine)->name))
+		if (!name_matches(o->name_filter, gt_model_goroutine(m, gap.goroutine)->name))
 			continue;
 		d[r->nrows] = len;
-		r->rows[r->nrows++] = &gaps[i];
+		r->rows[r->nrows++] = gap;
 		r->stats.total_ns += len;
 		int bucket = 0;
 		while (bucket < 39 && ((int64_t)1 << (bucket + 1)) <= len)
@@ -333,7 +335,7 @@ static size_t aggregate(const gap_report *r, bool by_name, agg **out)
 	size_t n = 0;
 	idmap ix = {0};
 	for (size_t i = 0; a && i < r->nrows; i++) {
-		const gt_gap *g = r->rows[i];
+		const gt_gap *g = &r->rows[i];
 		gt_str key = by_name ? gname(r->m, g->goroutine)
 		                     : (gt_str){gp_cause_names[g->cause], strlen(gp_cause_names[g->cause])};
 		uint32_t j = idmap_group(&ix, key.ptr, key.len, (uint32_t)n, same_agg_key, a);
@@ -436,7 +438,7 @@ static void text_report(gf_buf *b, gap_report *r, bool md)
 	              : "\nworst gaps:\n  START       DURATION   GOROUTINE  CAUSE           UNBLOCKED BY  P     ALL-P-BUSY "
 	                "IDLE-P     STW        GC         RUNNABLE NAME\n");
 	for (size_t i = 0; i < r->shown; i++) {
-		const gt_gap *g = r->rows[i];
+		const gt_gap *g = &r->rows[i];
 		gt_gap_sched sc = gt_gap_sched_of(m, g);
 		if (md) {
 			gf_puts(b, "| ");
@@ -596,7 +598,7 @@ static void csv_report(gf_buf *b, gap_report *r)
 	gf_puts(b, "goroutine,name,start_ns,duration_ns,reason,unblocked_by,unblocked_at,proc,all_ps_busy_ns,stw_ns,gc_ns,"
 	           "idle_p_ns,runnable_at_start\n");
 	for (size_t i = 0; i < r->shown; i++) {
-		const gt_gap *g = r->rows[i];
+		const gt_gap *g = &r->rows[i];
 		gf_i64(b, gid(m, g->goroutine));
 		gf_putc(b, ',');
 		rp_csv_str(b, gname(m, g->goroutine));
@@ -745,7 +747,7 @@ static void json_report(gf_buf *b, gap_report *r)
 	}
 	gf_puts(b, "],\n\"gaps\":[\n");
 	for (size_t i = 0; i < r->shown; i++) {
-		json_gap(b, m, r->rows[i], NULL);
+		json_gap(b, m, &r->rows[i], NULL);
 		gf_puts(b, i + 1 < r->shown ? ",\n" : "\n");
 	}
 	gf_puts(b, "],\n\"stw\":[");
@@ -941,7 +943,7 @@ static void html_report(gf_buf *b, gap_report *r)
 		}
 	}
 	for (size_t i = 0; i < r->nrows; i++) {
-		const gt_gap *g = r->rows[i];
+		const gt_gap *g = &r->rows[i];
 		int64_t len = gt_gap_len(g);
 		double f = (log((double)(len > 1 ? len : 1)) - lmin) / (lmax - lmin);
 		f = f < 0 ? 0 : f > 1 ? 1 : f;
@@ -981,7 +983,7 @@ static void html_report(gf_buf *b, gap_report *r)
 	           "goroutine</th><th>name</th><th>cause</th><th>unblocked by</th><th>at</th><th>P</th><th>all Ps busy</th>"
 	           "<th>idle P</th><th>STW</th><th>GC</th><th>runnable</th></tr></thead><tbody>\n");
 	for (size_t i = 0; i < r->shown; i++) {
-		const gt_gap *g = r->rows[i];
+		const gt_gap *g = &r->rows[i];
 		int64_t nums[] = {g->start, gt_gap_len(g)};
 		gf_puts(b, "<tr>");
 		for (int k = 0; k < 2; k++) {
@@ -1084,7 +1086,7 @@ void gp_gaps(gf_buf *b, const gt_model *m, rp_format f, const gp_options *o)
 		break;
 	case RP_JSONL:
 		for (size_t i = 0; i < r.shown; i++) {
-			json_gap(b, m, r.rows[i], o->file ? o->file : "-");
+			json_gap(b, m, &r.rows[i], o->file ? o->file : "-");
 			gf_putc(b, '\n');
 		}
 		break;

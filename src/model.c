@@ -12,6 +12,7 @@
 #include "gotrace/model.h"
 #include "idmap.h"
 #include "mem.h"
+#include "gappack.h"
 #include "spanpack.h"
 
 /* Tens of millions of gaps in a busy trace: keep them at 48 bytes. */
@@ -218,13 +219,13 @@ struct gt_model {
 	idmap midx;
 	uint32_t last_m_num, last_m; /* the last thread looked up, valid once nms > 0 */
 
-	gt_gap *gaps; /* grown in place (mem_grow_in_place) */
-	size_t ngaps, capgaps, reserved_gaps;
-	/* Gaps recorded after one that began later, by index: the only ones
-	 * finish() has to move to put gaps in order of start. */
-	size_t *late_gaps;
-	size_t nlate_gaps, caplate_gaps;
-	int64_t latest_gap_start; /* INT64_MIN before the first gap */
+	gp_store gaps; /* closed, in order of start */
+	/* Gaps not yet packed: open ones, and closed ones that a gap still
+	 * open, or one still to come, may have to precede. An open gap's slot
+	 * holds its position here. */
+	gt_gap *win;
+	size_t nwin, capwin, pack_at;
+	int64_t gap_floor; /* start of the last gap packed */
 	gt_gap_sched *wide_sched; /* of gaps with a figure of 2^32 ns or more */
 	size_t nwide_sched, capwide_sched;
 
@@ -875,6 +876,80 @@ static bool str_is(gt_str s, const char *lit)
 
 /* ---- gaps ---- */
 
+/* Marks a gap in the window as open: at close, proc becomes a P index or
+ * GT_NONE. */
+#define GAP_OPEN (GT_NONE - 1)
+/* Gaps in the window before it is packed: small enough to stay in cache. */
+#define GAP_PACK_MIN 1024
+
+/* Packs the window's gaps that nothing to come can precede: in order of
+ * start (equal starts in the order they began), up to the first still open
+ * or starting after `bound`, before which no gap opens from now on. */
+static void gaps_pack(gt_model *m, int64_t bound)
+{
+	gt_gap *w = m->win;
+	size_t n = m->nwin;
+	/* Gaps of goroutines found runnable at a generation's start are
+	 * recorded when their status arrives, a little after gaps that began
+	 * later: insertion sort, stable, and those move only a little. */
+	for (size_t i = 1; i < n; i++) {
+		if (w[i].start >= w[i - 1].start)
+			continue;
+		gt_gap g = w[i];
+		size_t j = i;
+		while (j > 0 && w[j - 1].start > g.start) {
+			w[j] = w[j - 1];
+			j--;
+		}
+		w[j] = g;
+	}
+	size_t k = 0;
+	for (; k < n && w[k].proc != GAP_OPEN && w[k].start <= bound; k++)
+		if (gp_append(&m->gaps, &w[k], m->ahead) != 0) {
+			m->oom = 1;
+			break;
+		}
+	if (k) {
+		m->gap_floor = w[k - 1].start;
+		memmove(w, w + k, (n - k) * sizeof *w);
+		m->nwin = n - k;
+	}
+	for (size_t i = 0; i < m->nwin; i++)
+		if (w[i].proc == GAP_OPEN) {
+			gbuild *b = gbld(m, w[i].goroutine);
+			if (b)
+				b->gap = (uint32_t)i;
+		}
+	m->pack_at = m->nwin * 2 > GAP_PACK_MIN ? m->nwin * 2 : GAP_PACK_MIN;
+}
+
+/* A gap that begins before one already packed: only a clock that runs
+ * backwards gives one. Everything goes back into the window, unpacked,
+ * and stays there until the end. */
+MD_NOINLINE static void gaps_unpack(gt_model *m)
+{
+	size_t np = m->gaps.n, n = np + m->nwin;
+	if (n > UINT32_MAX || !mem_grow(&m->win, &m->capwin, n, sizeof *m->win, GAP_PACK_MIN)) {
+		m->oom = 1;
+		return;
+	}
+	memmove(m->win + np, m->win, m->nwin * sizeof *m->win);
+	gt_gap_iter it;
+	gp_seek(&m->gaps, 0, &it);
+	for (size_t i = 0; i < np; i++)
+		gt_gap_next(&it, &m->win[i]);
+	gp_free(&m->gaps);
+	m->nwin = n;
+	for (size_t i = np; i < n; i++)
+		if (m->win[i].proc == GAP_OPEN) {
+			gbuild *b = gbld(m, m->win[i].goroutine);
+			if (b)
+				b->gap = (uint32_t)i;
+		}
+	m->gap_floor = INT64_MIN;
+	m->pack_at = SIZE_MAX;
+}
+
 static void gap_open(gt_model *m, uint32_t gi, int64_t t, gt_gap_cause cause, uint32_t unblocker, uint32_t stack)
 {
 	m->runnable++;
@@ -885,22 +960,25 @@ static void gap_open(gt_model *m, uint32_t gi, int64_t t, gt_gap_cause cause, ui
 	              .start = t,
 	              .unblocker = unblocker,
 	              .unblock_stack = stack,
-	              .proc = GT_NONE,
+	              .proc = GAP_OPEN,
 	              .runnable_at_start = (uint32_t)m->runnable};
 	gbuild *b = gbld(m, gi);
 	if (!b)
 		return;
+	if (t < m->gap_floor)
+		gaps_unpack(m);
+	if (m->nwin >= m->pack_at) {
+		/* A gap yet to open starts now, or at the generation's start for
+		 * a goroutine whose status it has yet to learn. */
+		int64_t now = m->last_ts - m->t0, sync = m->sync_ts - m->t0;
+		gaps_pack(m, sync < now ? sync : now);
+	}
 	b->gap_from = m->cur.ns;
-	b->gap = (uint32_t)m->ngaps;
-	if (t < m->latest_gap_start)
-		PUSH(m, m->late_gaps, m->nlate_gaps, m->caplate_gaps, m->ngaps);
-	else
-		m->latest_gap_start = t;
-	if (m->ngaps == m->capgaps &&
-	    !mem_grow_in_place(&m->gaps, &m->capgaps, &m->reserved_gaps, m->ngaps + 1, sizeof *m->gaps, m->ahead))
+	b->gap = (uint32_t)m->nwin;
+	if (m->nwin >= UINT32_MAX - 1 || !mem_grow(&m->win, &m->capwin, m->nwin + 1, sizeof *m->win, GAP_PACK_MIN))
 		m->oom = 1;
 	else
-		m->gaps[m->ngaps++] = gap;
+		m->win[m->nwin++] = gap;
 	if (m->oom)
 		b->gap = GT_NONE;
 }
@@ -912,7 +990,7 @@ static void gap_close(gt_model *m, uint32_t gi, int64_t t, uint32_t p)
 	if (i == GT_NONE)
 		return;
 	sched_advance(m, t);
-	gt_gap *gap = &m->gaps[i];
+	gt_gap *gap = &m->win[i];
 	gap->proc = p;
 	const gt_gap_sched *now = &m->cur.ns, *from = &b->gap_from;
 	gt_gap_sched sc = {now->all_ps_busy_ns - from->all_ps_busy_ns, now->idle_p_ns - from->idle_p_ns,
@@ -1440,22 +1518,10 @@ static void finish(gt_model *m)
 			m->regions[b->regions[r]].end = -1;
 		slot_release(m, gi);
 	}
-	/* Gaps of goroutines found runnable at the start are recorded when their
-	 * status arrives, a little after gaps that began later: restore start
-	 * order. Insertion sort: it is stable and the displacements are small.
-	 * It moves only the gaps that began before the latest one recorded
-	 * ahead of them, and those were noted: the others (hundreds of MB) are
-	 * neither written nor read. Moving one changes no later index. */
-	for (size_t k = 0; k < m->nlate_gaps; k++) {
-		size_t i = m->late_gaps[k];
-		gt_gap g = m->gaps[i];
-		size_t j = i;
-		while (j > 0 && m->gaps[j - 1].start > g.start) {
-			m->gaps[j] = m->gaps[j - 1];
-			j--;
-		}
-		m->gaps[j] = g;
-	}
+	gaps_pack(m, INT64_MAX);
+	free(m->win);
+	m->win = NULL;
+	m->nwin = m->capwin = 0;
 	for (uint32_t p = 0; p < m->nps; p++) {
 		packed_close(&m->pb[p].spans, &m->pb[p].open, end);
 		packed_finish(m, &m->pb[p].spans);
@@ -1689,7 +1755,8 @@ static gt_status build(gt_trace *t, uint64_t max_events, gt_model **out, gt_prog
 	mpipe p = {.m = m};
 	if (m) {
 		m->gc_open = GT_NONE; /* before the builder thread starts */
-		m->latest_gap_start = INT64_MIN;
+		m->gap_floor = INT64_MIN;
+		m->pack_at = GAP_PACK_MIN;
 	}
 	p.recs = m ? aligned_alloc(_Alignof(mrec), PIPE_CHUNKS * PIPE_CHUNK * sizeof *p.recs) : NULL;
 	pthread_t builder;
@@ -1835,8 +1902,8 @@ void gt_model_free(gt_model *m)
 	free(m->ms);
 	free(m->mb);
 	idmap_free(&m->midx);
-	mem_free_grown(m->gaps, m->reserved_gaps);
-	free(m->late_gaps);
+	gp_free(&m->gaps);
+	free(m->win);
 	free(m->wide_sched);
 	for (int r = 0; r < 4; r++)
 		free(m->ranges[r]);
@@ -1883,8 +1950,19 @@ size_t gt_model_nprocs(const gt_model *m) { return m->nps; }
 const gt_proc *gt_model_proc(const gt_model *m, uint32_t i) { return i < m->nps ? &m->ps[i] : NULL; }
 size_t gt_model_nthreads(const gt_model *m) { return m->nms; }
 const gt_thread *gt_model_thread(const gt_model *m, uint32_t i) { return i < m->nms ? &m->ms[i] : NULL; }
-size_t gt_model_ngaps(const gt_model *m) { return m->ngaps; }
-const gt_gap *gt_model_gaps(const gt_model *m) { return m->gaps; }
+size_t gt_model_ngaps(const gt_model *m) { return m->gaps.n; }
+void gt_gap_seek(const gt_model *m, size_t i, gt_gap_iter *it) { gp_seek(&m->gaps, i, it); }
+size_t gt_model_gap_first_at(const gt_model *m, int64_t t) { return gp_first_at(&m->gaps, t); }
+
+gt_gap gt_model_gap(const gt_model *m, size_t i)
+{
+	gt_gap_iter it;
+	gt_gap g;
+	gp_seek(&m->gaps, i, &it);
+	if (!gt_gap_next(&it, &g))
+		memset(&g, 0, sizeof g);
+	return g;
+}
 const gt_gap_sched *gt_model_gap_sched_wide(const gt_model *m, uint32_t i) { return &m->wide_sched[i]; }
 
 size_t gt_model_ranges(const gt_model *m, gt_range_id which, const gt_range_span **out)

@@ -507,20 +507,21 @@ oom:
 
 int pp_from_gaps(pp_profile *p, const gt_model *m, int64_t min_ns)
 {
-	const gt_gap *gaps = gt_model_gaps(m);
-	for (size_t i = 0, n = gt_model_ngaps(m); i < n; i++) {
-		int64_t d = gt_gap_len(&gaps[i]);
+	gt_gap_iter gi;
+	gt_gap g;
+	for (gt_gap_seek(m, 0, &gi); gt_gap_next(&gi, &g);) {
+		int64_t d = gt_gap_len(&g);
 		if (d < min_ns)
 			continue;
 		const gt_frame *frames = NULL;
-		uint32_t stack = gaps[i].unblock_stack;
+		uint32_t stack = g.unblock_stack;
 		if (!stack) {
 			/* Preempted, yielded or back from a syscall: nobody else made it
 			 * runnable, so its own stack at that moment says where. */
 			gt_span_iter it;
 			gt_span sp;
-			gt_track_seek(m, 0, gaps[i].goroutine, gaps[i].start, &it);
-			if (gt_track_next(&it, &sp) && sp.start == gaps[i].start && sp.state == GT_GS_RUNNABLE)
+			gt_track_seek(m, 0, g.goroutine, g.start, &it);
+			if (gt_track_next(&it, &sp) && sp.start == g.start && sp.state == GT_GS_RUNNABLE)
 				stack = gt_span_stack(&sp);
 		}
 		size_t nf = stack ? gt_model_stack(m, stack, &frames) : 0;

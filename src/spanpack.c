@@ -11,24 +11,12 @@
 #include <string.h>
 
 #include "mem.h"
+#include "varint.h"
 
 static int reserve(void *pptr, size_t *cap, size_t need, size_t elem)
 {
 	return mem_grow(pptr, cap, need, elem, 64) ? 0 : -1;
 }
-
-static uint8_t *put_uvarint(uint8_t *p, uint64_t v)
-{
-	while (v >= 0x80) {
-		*p++ = (uint8_t)(v | 0x80);
-		v >>= 7;
-	}
-	*p++ = (uint8_t)v;
-	return p;
-}
-
-static uint64_t zigzag(int64_t v) { return ((uint64_t)v << 1) ^ (uint64_t)(v >> 63); }
-static int64_t unzigzag(uint64_t v) { return (int64_t)(v >> 1) ^ -(int64_t)(v & 1); }
 
 int sp_append(sp_track *t, const gt_span *s)
 {
@@ -65,29 +53,6 @@ void sp_free(sp_track *t)
 	free(t->bytes);
 	free(t->blocks);
 	memset(t, 0, sizeof *t);
-}
-
-static inline uint64_t get_uvarint(const uint8_t **pp)
-{
-	const uint8_t *p = *pp;
-	/* Most values take one or two bytes: no loop for those. */
-	if (p[0] < 0x80) {
-		*pp = p + 1;
-		return p[0];
-	}
-	if (p[1] < 0x80) {
-		*pp = p + 2;
-		return (uint64_t)(p[0] & 0x7f) | (uint64_t)p[1] << 7;
-	}
-	uint64_t v = 0;
-	for (unsigned shift = 0; shift < 64; shift += 7) {
-		uint8_t b = *p++;
-		v |= (uint64_t)(b & 0x7f) << shift;
-		if (b < 0x80)
-			break;
-	}
-	*pp = p;
-	return v;
 }
 
 /* Decodes the next span at the iterator's position, without checks. */

@@ -12,8 +12,10 @@
 #include "gotrace/model.h"
 #include "input.h"
 #include "report.h"
+#include "gappack.h"
 #include "spanpack.h"
 #include "testutil.h"
+#include "same_gap.h"
 
 static char **traces;
 static size_t ntraces;
@@ -101,14 +103,16 @@ typedef struct gap_times {
 
 static gap_times gap_times_of(const gt_model *m, bool trace_start)
 {
-	const gt_gap *gaps = gt_model_gaps(m);
 	size_t n = gt_model_ngaps(m);
 	gap_times gt = {malloc((n + 1) * sizeof(int64_t)), malloc((n + 1) * sizeof(int64_t)), 0};
 	ck_assert(gt.starts && gt.ends);
-	for (size_t i = 0; i < n; i++)
-		if (trace_start || gaps[i].cause != GT_CAUSE_TRACE_START) {
-			gt.starts[gt.n] = gaps[i].start;
-			gt.ends[gt.n++] = gt_gap_end(&gaps[i]);
+	gt_gap_iter it;
+	gt_gap g;
+	gt_gap_seek(m, 0, &it);
+	while (gt.n < n && gt_gap_next(&it, &g))
+		if (trace_start || g.cause != GT_CAUSE_TRACE_START) {
+			gt.starts[gt.n] = g.start;
+			gt.ends[gt.n++] = gt_gap_end(&g);
 		}
 	qsort(gt.ends, gt.n, sizeof *gt.ends, cmp_i64);
 	return gt;
@@ -121,9 +125,10 @@ static gap_times gap_times_of(const gt_model *m, bool trace_start)
  * gap is moved back to the trace's start: only the most may count it. */
 static void check_runnable_at_start(const gt_model *m, const char *name)
 {
-	const gt_gap *gaps = gt_model_gaps(m);
+	size_t ngaps;
+	gt_gap *gaps = tu_gaps_copy(m, &ngaps);
 	gap_times all = gap_times_of(m, true), later = gap_times_of(m, false);
-	for (size_t i = 0; i < gt_model_ngaps(m); i++) {
+	for (size_t i = 0; i < ngaps; i++) {
 		if (gaps[i].cause == GT_CAUSE_TRACE_START)
 			continue;
 		int64_t t = gaps[i].start;
@@ -138,6 +143,7 @@ static void check_runnable_at_start(const gt_model *m, const char *name)
 	free(all.ends);
 	free(later.starts);
 	free(later.ends);
+	free(gaps);
 }
 
 /* Every runnable interval is a gap, so per goroutine the gaps sum to Go's
@@ -150,8 +156,9 @@ START_TEST(gaps_sum_to_sched_wait)
 		return;
 	size_t ng = gt_model_ngoroutines(l.m);
 	int64_t *sum = calloc(ng, sizeof *sum);
-	const gt_gap *gaps = gt_model_gaps(l.m);
-	for (size_t i = 0; i < gt_model_ngaps(l.m); i++) {
+	size_t ngaps;
+	gt_gap *gaps = tu_gaps_copy(l.m, &ngaps);
+	for (size_t i = 0; i < ngaps; i++) {
 		ck_assert_int_le(gaps[i].start, gt_gap_end(&gaps[i]));
 		gt_gap_sched sc = gt_gap_sched_of(l.m, &gaps[i]);
 		ck_assert_int_ge(sc.all_ps_busy_ns, 0);
@@ -166,6 +173,7 @@ START_TEST(gaps_sum_to_sched_wait)
 			ck_assert_int_le(gaps[i - 1].start, gaps[i].start);
 		sum[gaps[i].goroutine] += gt_gap_len(&gaps[i]);
 	}
+	free(gaps);
 	check_runnable_at_start(l.m, traces[_i]);
 	for (uint32_t gi = 0; gi < ng; gi++) {
 		const gt_goroutine *g = gt_model_goroutine(l.m, gi);
@@ -188,6 +196,92 @@ START_TEST(gaps_sum_to_sched_wait)
 }
 END_TEST
 
+/* The first of gaps[0..n) starting at or after t, the slow way. */
+static size_t first_at_by_scan(const gt_gap *gaps, size_t n, int64_t t)
+{
+	size_t i = 0;
+	while (i < n && gaps[i].start < t)
+		i++;
+	return i;
+}
+
+/* Gaps are packed in blocks, each decoded from its start: every way of
+ * reading one must give what one pass from the first gap gives at that
+ * index, whether it lands at the start, the middle or the end of a block
+ * or reads on into the next. */
+static void check_gap_reads(const gt_model *m, const char *name)
+{
+	size_t n;
+	gt_gap *all = tu_gaps_copy(m, &n);
+	for (size_t i = 0; i < n; i++) {
+		if (i)
+			ck_assert_msg(all[i - 1].start <= all[i].start, "%s: gap %zu starts at %lld, before gap %zu at %lld",
+			              name, i, (long long)all[i].start, i - 1, (long long)all[i - 1].start);
+		gt_gap g = gt_model_gap(m, i);
+		ck_assert_msg(same_gap(m, &g, &all[i]), "%s: gt_model_gap(%zu) differs from gap %zu read in order", name, i,
+		              i);
+	}
+	/* A seek to every index, then on across the next block boundary; at
+	 * the end the iterator stays at the end. */
+	for (size_t i = 0; i <= n + GT_GAP_BLOCK; i++) {
+		gt_gap_iter it;
+		gt_gap g;
+		gt_gap_seek(m, i, &it);
+		size_t k = i;
+		for (; k < n && k <= i + GT_GAP_BLOCK; k++) {
+			ck_assert_msg(gt_gap_next(&it, &g), "%s: seek to %zu ends before gap %zu of %zu", name, i, k, n);
+			ck_assert_msg(same_gap(m, &g, &all[k]), "%s: seek to %zu reads gap %zu wrong", name, i, k);
+		}
+		if (k >= n) {
+			ck_assert_msg(!gt_gap_next(&it, &g), "%s: seek to %zu reads past the last of %zu gaps", name, i, n);
+			ck_assert(!gt_gap_next(&it, &g));
+		}
+	}
+	/* Every start, either side of it, before all and after all. */
+	int64_t edges[] = {INT64_MIN, -1, 0, n ? all[0].start - 1 : 1, n ? all[n - 1].start + 1 : 2, INT64_MAX};
+	for (size_t e = 0; e < sizeof edges / sizeof edges[0]; e++) {
+		size_t got = gt_model_gap_first_at(m, edges[e]), want = first_at_by_scan(all, n, edges[e]);
+		ck_assert_msg(got == want, "%s: first gap at %lld: %zu, want %zu", name, (long long)edges[e], got, want);
+	}
+	ck_assert_uint_eq(gt_model_gap_first_at(m, INT64_MAX), n);
+	for (size_t i = 0; i < n; i++) {
+		if (i && all[i].start == all[i - 1].start)
+			continue;
+		for (int64_t d = -1; d <= 1; d++) {
+			int64_t t = all[i].start + d;
+			size_t got = gt_model_gap_first_at(m, t), want = first_at_by_scan(all, n, t);
+			ck_assert_msg(got == want, "%s: first gap at %lld: %zu, want %zu", name, (long long)t, got, want);
+		}
+	}
+	free(all);
+}
+
+/* Every recording of the current format; those of flightrec have over a
+ * hundred blocks of gaps. */
+START_TEST(gap_reads_agree)
+{
+	tu_model l;
+	if (!tu_load_model(traces[_i], &l, true))
+		return;
+	if (strstr(traces[_i], "/flightrec."))
+		ck_assert_uint_ge(gt_model_ngaps(l.m), 64 * GT_GAP_BLOCK);
+	check_gap_reads(l.m, traces[_i]);
+	tu_unload_model(&l);
+}
+END_TEST
+
+/* The recording with the most gaps, about 150 blocks, is of the old
+ * format, which the loop above leaves out. */
+START_TEST(gap_reads_agree_old_format)
+{
+	tu_model l;
+	ck_assert(tu_load_model("go1.19/gcassist.trace", &l, false));
+	ck_assert_uint_ge(gt_model_ngaps(l.m), 100 * GT_GAP_BLOCK);
+	check_gap_reads(l.m, "go1.19/gcassist.trace");
+	tu_unload_model(&l);
+}
+END_TEST
+
 static int name_has(const gt_goroutine *g, const char *s)
 {
 	return g->name.len && memmem(g->name.ptr, g->name.len, s, strlen(s)) != NULL;
@@ -203,15 +297,20 @@ START_TEST(shapes_are_visible)
 	const gt_range_span *r;
 	if (strstr(name, "/starved.")) {
 		/* The worst gaps are waits while every P was busy. */
-		const gt_gap *gaps = gt_model_gaps(l.m), *worst = NULL;
-		for (size_t i = 0; i < gt_model_ngaps(l.m); i++)
-			if (!worst || gt_gap_len(&gaps[i]) > gt_gap_len(worst))
-				worst = &gaps[i];
-		ck_assert_ptr_nonnull(worst);
-		int64_t busy = gt_gap_sched_of(l.m, worst).all_ps_busy_ns;
-		ck_assert_msg(busy * 2 > gt_gap_len(worst), "%s: worst gap %lld ns, all Ps busy only %lld ns", name,
-		              (long long)gt_gap_len(worst), (long long)busy);
-		ck_assert_int_gt(gt_gap_len(worst), 1000000);
+		gt_gap g, worst = {0};
+		bool any = false;
+		gt_gap_iter it;
+		gt_gap_seek(l.m, 0, &it);
+		while (gt_gap_next(&it, &g))
+			if (!any || gt_gap_len(&g) > gt_gap_len(&worst)) {
+				worst = g;
+				any = true;
+			}
+		ck_assert(any);
+		int64_t busy = gt_gap_sched_of(l.m, &worst).all_ps_busy_ns;
+		ck_assert_msg(busy * 2 > gt_gap_len(&worst), "%s: worst gap %lld ns, all Ps busy only %lld ns", name,
+		              (long long)gt_gap_len(&worst), (long long)busy);
+		ck_assert_int_gt(gt_gap_len(&worst), 1000000);
 	} else if (strstr(name, "/gcassist.")) {
 		ck_assert_uint_gt(gt_model_ranges(l.m, GT_RANGE_MARK_ASSIST, &r), 0);
 		ck_assert_uint_gt(gt_model_ranges(l.m, GT_RANGE_STW, &r), 0);
@@ -509,9 +608,9 @@ START_TEST(first_events_are_a_prefix)
 		for (uint32_t p = 0; p < gt_model_nprocs(m); p++)
 			check_track_prefix(m, whole, GT_TRACK_PROC, p, p, traces[_i]);
 		/* Gaps over before the cut are the whole trace's. */
-		const gt_gap *fgaps = gt_model_gaps(m), *wgaps = gt_model_gaps(whole);
-		size_t nw = gt_model_ngaps(whole), over = 0;
-		for (size_t i = 0, j = 0; i < gt_model_ngaps(m); i++) {
+		size_t nf, nw, over = 0;
+		gt_gap *fgaps = tu_gaps_copy(m, &nf), *wgaps = tu_gaps_copy(whole, &nw);
+		for (size_t i = 0, j = 0; i < nf; i++) {
 			if (gt_gap_end(&fgaps[i]) >= end)
 				continue;
 			over++;
@@ -531,6 +630,8 @@ START_TEST(first_events_are_a_prefix)
 			              traces[_i], i, (unsigned long long)k);
 		}
 		ck_assert_uint_le(over, nw);
+		free(fgaps);
+		free(wgaps);
 		gt_model_free(m);
 		gt_trace_close(t);
 	}
@@ -569,9 +670,9 @@ START_TEST(long_gaps_keep_their_figures)
 	ck_assert_int_eq(gt_trace_open(slow, l.len, &t, &e), GT_OK);
 	ck_assert_msg(gt_model_build(t, &m, NULL, NULL, &e) == GT_OK, "%s", e.detail);
 	ck_assert_uint_eq(gt_model_ngaps(m), gt_model_ngaps(l.m));
-	const gt_gap *fast = gt_model_gaps(l.m), *gaps = gt_model_gaps(m);
-	size_t wide = 0;
-	for (size_t i = 0; i < gt_model_ngaps(m); i++) {
+	size_t nfast, ngaps, wide = 0;
+	gt_gap *fast = tu_gaps_copy(l.m, &nfast), *gaps = tu_gaps_copy(m, &ngaps);
+	for (size_t i = 0; i < ngaps; i++) {
 		const gt_gap *g = &gaps[i];
 		/* Those added nanoseconds become microseconds in the slowed trace. */
 		enum { SLACK_NS = 100000 };
@@ -591,6 +692,10 @@ START_TEST(long_gaps_keep_their_figures)
 	}
 	ck_assert_uint_gt(wide, 10);
 	ck_assert_uint_lt(wide, gt_model_ngaps(m));
+	/* Wide gaps read alike however they are reached. */
+	check_gap_reads(m, "go1.27/starved.trace slowed");
+	free(fast);
+	free(gaps);
 	gt_model_free(m);
 	gt_trace_close(t);
 	free(slow);
@@ -602,6 +707,35 @@ END_TEST
  * any time: lengths and gaps from zero to beyond 32 bits, references up
  * and down, reasons, and a seek lands where a binary search over the
  * array does, across block boundaries. */
+/* Gaps of one start on both sides of block boundaries, as a generation's
+ * goroutines found runnable all begin at its start: finding that time
+ * must give the first of them, in the block before the boundary. */
+START_TEST(packed_gaps_equal_starts_across_blocks)
+{
+	gp_store s = {0};
+	size_t n = 3 * GT_GAP_BLOCK + 5;
+	for (size_t i = 0; i < n; i++) {
+		int64_t start = i < 20 ? (int64_t)i : i < 2 * GT_GAP_BLOCK + 10 ? 100 : 200;
+		gt_gap g = {.start = start, .len32 = (uint32_t)i, .goroutine = (uint32_t)(n - i), .unblocker = GT_NONE,
+		            .proc = i % 3 ? (uint32_t)i : GT_NONE, .runnable_at_start = (uint32_t)i};
+		ck_assert_int_eq(gp_append(&s, &g, NULL), 0);
+	}
+	ck_assert_uint_eq(gp_first_at(&s, 100), 20);
+	ck_assert_uint_eq(gp_first_at(&s, 101), 2 * GT_GAP_BLOCK + 10);
+	ck_assert_uint_eq(gp_first_at(&s, 200), 2 * GT_GAP_BLOCK + 10);
+	ck_assert_uint_eq(gp_first_at(&s, 201), n);
+	gt_gap_iter it;
+	gt_gap g;
+	gp_seek(&s, GT_GAP_BLOCK, &it);
+	ck_assert(gt_gap_next(&it, &g));
+	ck_assert_int_eq(g.start, 100);
+	ck_assert_uint_eq(g.len32, GT_GAP_BLOCK);
+	ck_assert_uint_eq(g.goroutine, n - GT_GAP_BLOCK);
+	ck_assert_uint_eq(g.proc, GT_GAP_BLOCK % 3 ? GT_GAP_BLOCK : GT_NONE);
+	gp_free(&s);
+}
+END_TEST
+
 START_TEST(packed_tracks_round_trip)
 {
 	enum { N = 3 * SP_BLOCK_SPANS + 7 };
@@ -661,6 +795,8 @@ int main(void)
 	tc = tcase_create("model:gaps");
 	tcase_add_loop_test(tc, gaps_sum_to_sched_wait, 0, (int)ntraces);
 	tcase_add_test(tc, long_gaps_keep_their_figures);
+	tcase_add_loop_test(tc, gap_reads_agree, 0, (int)ntraces);
+	tcase_add_test(tc, gap_reads_agree_old_format);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("model:shapes");
 	tcase_add_loop_test(tc, shapes_are_visible, 0, (int)ntraces);
@@ -677,6 +813,7 @@ int main(void)
 	suite_add_tcase(s, tc);
 	tc = tcase_create("model:packed");
 	tcase_add_test(tc, packed_tracks_round_trip);
+	tcase_add_test(tc, packed_gaps_equal_starts_across_blocks);
 	suite_add_tcase(s, tc);
 	int failed = check_run(s);
 	tu_list_free(traces, ntraces);

@@ -133,8 +133,8 @@ START_TEST(gap_navigation)
 {
 	loaded l;
 	load("go1.26/starved.trace", &l);
-	const gt_gap *g = gt_model_gaps(l.m);
-	size_t n = gt_model_ngaps(l.m);
+	size_t n;
+	gt_gap *g = tu_gaps_copy(l.m, &n);
 	ck_assert_uint_gt(n, 10);
 	int64_t thr = 1000000;
 	/* Walking forward visits exactly the gaps over the threshold, in order. */
@@ -159,6 +159,7 @@ START_TEST(gap_navigation)
 	ck_assert_uint_eq(last, prev);
 	ck_assert_uint_eq(vw_gap_prev(l.m, -1, thr), GT_NONE);
 	ck_assert_uint_eq(vw_gap_next(l.m, (double)gt_model_duration(l.m), 0), GT_NONE);
+	free(g);
 	unload(&l);
 }
 END_TEST
@@ -167,8 +168,8 @@ START_TEST(worst_gaps_are_the_longest)
 {
 	loaded l;
 	load("go1.26/gcassist.trace", &l);
-	const gt_gap *g = gt_model_gaps(l.m);
-	size_t n = gt_model_ngaps(l.m);
+	size_t n;
+	gt_gap *g = tu_gaps_copy(l.m, &n);
 	uint32_t w[50];
 	size_t k = vw_worst_gaps(l.m, w, 50);
 	ck_assert_uint_eq(k, n < 50 ? n : 50);
@@ -180,6 +181,7 @@ START_TEST(worst_gaps_are_the_longest)
 	for (size_t i = 0; i < n; i++)
 		longer += gt_gap_len(&g[i]) > floor_ns;
 	ck_assert_uint_le(longer, k);
+	free(g);
 	unload(&l);
 }
 END_TEST
@@ -447,10 +449,10 @@ START_TEST(binning_by_pixel_column)
 	vw_bin bins[2 * COLS + 2];
 	vw_view v;
 	vw_view_init(&v, gt_model_duration(l.m), COLS);
-	const gt_gap *gp = gt_model_gaps(l.m);
 	uint32_t worst;
 	ck_assert_uint_eq(vw_worst_gaps(l.m, &worst, 1), 1);
-	uint32_t gi = gp[worst].goroutine;
+	gt_gap wg = gt_model_gap(l.m, worst);
+	uint32_t gi = wg.goroutine;
 	size_t ns;
 	gt_span *sp = tu_track_copy(l.m, 0, gi, &ns);
 	/* Zoomed out: spans fold into columns, but the worst gap survives. */
@@ -461,7 +463,7 @@ START_TEST(binning_by_pixel_column)
 	int64_t seen = 0;
 	for (size_t i = 0; i < n; i++)
 		seen = bins[i].worst_gap > seen ? bins[i].worst_gap : seen;
-	ck_assert_int_eq(seen, gt_gap_len(&gp[worst]));
+	ck_assert_int_eq(seen, gt_gap_len(&wg));
 	/* Zoomed in on one span: exactly that span, unfolded, at its pixels. */
 	const gt_span *mid = &sp[ns / 2];
 	vw_view_show(&v, (double)mid->start, (double)mid->end, 0.25);
@@ -600,10 +602,12 @@ START_TEST(gap_histogram_buckets)
 	vw_range_stats r;
 	ck_assert_int_eq(vw_range_stats_compute(l.m, dur / 4, dur * 3 / 4, 1000000, &r), 0);
 	size_t want[VW_HIST_BUCKETS] = {0}, total = 0, over = 0;
-	const gt_gap *g = gt_model_gaps(l.m);
-	for (size_t i = 0; i < gt_model_ngaps(l.m); i++)
-		if (g[i].start >= dur / 4 && g[i].start < dur * 3 / 4)
-			want[vw_hist_bucket(gt_gap_len(&g[i]))]++;
+	gt_gap_iter it;
+	gt_gap g;
+	gt_gap_seek(l.m, 0, &it);
+	while (gt_gap_next(&it, &g))
+		if (g.start >= dur / 4 && g.start < dur * 3 / 4)
+			want[vw_hist_bucket(gt_gap_len(&g))]++;
 	for (int b = 0; b < VW_HIST_BUCKETS; b++) {
 		ck_assert_uint_eq(r.hist[b], want[b]);
 		total += r.hist[b];
@@ -831,14 +835,15 @@ START_TEST(arrows_for_every_gap)
 	/* The goroutine with the most gaps made runnable by someone. */
 	size_t ng = gt_model_ngoroutines(l.m);
 	size_t *count = calloc(ng, sizeof *count);
-	const gt_gap *gp = gt_model_gaps(l.m);
+	size_t ngaps;
+	gt_gap *gp = tu_gaps_copy(l.m, &ngaps);
 	uint32_t best = 0;
-	for (size_t i = 0; i < gt_model_ngaps(l.m); i++)
+	for (size_t i = 0; i < ngaps; i++)
 		if (gp[i].unblocker != GT_NONE && ++count[gp[i].goroutine] > count[best])
 			best = gp[i].goroutine;
 	ck_assert_uint_ge(count[best], 3);
 	uint32_t first = GT_NONE;
-	for (size_t i = 0; i < gt_model_ngaps(l.m) && first == GT_NONE; i++)
+	for (size_t i = 0; i < ngaps && first == GT_NONE; i++)
 		if (gp[i].goroutine == best)
 			first = (uint32_t)i;
 	vw_state_select_gap(&s, first);
@@ -847,7 +852,7 @@ START_TEST(arrows_for_every_gap)
 	/* Its gaps in view: exactly those of the brute force. */
 	uint32_t idx[4096];
 	size_t n = vw_goroutine_gaps_in_view(&s, best, idx, 4096), want = 0;
-	for (size_t i = 0; i < gt_model_ngaps(l.m); i++)
+	for (size_t i = 0; i < ngaps; i++)
 		if (gp[i].goroutine == best && (double)gt_gap_end(&gp[i]) >= vw_t_of(&s.view, 0) &&
 		    (double)gp[i].start < vw_view_end(&s.view)) {
 			ck_assert_uint_lt(want, n);
@@ -875,6 +880,7 @@ START_TEST(arrows_for_every_gap)
 	ck_assert(!s.arrows);
 	vw_dl_free(&d);
 	free(count);
+	free(gp);
 	vw_state_free(&s);
 	unload(&l);
 }
@@ -1019,13 +1025,14 @@ START_TEST(input_and_frame)
 	vw_input_key(&s, 'f');
 	vw_input_key(&s, 'n');
 	ck_assert_int_eq(s.sel, VW_SEL_GAP);
-	const gt_gap *gp = &gt_model_gaps(l.m)[s.sel_gap];
+	gt_gap sel = gt_model_gap(l.m, s.sel_gap);
+	const gt_gap *gp = &sel;
 	ck_assert_int_ge(gt_gap_len(gp), s.threshold);
 	ck_assert_double_le(vw_t_of(&s.view, 0), (double)gp->start);
 	ck_assert_double_ge(vw_view_end(&s.view), (double)gt_gap_end(gp));
 	uint32_t first = s.sel_gap;
 	vw_input_key(&s, 'n');
-	ck_assert_int_gt(gt_model_gaps(l.m)[s.sel_gap].start, gp->start);
+	ck_assert_int_gt(gt_model_gap(l.m, s.sel_gap).start, gp->start);
 	vw_input_key(&s, 'p');
 	ck_assert_uint_eq(s.sel_gap, first);
 
@@ -1050,7 +1057,7 @@ START_TEST(input_and_frame)
 		arrow |= d.ops[i].kind == VW_OP_ARROW;
 	ck_assert(arrow == (gp->unblocker != GT_NONE));
 	for (uint32_t i = 0; i < gt_model_ngaps(l.m); i++)
-		if (gt_model_gaps(l.m)[i].unblocker != GT_NONE) {
+		if (gt_model_gap(l.m, i).unblocker != GT_NONE) {
 			vw_state_select_gap(&s, i);
 			vw_frame_build(&s, &d);
 			arrow = false;
@@ -1191,14 +1198,15 @@ START_TEST(cached_rows_and_collapsed_gaps)
 	vw_geom g = vw_state_geom(&s);
 	s.view.vp.scroll_y = 0;
 	vw_frame_build(&s, &d);
-	const gt_gap *gp = gt_model_gaps(l.m);
+	size_t ngaps;
+	gt_gap *gp = tu_gaps_copy(l.m, &ngaps);
 	size_t checked = 0;
 	for (size_t r = 0; r < s.layout.nrows; r++) {
 		const vw_row *row = &s.layout.rows[r];
 		float y = g.tracks_y + row->y;
 		if (row->kind != VW_ROW_GROUP || !s.layout.groups[row->index].collapsed || y > g.status_y)
 			continue;
-		for (size_t i = 0; i < gt_model_ngaps(l.m); i++) {
+		for (size_t i = 0; i < ngaps; i++) {
 			if (s.layout.group_of[gp[i].goroutine] != row->index || gt_gap_len(&gp[i]) < s.threshold)
 				continue;
 			float a = g.timeline_x + (float)vw_x_of(&s.view, (double)gp[i].start);
@@ -1224,7 +1232,7 @@ START_TEST(cached_rows_and_collapsed_gaps)
 			if (q->rgba != VW_COLOR_GAP || q->y < y || q->y >= y + row->h)
 				continue;
 			bool some = false;
-			for (size_t i = 0; i < gt_model_ngaps(l.m) && !some; i++) {
+			for (size_t i = 0; i < ngaps && !some; i++) {
 				float a = g.timeline_x + (float)vw_x_of(&s.view, (double)gp[i].start);
 				float b = g.timeline_x + (float)vw_x_of(&s.view, (double)gt_gap_end(&gp[i]));
 				some = s.layout.group_of[gp[i].goroutine] == row->index && gt_gap_len(&gp[i]) >= s.threshold &&
@@ -1234,6 +1242,7 @@ START_TEST(cached_rows_and_collapsed_gaps)
 		}
 	}
 	ck_assert_uint_gt(checked, 10);
+	free(gp);
 	vw_dl_free(&d);
 	vw_dl_free(&fd);
 	vw_state_free(&s);

@@ -202,3 +202,17 @@ gt_span *tu_track_copy(const gt_model *m, int kind, uint32_t i, size_t *n)
 	ck_assert_uint_eq(k, *n);
 	return out;
 }
+
+gt_gap *tu_gaps_copy(const gt_model *m, size_t *n)
+{
+	*n = gt_model_ngaps(m);
+	gt_gap *out = malloc((*n + 1) * sizeof *out);
+	ck_assert_ptr_nonnull(out);
+	gt_gap_iter it;
+	size_t k = 0;
+	gt_gap_seek(m, 0, &it);
+	while (k <= *n && gt_gap_next(&it, &out[k]))
+		k++;
+	ck_assert_uint_eq(k, *n);
+	return out;
+}

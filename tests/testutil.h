@@ -49,6 +49,10 @@ bool tu_load_model(const char *rel, tu_model *l, bool v2_only);
 void tu_unload_model(tu_model *l);
 /* A track's spans read through its iterator into an array (free it). */
 gt_span *tu_track_copy(const gt_model *m, int kind, uint32_t i, size_t *n);
+/* The model's gaps read in one pass from gt_gap_seek(m, 0) into an array
+ * indexed as the model indexes them (free it); fails the test when the
+ * pass does not give gt_model_ngaps of them. */
+gt_gap *tu_gaps_copy(const gt_model *m, size_t *n);
 
 /* Index of the first differing line (1-based) or 0 when equal. */
 size_t tu_first_diff_line(const char *a, size_t alen, const char *b, size_t blen);

@@ -57,6 +57,17 @@ size_t vw_first_at(const void *base, size_t stride, size_t off, size_t lo, size_
 
 /* Index of the first gap starting at or after t (gaps are sorted by start). */
 size_t vw_gap_first_from(const gt_model *m, double t);
+/* Reads gaps at ascending indices, however sparse, decoding each block of
+ * GT_GAP_BLOCK at most once: gt_model_gap decodes a block from its start
+ * on every call. */
+typedef struct vw_gap_reader {
+	const gt_model *m;
+	gt_gap_iter it;
+	size_t at; /* the index it reads next; SIZE_MAX before the first */
+} vw_gap_reader;
+void vw_gap_reader_init(vw_gap_reader *r, const gt_model *m);
+/* Gap i (< ngaps), in any order; cheapest after a lower i of its block. */
+gt_gap vw_gap_read(vw_gap_reader *r, size_t i);
 /* First gap at least min_ns long starting after t, or GT_NONE. */
 uint32_t vw_gap_next(const gt_model *m, double t, int64_t min_ns);
 /* Last gap at least min_ns long starting before t, or GT_NONE. */

@@ -841,13 +841,14 @@ static int bench(vw_state *s, window *w, vw_drawlist *d)
 	phase_end[0] = n;
 	double target = g.timeline_w / 2;
 	int64_t target_len = 1000;
+	gt_gap worst = {0};
 	if (s->nworst) {
-		const gt_gap *gp = &gt_model_gaps(s->m)[s->worst[0]];
-		target = vw_x_of(&s->view, (double)gp->start);
-		target_len = gt_gap_len(gp);
+		worst = gt_model_gap(s->m, s->worst[0]);
+		target = vw_x_of(&s->view, (double)worst.start);
+		target_len = gt_gap_len(&worst);
 		s->sel = VW_SEL_GAP;
 		s->sel_gap = s->worst[0];
-		size_t row = vw_layout_reveal(&s->layout, gp->goroutine, s->scale);
+		size_t row = vw_layout_reveal(&s->layout, worst.goroutine, s->scale);
 		if (row != SIZE_MAX)
 			s->view.vp.scroll_y = s->layout.rows[row].y - g.tracks_h / 3;
 	}
@@ -856,7 +857,7 @@ static int bench(vw_state *s, window *w, vw_drawlist *d)
 	while (n < 200 && s->view.vp.ns_per_px * g.timeline_w > (double)target_len * 5 &&
 	       s->view.vp.ns_per_px * g.timeline_w > 1000) {
 		if (s->nworst)
-			target = vw_x_of(&s->view, (double)gt_model_gaps(s->m)[s->worst[0]].start);
+			target = vw_x_of(&s->view, (double)worst.start);
 		vw_view_zoom_at(&s->view, target, 0.85);
 		times[n] = bench_frame(s, w, d, parts, n), n++;
 	}

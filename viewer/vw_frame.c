@@ -837,27 +837,28 @@ static void tracks(ctx *c)
 		float gy = goroutine_y(c, sel_g);
 		uint32_t idx[2048];
 		size_t na = gy >= 0 ? vw_goroutine_gaps_in_view(s, sel_g, idx, sizeof idx / sizeof idx[0]) : 0;
-		const gt_gap *gps = gt_model_gaps(s->m);
+		vw_gap_reader rd;
+		vw_gap_reader_init(&rd, s->m);
 		for (size_t i = 0; i < na; i++) {
-			const gt_gap *gp = &gps[idx[i]];
-			float uy = gp->unblocker != GT_NONE ? goroutine_y(c, gp->unblocker) : -1;
+			gt_gap gp = vw_gap_read(&rd, idx[i]);
+			float uy = gp.unblocker != GT_NONE ? goroutine_y(c, gp.unblocker) : -1;
 			if (uy < 0 || (s->sel == VW_SEL_GAP && idx[i] == s->sel_gap))
 				continue;
-			float a = tx(c, (double)gp->start), b = tx(c, (double)gt_gap_end(gp));
+			float a = tx(c, (double)gp.start), b = tx(c, (double)gt_gap_end(&gp));
 			vw_dl_arrow(d, a, uy, b, gy, 1.5f * c->k, 0xffd33daau);
 			vw_dl_fill(d, a - 2 * c->k, uy - 2 * c->k, 4 * c->k, 4 * c->k, 0xffd33daau);
 		}
 	}
 	/* Selected span or gap outlined. */
 	if (s->sel == VW_SEL_GAP) {
-		const gt_gap *gp = &gt_model_gaps(s->m)[s->sel_gap];
-		float gy = goroutine_y(c, gp->goroutine);
-		float a = tx(c, (double)gp->start), b = tx(c, (double)gt_gap_end(gp));
+		gt_gap gp = gt_model_gap(s->m, s->sel_gap);
+		float gy = goroutine_y(c, gp.goroutine);
+		float a = tx(c, (double)gp.start), b = tx(c, (double)gt_gap_end(&gp));
 		if (gy >= 0) {
 			vw_dl_frame(d, a - 2 * c->k, gy - 9 * c->k, b - a + 4 * c->k, 18 * c->k, 2 * c->k, 0xffffffffu);
 			/* Who made it runnable: an arrow from the unblock to the start.
 			 * Preempted, yielded and created-by-runtime gaps have no one. */
-			float uy = gp->unblocker != GT_NONE ? goroutine_y(c, gp->unblocker) : -1;
+			float uy = gp.unblocker != GT_NONE ? goroutine_y(c, gp.unblocker) : -1;
 			if (uy >= 0) {
 				vw_dl_arrow(d, a, uy, b, gy, 2 * c->k, 0xffd33dffu);
 				vw_dl_fill(d, a - 3 * c->k, uy - 3 * c->k, 6 * c->k, 6 * c->k, 0xffd33dffu);
@@ -911,7 +912,10 @@ static void overview(ctx *c)
 		return;
 	/* Latency density: a bar per column as tall as the log of its worst gap
 	 * relative to the worst of the trace. */
-	int64_t worst = s->nworst ? gt_gap_len(&gt_model_gaps(s->m)[s->worst[0]]) : 0;
+	gt_gap wg = {0};
+	if (s->nworst)
+		wg = gt_model_gap(s->m, s->worst[0]);
+	int64_t worst = gt_gap_len(&wg);
 	double lw = log((double)(worst > 1000 ? worst : 1000) / 1000.0) + 1;
 	float bh = h - 12 * c->k;
 	for (int x = 0; x < cols; x++) {
@@ -1093,23 +1097,23 @@ static void details(ctx *c, textbox *tb)
 	vw_state *s = c->s;
 	char a[32], b[32], nb[256];
 	if (s->sel == VW_SEL_GAP) {
-		const gt_gap *g = &gt_model_gaps(s->m)[s->sel_gap];
-		vw_fmt_dur(a, sizeof a, (double)gt_gap_len(g));
-		vw_fmt_dur(b, sizeof b, (double)g->start);
+		gt_gap g = gt_model_gap(s->m, s->sel_gap);
+		vw_fmt_dur(a, sizeof a, (double)gt_gap_len(&g));
+		vw_fmt_dur(b, sizeof b, (double)g.start);
 		tb_line(tb, VW_COLOR_GAP, true, "Gap %s at %s", a, b);
-		tb_line(tb, C_TEXT, false, "%s", gname(s->m, g->goroutine, nb, sizeof nb));
-		tb_line(tb, C_DIM, false, "runnable because: %s", cause_names[g->cause]);
-		if (g->proc != GT_NONE)
-			tb_line(tb, C_DIM, false, "then ran on P%" PRId64, gt_model_proc(s->m, g->proc)->id);
-		gt_gap_sched sc = gt_gap_sched_of(s->m, g);
+		tb_line(tb, C_TEXT, false, "%s", gname(s->m, g.goroutine, nb, sizeof nb));
+		tb_line(tb, C_DIM, false, "runnable because: %s", cause_names[g.cause]);
+		if (g.proc != GT_NONE)
+			tb_line(tb, C_DIM, false, "then ran on P%" PRId64, gt_model_proc(s->m, g.proc)->id);
+		gt_gap_sched sc = gt_gap_sched_of(s->m, &g);
 		vw_fmt_dur(a, sizeof a, (double)sc.all_ps_busy_ns);
 		vw_fmt_dur(b, sizeof b, (double)sc.idle_p_ns);
 		tb_line(tb, C_DIM, false, "all Ps busy %s, a P idle %s", a, b);
 		vw_fmt_dur(a, sizeof a, (double)sc.stw_ns);
 		vw_fmt_dur(b, sizeof b, (double)sc.gc_ns);
-		tb_line(tb, C_DIM, false, "STW %s, GC %s, %u runnable at start", a, b, g->runnable_at_start);
-		tb_line(tb, 0xffd33dffu, true, "made runnable by %s", gname(s->m, g->unblocker, nb, sizeof nb));
-		tb_stack(tb, g->unblock_stack, 6);
+		tb_line(tb, C_DIM, false, "STW %s, GC %s, %u runnable at start", a, b, g.runnable_at_start);
+		tb_line(tb, 0xffd33dffu, true, "made runnable by %s", gname(s->m, g.unblocker, nb, sizeof nb));
+		tb_stack(tb, g.unblock_stack, 6);
 	} else if (s->sel == VW_SEL_SPAN) {
 		const gt_span *sp = &s->sel_span;
 		vw_fmt_dur(a, sizeof a, (double)(sp->end - sp->start));
@@ -1197,22 +1201,21 @@ static void side_panel(ctx *c)
 	vw_dl_text(d, x + 10 * k, list_top - 8 * k, c->fs, VW_ALIGN_LEFT, true, C_TEXT, "Worst gaps (click to go)");
 	vw_dl_clip(d, x, list_top, c->g.side_w, c->g.status_y - list_top);
 	float ih = VW_SIDE_ITEM_H * k;
-	const gt_gap *gp = gt_model_gaps(s->m);
 	for (size_t i = (size_t)(s->side_scroll / ih); i < s->nworst; i++) {
 		float y = list_top + (float)i * ih - s->side_scroll;
 		if (y > c->g.status_y)
 			break;
-		const gt_gap *g = &gp[s->worst[i]];
+		gt_gap g = gt_model_gap(s->m, s->worst[i]);
 		if (s->sel == VW_SEL_GAP && s->sel_gap == s->worst[i])
 			vw_dl_fill(d, x, y, c->g.side_w, ih, 0x58a6ff40u);
 		else if (i % 2)
 			vw_dl_fill(d, x, y, c->g.side_w, ih, 0x23272f80u);
-		vw_fmt_dur(a, sizeof a, (double)gt_gap_len(g));
-		vw_fmt_dur(b, sizeof b, (double)g->start);
+		vw_fmt_dur(a, sizeof a, (double)gt_gap_len(&g));
+		vw_fmt_dur(b, sizeof b, (double)g.start);
 		char nb[200], line[300];
-		snprintf(line, sizeof line, "%s", gname(s->m, g->goroutine, nb, sizeof nb));
+		snprintf(line, sizeof line, "%s", gname(s->m, g.goroutine, nb, sizeof nb));
 		fit_text(s, line, c->g.side_w - 150 * k, c->fs * 0.9f, false);
-		uint32_t col = gt_gap_len(g) >= s->threshold ? VW_COLOR_GAP : VW_COLOR_RUNNABLE;
+		uint32_t col = gt_gap_len(&g) >= s->threshold ? VW_COLOR_GAP : VW_COLOR_RUNNABLE;
 		vw_dl_text(d, x + 10 * k, y + ih - 5 * k, c->fs * 0.9f, VW_ALIGN_LEFT, true, col, a);
 		vw_dl_text(d, x + 70 * k, y + ih - 5 * k, c->fs * 0.9f, VW_ALIGN_LEFT, false, C_DIM, b);
 		vw_dl_text(d, x + 140 * k, y + ih - 5 * k, c->fs * 0.9f, VW_ALIGN_LEFT, false, C_TEXT, line);

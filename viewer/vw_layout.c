@@ -112,11 +112,12 @@ int vw_layout_init(vw_layout *l, const gt_model *m)
 		vw_layout_free(l);
 		return -1;
 	}
-	const gt_gap *gaps = gt_model_gaps(m);
-	for (size_t i = 0; i < gt_model_ngaps(m); i++) {
-		vw_group *gr = &l->groups[l->group_of[gaps[i].goroutine]];
-		if (gt_gap_len(&gaps[i]) > gr->worst_gap_ns)
-			gr->worst_gap_ns = gt_gap_len(&gaps[i]);
+	gt_gap_iter it;
+	gt_gap gap;
+	for (gt_gap_seek(m, 0, &it); gt_gap_next(&it, &gap);) {
+		vw_group *gr = &l->groups[l->group_of[gap.goroutine]];
+		if (gt_gap_len(&gap) > gr->worst_gap_ns)
+			gr->worst_gap_ns = gt_gap_len(&gap);
 	}
 	l->group_row = malloc((l->ngroups + 1) * sizeof *l->group_row);
 	l->order = malloc((l->ngroups + 1) * sizeof *l->order);

@@ -52,11 +52,12 @@ int vw_state_overview(vw_state *s, int cols)
 	s->overview_cols = s->overview ? cols : 0;
 	if (!s->overview)
 		return -1;
-	const gt_gap *gp = gt_model_gaps(s->m);
 	double per = (double)s->view.duration / cols;
-	for (size_t i = 0; i < gt_model_ngaps(s->m); i++) {
-		int a = (int)((double)gp[i].start / per), b = (int)((double)gt_gap_end(&gp[i]) / per);
-		int64_t len = gt_gap_len(&gp[i]);
+	gt_gap_iter it;
+	gt_gap g;
+	for (gt_gap_seek(s->m, 0, &it); gt_gap_next(&it, &g);) {
+		int a = (int)((double)g.start / per), b = (int)((double)gt_gap_end(&g) / per);
+		int64_t len = gt_gap_len(&g);
 		for (int x = a; x <= b && x < cols; x++)
 			if (x >= 0 && len > s->overview[x])
 				s->overview[x] = len;
@@ -67,7 +68,6 @@ int vw_state_overview(vw_state *s, int cols)
 int vw_state_gaps_over(vw_state *s)
 {
 	const vw_layout *l = &s->layout;
-	const gt_gap *gp = gt_model_gaps(s->m);
 	uint32_t *by_start = NULL;
 	if (s->rowcache)
 		for (size_t i = 0; i < VW_ROWCACHE; i++)
@@ -95,18 +95,29 @@ int vw_state_gaps_over(vw_state *s)
 		free(by_start);
 		return -1;
 	}
-	/* A counting sort by group id keeps each group's gaps in start order. */
-	for (size_t i = 0; i < n; i++)
-		s->over_off[l->groups[l->group_of[gp[by_start[i]].goroutine]].id + 2]++;
+	/* A counting sort by group id keeps each group's gaps in start order.
+	 * Both passes read the gaps in index order, as by_start holds them. */
+	vw_gap_reader rd;
+	vw_gap_reader_init(&rd, s->m);
+	for (size_t i = 0; i < n; i++) {
+		gt_gap gap = vw_gap_read(&rd, by_start[i]);
+		s->over_off[l->groups[l->group_of[gap.goroutine]].id + 2]++;
+	}
 	for (size_t g = 2; g < l->ngroups + 2; g++)
 		s->over_off[g] += s->over_off[g - 1];
-	for (size_t i = 0; i < n; i++)
-		s->over[s->over_off[l->groups[l->group_of[gp[by_start[i]].goroutine]].id + 1]++] = by_start[i];
+	vw_gap_reader_init(&rd, s->m);
+	for (size_t i = 0; i < n; i++) {
+		gt_gap gap = vw_gap_read(&rd, by_start[i]);
+		size_t at = s->over_off[l->groups[l->group_of[gap.goroutine]].id + 1]++;
+		s->over[at] = by_start[i];
+		s->over_start[at] = gap.start;
+		s->over_end[at] = gt_gap_end(&gap);
+	}
 	free(by_start);
+	/* Ends become the latest end so far within each group. */
 	for (size_t g = 0; g < l->ngroups; g++)
 		for (size_t i = s->over_off[g]; i < s->over_off[g + 1]; i++) {
-			int64_t e = gt_gap_end(&gp[s->over[i]]);
-			s->over_start[i] = gp[s->over[i]].start;
+			int64_t e = s->over_end[i];
 			s->over_end[i] = i > s->over_off[g] && s->over_end[i - 1] > e ? s->over_end[i - 1] : e;
 		}
 	s->nover = n;
@@ -217,16 +228,16 @@ void vw_state_select_gap(vw_state *s, uint32_t gap)
 	if (gap >= gt_model_ngaps(s->m))
 		return;
 	begin_action(s, VW_ACT_JUMP);
-	const gt_gap *g = &gt_model_gaps(s->m)[gap];
+	gt_gap g = gt_model_gap(s->m, gap);
 	s->sel = VW_SEL_GAP;
 	s->sel_gap = gap;
-	int64_t len = gt_gap_len(g);
+	int64_t len = gt_gap_len(&g);
 	/* Room on both sides to see what made it runnable and what ran. */
-	vw_view_show(&s->view, (double)g->start - (double)len * 0.6, (double)gt_gap_end(g) + (double)len * 0.6, 0.05);
-	scroll_to_row(s, vw_layout_reveal(&s->layout, g->goroutine, s->scale));
+	vw_view_show(&s->view, (double)g.start - (double)len * 0.6, (double)gt_gap_end(&g) + (double)len * 0.6, 0.05);
+	scroll_to_row(s, vw_layout_reveal(&s->layout, g.goroutine, s->scale));
 	char d[32];
 	vw_fmt_dur(d, sizeof d, (double)len);
-	snprintf(s->status, sizeof s->status, "gap of %s on G%lld", d, (long long)gt_model_goroutine(s->m, g->goroutine)->id);
+	snprintf(s->status, sizeof s->status, "gap of %s on G%lld", d, (long long)gt_model_goroutine(s->m, g.goroutine)->id);
 }
 
 void vw_state_set_range(vw_state *s, int64_t from, int64_t to)
@@ -247,7 +258,7 @@ static void jump_gap(vw_state *s, int dir)
 {
 	double from;
 	if (s->sel == VW_SEL_GAP)
-		from = (double)gt_model_gaps(s->m)[s->sel_gap].start;
+		from = (double)gt_model_gap(s->m, s->sel_gap).start;
 	else
 		from = dir > 0 ? vw_t_of(&s->view, 0) : vw_view_end(&s->view);
 	uint32_t i = dir > 0 ? vw_gap_next(s->m, from, s->threshold) : vw_gap_prev(s->m, from, s->threshold);
@@ -292,7 +303,7 @@ static void scroll_by(vw_state *s, double dy)
 uint32_t vw_selected_goroutine(const vw_state *s)
 {
 	if (s->sel == VW_SEL_GAP && s->sel_gap != GT_NONE)
-		return gt_model_gaps(s->m)[s->sel_gap].goroutine;
+		return gt_model_gap(s->m, s->sel_gap).goroutine;
 	if (s->sel == VW_SEL_SPAN && s->sel_kind == 0)
 		return s->sel_track;
 	return GT_NONE;
@@ -300,14 +311,18 @@ uint32_t vw_selected_goroutine(const vw_state *s)
 
 size_t vw_goroutine_gaps_in_view(const vw_state *s, uint32_t gi, uint32_t *out, size_t cap)
 {
-	const gt_gap *gp = gt_model_gaps(s->m);
-	size_t ng = gt_model_ngaps(s->m), n = 0;
+	size_t n = 0;
 	double lo = vw_t_of(&s->view, 0), hi = vw_view_end(&s->view);
 	/* Gaps are sorted by start: one starting before the window reaches
 	 * into it by at most the longest gap. */
-	int64_t longest = s->nworst ? gt_gap_len(&gp[s->worst[0]]) : 0;
-	for (size_t i = vw_gap_first_from(s->m, lo - (double)longest); i < ng && (double)gp[i].start < hi && n < cap; i++)
-		if (gp[i].goroutine == gi && (double)gt_gap_end(&gp[i]) >= lo)
+	gt_gap g = {0};
+	if (s->nworst)
+		g = gt_model_gap(s->m, s->worst[0]);
+	int64_t longest = gt_gap_len(&g);
+	size_t i = vw_gap_first_from(s->m, lo - (double)longest);
+	gt_gap_iter it;
+	for (gt_gap_seek(s->m, i, &it); n < cap && gt_gap_next(&it, &g) && (double)g.start < hi; i++)
+		if (g.goroutine == gi && (double)gt_gap_end(&g) >= lo)
 			out[n++] = (uint32_t)i;
 	return n;
 }
@@ -561,10 +576,11 @@ vw_hit vw_hit_test(const vw_state *s, float x, float y)
 	h.on_span = vw_span_at(&it, h.t, tol, &h.span);
 	if (h.on_span && h.kind == 0 && h.span.state == GT_GS_RUNNABLE) {
 		/* The gap of this runnable span: gaps are sorted by start. */
-		const gt_gap *gaps = gt_model_gaps(s->m);
 		size_t lo = vw_gap_first_from(s->m, (double)h.span.start);
-		for (; lo < gt_model_ngaps(s->m) && gaps[lo].start == h.span.start; lo++)
-			if (gaps[lo].goroutine == r->index) {
+		gt_gap_iter gi;
+		gt_gap gap;
+		for (gt_gap_seek(s->m, lo, &gi); gt_gap_next(&gi, &gap) && gap.start == h.span.start; lo++)
+			if (gap.goroutine == r->index) {
 				h.gap = (uint32_t)lo;
 				break;
 			}

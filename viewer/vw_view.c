@@ -134,94 +134,155 @@ size_t vw_first_at(const void *base, size_t stride, size_t off, size_t lo, size_
 
 size_t vw_gap_first_from(const gt_model *m, double t)
 {
-	return vw_first_at(gt_model_gaps(m), sizeof(gt_gap), offsetof(gt_gap, start), 0, gt_model_ngaps(m), t);
+	/* Starts are whole ns, exact in a double, so start < t exactly when
+	 * start < ceil(t). They lie well within 2^62 either way: t beyond it
+	 * answers without a conversion that could overflow. Nothing is below
+	 * NaN, which answers as -inf does. */
+	const double lim = 0x1p62;
+	if (!(t > -lim))
+		return 0;
+	if (t > lim)
+		return gt_model_ngaps(m);
+	return gt_model_gap_first_at(m, (int64_t)ceil(t));
+}
+
+void vw_gap_reader_init(vw_gap_reader *r, const gt_model *m)
+{
+	r->m = m;
+	r->at = SIZE_MAX;
+}
+
+gt_gap vw_gap_read(vw_gap_reader *r, size_t i)
+{
+	/* Reading on decodes i - at gaps and a seek i % GT_GAP_BLOCK, so
+	 * reading on pays within i's block only. */
+	if (r->at > i || r->at / GT_GAP_BLOCK != i / GT_GAP_BLOCK) {
+		gt_gap_seek(r->m, i, &r->it);
+		r->at = i;
+	}
+	gt_gap g;
+	do
+		gt_gap_next(&r->it, &g);
+	while (++r->at <= i);
+	return g;
 }
 
 uint32_t vw_gap_next(const gt_model *m, double t, int64_t min_ns)
 {
-	const gt_gap *g = gt_model_gaps(m);
-	size_t n = gt_model_ngaps(m);
-	for (size_t i = vw_gap_first_from(m, floor(t) + 1); i < n; i++)
-		if (gt_gap_len(&g[i]) >= min_ns)
+	size_t i = vw_gap_first_from(m, floor(t) + 1);
+	gt_gap_iter it;
+	gt_gap g;
+	for (gt_gap_seek(m, i, &it); gt_gap_next(&it, &g); i++)
+		if (gt_gap_len(&g) >= min_ns)
 			return (uint32_t)i;
 	return GT_NONE;
 }
 
 uint32_t vw_gap_prev(const gt_model *m, double t, int64_t min_ns)
 {
-	const gt_gap *g = gt_model_gaps(m);
-	for (size_t i = vw_gap_first_from(m, ceil(t)); i-- > 0;)
-		if (gt_gap_len(&g[i]) >= min_ns)
-			return (uint32_t)i;
+	/* The iterator only reads forward: a block at a time, backwards. */
+	for (size_t i = vw_gap_first_from(m, ceil(t)); i > 0;) {
+		size_t b = (i - 1) / GT_GAP_BLOCK * GT_GAP_BLOCK;
+		int64_t len[GT_GAP_BLOCK];
+		gt_gap_iter it;
+		gt_gap g;
+		gt_gap_seek(m, b, &it);
+		for (size_t j = b; j < i && gt_gap_next(&it, &g); j++)
+			len[j - b] = gt_gap_len(&g);
+		while (i-- > b)
+			if (len[i - b] >= min_ns)
+				return (uint32_t)i;
+		i = b;
+	}
 	return GT_NONE;
 }
 
 size_t vw_gaps_over(const gt_model *m, int64_t min_ns, uint32_t **out)
 {
-	const gt_gap *g = gt_model_gaps(m);
-	size_t n = gt_model_ngaps(m), k = 0;
-	for (size_t i = 0; i < n; i++)
-		k += gt_gap_len(&g[i]) >= min_ns;
+	size_t k = 0;
+	gt_gap_iter it;
+	gt_gap g;
+	for (gt_gap_seek(m, 0, &it); gt_gap_next(&it, &g);)
+		k += gt_gap_len(&g) >= min_ns;
 	*out = malloc((k ? k : 1) * sizeof **out);
 	if (!*out)
 		return SIZE_MAX;
 	k = 0;
-	for (size_t i = 0; i < n; i++)
-		if (gt_gap_len(&g[i]) >= min_ns)
-			(*out)[k++] = (uint32_t)i;
+	gt_gap_seek(m, 0, &it);
+	for (uint32_t i = 0; gt_gap_next(&it, &g); i++)
+		if (gt_gap_len(&g) >= min_ns)
+			(*out)[k++] = i;
 	return k;
 }
 
 /* Longer first; on a tie the earlier gap. */
-static bool worse(const gt_gap *g, uint32_t a, uint32_t b)
-{
-	int64_t da = gt_gap_len(&g[a]), db = gt_gap_len(&g[b]);
-	return da != db ? da > db : a < b;
-}
+static bool worse(int64_t da, uint32_t a, int64_t db, uint32_t b) { return da != db ? da > db : a < b; }
+
+/* Room for every caller's k without an allocation. */
+#define WORST_LOCAL 256
 
 size_t vw_worst_gaps(const gt_model *m, uint32_t *out, size_t k)
 {
-	const gt_gap *g = gt_model_gaps(m);
-	size_t n = gt_model_ngaps(m), len = 0;
+	size_t len = 0;
 	if (!k)
 		return 0;
+	/* The heap's lengths beside it, so that no comparison decodes a gap.
+	 * Out of memory, the WORST_LOCAL worst are still the worst. */
+	int64_t local[WORST_LOCAL], *d = local;
+	if (k > WORST_LOCAL && !(d = malloc(k * sizeof *d))) {
+		d = local;
+		k = WORST_LOCAL;
+	}
 	/* A min-heap of the k worst so far: one pass over millions of gaps. */
-	for (size_t i = 0; i < n; i++) {
-		uint32_t c = (uint32_t)i;
+	gt_gap_iter it;
+	gt_gap g;
+	gt_gap_seek(m, 0, &it);
+	for (uint32_t c = 0; gt_gap_next(&it, &g); c++) {
+		int64_t dc = gt_gap_len(&g);
 		if (len < k) {
 			size_t j = len++;
-			while (j && worse(g, out[(j - 1) / 2], c)) {
+			while (j && worse(d[(j - 1) / 2], out[(j - 1) / 2], dc, c)) {
 				out[j] = out[(j - 1) / 2];
+				d[j] = d[(j - 1) / 2];
 				j = (j - 1) / 2;
 			}
 			out[j] = c;
-		} else if (worse(g, c, out[0])) {
+			d[j] = dc;
+		} else if (worse(dc, c, d[0], out[0])) {
 			size_t j = 0;
 			for (;;) {
 				size_t a = 2 * j + 1, b = a + 1, s = j;
 				uint32_t sv = c;
-				if (a < len && worse(g, sv, out[a]))
-					s = a, sv = out[a];
-				if (b < len && worse(g, sv, out[b]))
+				int64_t sd = dc;
+				if (a < len && worse(sd, sv, d[a], out[a]))
+					s = a, sv = out[a], sd = d[a];
+				if (b < len && worse(sd, sv, d[b], out[b]))
 					s = b;
 				if (s == j)
 					break;
 				out[j] = out[s];
+				d[j] = d[s];
 				j = s;
 			}
 			out[j] = c;
+			d[j] = dc;
 		}
 	}
 	/* Heap to sorted, worst first: insertion sort is fine for k ~ 200. */
 	for (size_t i = 1; i < len; i++) {
 		uint32_t c = out[i];
+		int64_t dc = d[i];
 		size_t j = i;
-		while (j && worse(g, c, out[j - 1])) {
+		while (j && worse(dc, c, d[j - 1], out[j - 1])) {
 			out[j] = out[j - 1];
+			d[j] = d[j - 1];
 			j--;
 		}
 		out[j] = c;
+		d[j] = dc;
 	}
+	if (d != local)
+		free(d);
 	return len;
 }
 
@@ -358,29 +419,41 @@ static void busiest_add(vw_busy *top, size_t *n, uint32_t gi, int64_t exec)
 /* Every gap's index in order of length, equal lengths in index order. */
 static int index_gaps(vw_range_index *x, const gt_model *m)
 {
-	const gt_gap *gp = gt_model_gaps(m);
 	size_t n = x->ngaps, at[VW_HIST_BUCKETS + 1] = {0}, most = 0;
+	/* The lengths in one sequential read: the sort reads them by length,
+	 * where reading each gap from the model would decode a block apiece. */
+	int64_t *len = malloc((n + 1) * sizeof *len);
+	if (!len)
+		return -1;
+	gt_gap_iter it;
+	gt_gap g;
+	gt_gap_seek(m, 0, &it);
+	for (size_t i = 0; i < n && gt_gap_next(&it, &g); i++)
+		len[i] = gt_gap_len(&g);
 	for (size_t i = 0; i < n; i++)
-		at[vw_hist_bucket(gt_gap_len(&gp[i])) + 1]++;
+		at[vw_hist_bucket(len[i]) + 1]++;
 	for (int b = 0; b < VW_HIST_BUCKETS; b++) {
 		most = at[b + 1] > most ? at[b + 1] : most;
 		at[b + 1] += at[b];
 	}
 	memcpy(x->bucket_at, at, sizeof at);
 	for (size_t i = 0; i < n; i++)
-		x->by_len[at[vw_hist_bucket(gt_gap_len(&gp[i]))]++] = (uint32_t)i;
+		x->by_len[at[vw_hist_bucket(len[i])]++] = (uint32_t)i;
 	/* A bucket at a time: its lengths share their high bits, so the sort
 	 * skips those digits, and the keys need room for one bucket only. */
 	uint64_t *key = malloc((most + 1) * sizeof *key);
-	if (!key)
+	if (!key) {
+		free(len);
 		return -1;
+	}
 	for (int b = 0; b < VW_HIST_BUCKETS; b++) {
 		uint32_t *v = x->by_len + x->bucket_at[b];
 		size_t k = x->bucket_at[b + 1] - x->bucket_at[b];
 		for (size_t i = 0; i < k; i++)
-			key[i] = vw_radix_key(gt_gap_len(&gp[v[i]]));
+			key[i] = vw_radix_key(len[v[i]]);
 		if (vw_radix_sort(key, v, k) != 0) {
 			free(key);
+			free(len);
 			return -1;
 		}
 	}
@@ -389,10 +462,11 @@ static int index_gaps(vw_range_index *x, const gt_model *m)
 	for (size_t i = 0; i < n; i++) {
 		if (i % VW_GAP_BLOCK == 0)
 			memcpy(x->hist[i / VW_GAP_BLOCK], h, sizeof h);
-		h[vw_hist_bucket(gt_gap_len(&gp[i]))]++;
+		h[vw_hist_bucket(len[i])]++;
 	}
 	if (n % VW_GAP_BLOCK == 0)
 		memcpy(x->hist[n / VW_GAP_BLOCK], h, sizeof h);
+	free(len);
 	return 0;
 }
 
@@ -582,12 +656,21 @@ static void goroutines_in(const gt_model *m, const vw_range_index *x, int64_t fr
 /* The histogram of gaps [0, i). */
 static void hist_upto(const gt_model *m, const vw_range_index *x, size_t i, int64_t *h)
 {
-	const gt_gap *gp = gt_model_gaps(m);
 	size_t b = i / VW_GAP_BLOCK;
 	for (int k = 0; k < VW_HIST_BUCKETS; k++)
 		h[k] = x->hist[b][k];
-	for (size_t j = b * VW_GAP_BLOCK; j < i; j++)
-		h[vw_hist_bucket(gt_gap_len(&gp[j]))]++;
+	gt_gap_iter it;
+	gt_gap g;
+	gt_gap_seek(m, b * VW_GAP_BLOCK, &it);
+	for (size_t j = b * VW_GAP_BLOCK; j < i && gt_gap_next(&it, &g); j++)
+		h[vw_hist_bucket(gt_gap_len(&g))]++;
+}
+
+/* For the few gaps a query looks at, found through by_len. */
+static int64_t len_of(const gt_model *m, size_t i)
+{
+	gt_gap g = gt_model_gap(m, i);
+	return gt_gap_len(&g);
 }
 
 /* How many of by_len[lo, hi) are gaps [first, last): without branches, so
@@ -609,10 +692,9 @@ static size_t count_in(const uint32_t *v, size_t lo, size_t hi, size_t first, si
 static int64_t kth_in(const gt_model *m, const vw_range_index *x, size_t lo, size_t hi, size_t want, size_t k,
                       size_t first, size_t last)
 {
-	const gt_gap *gp = gt_model_gaps(m);
 	const uint32_t *v = x->by_len;
 	if (first == 0 && last == x->ngaps)
-		return gt_gap_len(&gp[v[lo + k]]);
+		return len_of(m, v[lo + k]);
 	/* Whole chunks are counted, the one holding the k-th walked; from the
 	 * nearer end, since p99 and the maximum lie at the end of a bucket. */
 	if (k < want / 2) {
@@ -625,7 +707,7 @@ static int64_t kth_in(const gt_model *m, const vw_range_index *x, size_t lo, siz
 		}
 		for (size_t i = lo; i < hi; i++)
 			if (v[i] >= first && v[i] < last && k-- == 0)
-				return gt_gap_len(&gp[v[i]]);
+				return len_of(m, v[i]);
 	} else {
 		k = want - 1 - k;
 		for (;;) {
@@ -637,7 +719,7 @@ static int64_t kth_in(const gt_model *m, const vw_range_index *x, size_t lo, siz
 		}
 		for (size_t i = hi; i-- > lo;)
 			if (v[i] >= first && v[i] < last && k-- == 0)
-				return gt_gap_len(&gp[v[i]]);
+				return len_of(m, v[i]);
 	}
 	return 0; /* not reached: the bucket holds want of them */
 }
@@ -655,7 +737,6 @@ static int64_t kth_gap(const gt_model *m, const vw_range_index *x, const size_t 
 static size_t count_over(const gt_model *m, const vw_range_index *x, const size_t *h, int64_t threshold, size_t first,
                          size_t last)
 {
-	const gt_gap *gp = gt_model_gaps(m);
 	int bt = vw_hist_bucket(threshold);
 	size_t n = 0;
 	for (int b = bt + 1; b < VW_HIST_BUCKETS; b++)
@@ -665,7 +746,7 @@ static size_t count_over(const gt_model *m, const vw_range_index *x, const size_
 	size_t lo = x->bucket_at[bt], hi = x->bucket_at[bt + 1];
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
-		if (gt_gap_len(&gp[x->by_len[mid]]) < threshold)
+		if (len_of(m, x->by_len[mid]) < threshold)
 			lo = mid + 1;
 		else
 			hi = mid;
@@ -678,7 +759,6 @@ static size_t count_over(const gt_model *m, const vw_range_index *x, const size_
 static int gaps_in(const gt_model *m, const vw_range_index *x, size_t first, size_t last, int64_t threshold,
                    vw_range_stats *out)
 {
-	const gt_gap *g = gt_model_gaps(m);
 	out->ngaps = last - first;
 	if (!out->ngaps)
 		return 0;
@@ -698,8 +778,11 @@ static int gaps_in(const gt_model *m, const vw_range_index *x, size_t first, siz
 	int64_t *d = malloc(out->ngaps * sizeof *d);
 	if (!d)
 		return -1;
-	for (size_t i = first; i < last; i++) {
-		d[i - first] = gt_gap_len(&g[i]);
+	gt_gap_iter it;
+	gt_gap g;
+	gt_gap_seek(m, first, &it);
+	for (size_t i = first; i < last && gt_gap_next(&it, &g); i++) {
+		d[i - first] = gt_gap_len(&g);
 		out->ngaps_over += d[i - first] >= threshold;
 		out->hist[vw_hist_bucket(d[i - first])]++;
 	}

@@ -238,8 +238,26 @@ const gt_proc *gt_model_proc(const gt_model *m, uint32_t i);
 size_t gt_model_nthreads(const gt_model *m);
 const gt_thread *gt_model_thread(const gt_model *m, uint32_t i);
 
+/* Gaps, in order of start (equal starts in the order they began). A busy
+ * trace has tens of millions: they are kept packed, in blocks of
+ * GT_GAP_BLOCK, at about 20 of their 48 bytes. Read them in order with
+ * gt_gap_seek and gt_gap_next; gt_model_gap decodes part of one block to
+ * reach one gap. */
+#define GT_GAP_BLOCK 32
+typedef struct gt_gap_iter {
+	const void *blocks;
+	const uint8_t *bytes, *p;
+	size_t pos, n;
+	gt_gap prev;
+} gt_gap_iter;
+
 size_t gt_model_ngaps(const gt_model *m);
-const gt_gap *gt_model_gaps(const gt_model *m); /* sorted by start */
+/* Positions it at gap i (at the end when i >= ngaps). */
+void gt_gap_seek(const gt_model *m, size_t i, gt_gap_iter *it);
+bool gt_gap_next(gt_gap_iter *it, gt_gap *out);
+gt_gap gt_model_gap(const gt_model *m, size_t i); /* i < ngaps */
+/* The first gap starting at or after t; ngaps if none does. */
+size_t gt_model_gap_first_at(const gt_model *m, int64_t t);
 
 /* GC mark phases, stop-the-world pauses, mark assists, sorted by start. */
 size_t gt_model_ranges(const gt_model *m, gt_range_id which, const gt_range_span **out);
