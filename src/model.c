@@ -882,6 +882,18 @@ static bool str_is(gt_str s, const char *lit)
 /* Gaps in the window before it is packed: small enough to stay in cache. */
 #define GAP_PACK_MIN 1024
 
+/* Tells the slots of the open gaps in the window from `from` on where
+ * their gaps are now. */
+static void win_reslot(gt_model *m, size_t from)
+{
+	for (size_t i = from; i < m->nwin; i++)
+		if (m->win[i].proc == GAP_OPEN) {
+			gbuild *b = gbld(m, m->win[i].goroutine);
+			if (b)
+				b->gap = (uint32_t)i;
+		}
+}
+
 /* Packs the window's gaps that nothing to come can precede: in order of
  * start (equal starts in the order they began), up to the first still open
  * or starting after `bound`, before which no gap opens from now on. */
@@ -914,12 +926,7 @@ static void gaps_pack(gt_model *m, int64_t bound)
 		memmove(w, w + k, (n - k) * sizeof *w);
 		m->nwin = n - k;
 	}
-	for (size_t i = 0; i < m->nwin; i++)
-		if (w[i].proc == GAP_OPEN) {
-			gbuild *b = gbld(m, w[i].goroutine);
-			if (b)
-				b->gap = (uint32_t)i;
-		}
+	win_reslot(m, 0);
 	m->pack_at = m->nwin * 2 > GAP_PACK_MIN ? m->nwin * 2 : GAP_PACK_MIN;
 }
 
@@ -940,12 +947,7 @@ MD_NOINLINE static void gaps_unpack(gt_model *m)
 		gt_gap_next(&it, &m->win[i]);
 	gp_free(&m->gaps);
 	m->nwin = n;
-	for (size_t i = np; i < n; i++)
-		if (m->win[i].proc == GAP_OPEN) {
-			gbuild *b = gbld(m, m->win[i].goroutine);
-			if (b)
-				b->gap = (uint32_t)i;
-		}
+	win_reslot(m, np);
 	m->gap_floor = INT64_MIN;
 	m->pack_at = SIZE_MAX;
 }

@@ -598,6 +598,8 @@ int vw_state_gaps_over(vw_state *s);
 vw_geom vw_state_geom(const vw_state *s);
 /* The goroutine of the selected gap or goroutine span, or GT_NONE. */
 uint32_t vw_selected_goroutine(const vw_state *s);
+/* Length of the longest gap of the trace, 0 if it has none. */
+int64_t vw_worst_gap_len(const vw_state *s);
 /* Indices of goroutine gi's gaps that overlap the view's time window, in
  * start order, at most cap into out. Returns the count written. */
 size_t vw_goroutine_gaps_in_view(const vw_state *s, uint32_t gi, uint32_t *out, size_t cap);

@@ -912,10 +912,7 @@ static void overview(ctx *c)
 		return;
 	/* Latency density: a bar per column as tall as the log of its worst gap
 	 * relative to the worst of the trace. */
-	gt_gap wg = {0};
-	if (s->nworst)
-		wg = gt_model_gap(s->m, s->worst[0]);
-	int64_t worst = gt_gap_len(&wg);
+	int64_t worst = vw_worst_gap_len(s);
 	double lw = log((double)(worst > 1000 ? worst : 1000) / 1000.0) + 1;
 	float bh = h - 12 * c->k;
 	for (int x = 0; x < cols; x++) {

@@ -309,18 +309,23 @@ uint32_t vw_selected_goroutine(const vw_state *s)
 	return GT_NONE;
 }
 
+int64_t vw_worst_gap_len(const vw_state *s)
+{
+	if (!s->nworst)
+		return 0;
+	gt_gap g = gt_model_gap(s->m, s->worst[0]);
+	return gt_gap_len(&g);
+}
+
 size_t vw_goroutine_gaps_in_view(const vw_state *s, uint32_t gi, uint32_t *out, size_t cap)
 {
 	size_t n = 0;
 	double lo = vw_t_of(&s->view, 0), hi = vw_view_end(&s->view);
 	/* Gaps are sorted by start: one starting before the window reaches
 	 * into it by at most the longest gap. */
-	gt_gap g = {0};
-	if (s->nworst)
-		g = gt_model_gap(s->m, s->worst[0]);
-	int64_t longest = gt_gap_len(&g);
-	size_t i = vw_gap_first_from(s->m, lo - (double)longest);
+	size_t i = vw_gap_first_from(s->m, lo - (double)vw_worst_gap_len(s));
 	gt_gap_iter it;
+	gt_gap g;
 	for (gt_gap_seek(s->m, i, &it); n < cap && gt_gap_next(&it, &g) && (double)g.start < hi; i++)
 		if (g.goroutine == gi && (double)gt_gap_end(&g) >= lo)
 			out[n++] = (uint32_t)i;
