@@ -72,7 +72,13 @@ typedef struct syscall_row {
 typedef struct gap_report {
 	const gt_model *m;
 	const gp_options *o;
-	gt_gap *rows; /* selected, longest first */
+	/* Selected gaps, longest first. Rows are read back from the packed
+	 * gaps: `gaps --min 0` on a big trace selects tens of millions, and a
+	 * copy of each would cost three times this. */
+	struct gap_key {
+		int64_t len;
+		size_t idx;
+	} *rows;
 	size_t nrows, shown;
 	gp_stats stats;
 	const gt_range_span **stw, **assists;
@@ -95,14 +101,17 @@ static bool name_matches(const char *pattern, gt_str name)
 	return strstr(buf, pattern) != NULL;
 }
 
-static int cmp_gap_len(const void *a, const void *b)
+/* Longest first; gaps are kept in order of start, so the index breaks ties
+ * by start. */
+static int cmp_gap_key(const void *a, const void *b)
 {
-	const gt_gap *x = a, *y = b;
-	int64_t dx = gt_gap_len(x), dy = gt_gap_len(y);
-	if (dx != dy)
-		return dx < dy ? 1 : -1;
-	return (x->start > y->start) - (x->start < y->start);
+	const struct gap_key *x = a, *y = b;
+	if (x->len != y->len)
+		return x->len < y->len ? 1 : -1;
+	return (x->idx > y->idx) - (x->idx < y->idx);
 }
+
+static gt_gap row(const gap_report *r, size_t i) { return gt_model_gap(r->m, r->rows[i].idx); }
 
 static int cmp_i64(const void *a, const void *b)
 {
@@ -110,13 +119,14 @@ static int cmp_i64(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-static int64_t rank(const int64_t *sorted, size_t n, int pct)
+/* Where the pct-th percentile of n values sorted from the smallest is. */
+static size_t rank_pos(size_t n, int pct)
 {
-	if (!n)
-		return 0;
 	size_t k = (size_t)((pct * n + 99) / 100);
-	return sorted[k ? k - 1 : 0];
+	return k ? k - 1 : 0;
 }
+
+static int64_t rank(const int64_t *sorted, size_t n, int pct) { return n ? sorted[rank_pos(n, pct)] : 0; }
 
 static bool in_window(const gp_options *o, int64_t start)
 {
@@ -148,28 +158,29 @@ gp_stats gp_gap_stats(const gt_model *m, int64_t from, int64_t to, int64_t min_n
 	return st;
 }
 
+static bool selected(const gap_report *r, const gt_gap *g)
+{
+	const gp_options *o = r->o;
+	return gt_gap_len(g) >= o->min_ns && in_window(o, g->start) &&
+	       (!o->name_filter || name_matches(o->name_filter, gt_model_goroutine(r->m, g->goroutine)->name));
+}
+
 static void select_rows(gap_report *r)
 {
 	const gt_model *m = r->m;
 	const gp_options *o = r->o;
 	size_t n = gt_model_ngaps(m);
 	r->rows = malloc((n + 1) * sizeof *r->rows);
-	int64_t *d = malloc((n + 1) * sizeof *d);
-	if (!r->rows || !d) {
-		free(d);
-		r->nrows = 0;
+	if (!r->rows)
 		return;
-	}
 	gt_gap_iter at;
 	gt_gap gap;
-	for (gt_gap_seek(m, 0, &at); gt_gap_next(&at, &gap);) {
+	gt_gap_seek(m, 0, &at);
+	for (size_t i = 0; gt_gap_next(&at, &gap); i++) {
+		if (!selected(r, &gap))
+			continue;
 		int64_t len = gt_gap_len(&gap);
-		if (len < o->min_ns || !in_window(o, gap.start))
-			continue;
-		if (!name_matches(o->name_filter, gt_model_goroutine(m, gap.goroutine)->name))
-			continue;
-		d[r->nrows] = len;
-		r->rows[r->nrows++] = gap;
+		r->rows[r->nrows++] = (struct gap_key){len, i};
 		r->stats.total_ns += len;
 		int bucket = 0;
 		while (bucket < 39 && ((int64_t)1 << (bucket + 1)) <= len)
@@ -177,13 +188,14 @@ static void select_rows(gap_report *r)
 		r->hist[bucket]++;
 	}
 	r->stats.count = r->nrows;
-	qsort(d, r->nrows, sizeof *d, cmp_i64);
-	r->stats.p50_ns = rank(d, r->nrows, 50);
-	r->stats.p90_ns = rank(d, r->nrows, 90);
-	r->stats.p99_ns = rank(d, r->nrows, 99);
-	r->stats.max_ns = r->nrows ? d[r->nrows - 1] : 0;
-	free(d);
-	qsort(r->rows, r->nrows, sizeof *r->rows, cmp_gap_len);
+	qsort(r->rows, r->nrows, sizeof *r->rows, cmp_gap_key);
+	size_t k = r->nrows; /* the rows run from the longest */
+	if (k) {
+		r->stats.p50_ns = r->rows[k - 1 - rank_pos(k, 50)].len;
+		r->stats.p90_ns = r->rows[k - 1 - rank_pos(k, 90)].len;
+		r->stats.p99_ns = r->rows[k - 1 - rank_pos(k, 99)].len;
+		r->stats.max_ns = r->rows[0].len;
+	}
 
 	/* The other latency sources over the same threshold and window. */
 	const gt_range_span *rs;
@@ -313,6 +325,7 @@ typedef struct agg {
 	gt_str key;
 	size_t count;
 	int64_t total, max;
+	size_t max_idx; /* the first gap of that length: where the rows meet it first */
 } agg;
 
 static int cmp_agg(const void *a, const void *b)
@@ -320,7 +333,12 @@ static int cmp_agg(const void *a, const void *b)
 	const agg *x = a, *y = b;
 	if (x->total != y->total)
 		return x->total < y->total ? 1 : -1;
-	return (int)(x->count < y->count) - (int)(x->count > y->count);
+	if (x->count != y->count)
+		return x->count < y->count ? 1 : -1;
+	/* Then in the order the rows, longest first, name them. */
+	if (x->max != y->max)
+		return x->max < y->max ? 1 : -1;
+	return (x->max_idx > y->max_idx) - (x->max_idx < y->max_idx);
 }
 
 static int same_agg_key(const void *ctx, uint32_t i, const char *p, size_t n)
@@ -331,23 +349,37 @@ static int same_agg_key(const void *ctx, uint32_t i, const char *p, size_t n)
 
 static size_t aggregate(const gap_report *r, bool by_name, agg **out)
 {
-	agg *a = calloc(r->nrows + GT_CAUSE_COUNT + 1, sizeof *a);
-	size_t n = 0;
+	size_t n = 0, cap = by_name ? 64 : GT_CAUSE_COUNT;
+	agg *a = calloc(cap, sizeof *a);
 	idmap ix = {0};
-	for (size_t i = 0; a && i < r->nrows; i++) {
-		const gt_gap *g = &r->rows[i];
-		gt_str key = by_name ? gname(r->m, g->goroutine)
-		                     : (gt_str){gp_cause_names[g->cause], strlen(gp_cause_names[g->cause])};
+	gt_gap_iter at;
+	gt_gap g;
+	gt_gap_seek(r->m, 0, &at);
+	for (size_t i = 0; a && gt_gap_next(&at, &g); i++) {
+		if (!selected(r, &g))
+			continue;
+		gt_str key = by_name ? gname(r->m, g.goroutine)
+		                     : (gt_str){gp_cause_names[g.cause], strlen(gp_cause_names[g.cause])};
 		uint32_t j = idmap_group(&ix, key.ptr, key.len, (uint32_t)n, same_agg_key, a);
 		if (j == UINT32_MAX)
 			break; /* out of memory: the summary keeps what it has */
-		if (j == n)
-			a[n++].key = key;
-		int64_t len = gt_gap_len(g);
+		if (j == n) {
+			if (n == cap) {
+				agg *more = realloc(a, 2 * cap * sizeof *a);
+				if (!more)
+					break;
+				a = more;
+				cap *= 2;
+			}
+			a[n++] = (agg){.key = key};
+		}
+		int64_t len = gt_gap_len(&g);
 		a[j].count++;
 		a[j].total += len;
-		if (len > a[j].max)
+		if (len > a[j].max || a[j].count == 1) {
 			a[j].max = len;
+			a[j].max_idx = i;
+		}
 	}
 	idmap_free(&ix);
 	if (a)
@@ -438,7 +470,7 @@ static void text_report(gf_buf *b, gap_report *r, bool md)
 	              : "\nworst gaps:\n  START       DURATION   GOROUTINE  CAUSE           UNBLOCKED BY  P     ALL-P-BUSY "
 	                "IDLE-P     STW        GC         RUNNABLE NAME\n");
 	for (size_t i = 0; i < r->shown; i++) {
-		const gt_gap *g = &r->rows[i];
+		const gt_gap gap = row(r, i), *g = &gap;
 		gt_gap_sched sc = gt_gap_sched_of(m, g);
 		if (md) {
 			gf_puts(b, "| ");
@@ -598,7 +630,7 @@ static void csv_report(gf_buf *b, gap_report *r)
 	gf_puts(b, "goroutine,name,start_ns,duration_ns,reason,unblocked_by,unblocked_at,proc,all_ps_busy_ns,stw_ns,gc_ns,"
 	           "idle_p_ns,runnable_at_start\n");
 	for (size_t i = 0; i < r->shown; i++) {
-		const gt_gap *g = &r->rows[i];
+		const gt_gap gap = row(r, i), *g = &gap;
 		gf_i64(b, gid(m, g->goroutine));
 		gf_putc(b, ',');
 		rp_csv_str(b, gname(m, g->goroutine));
@@ -747,7 +779,8 @@ static void json_report(gf_buf *b, gap_report *r)
 	}
 	gf_puts(b, "],\n\"gaps\":[\n");
 	for (size_t i = 0; i < r->shown; i++) {
-		json_gap(b, m, &r->rows[i], NULL);
+		gt_gap g = row(r, i);
+		json_gap(b, m, &g, NULL);
 		gf_puts(b, i + 1 < r->shown ? ",\n" : "\n");
 	}
 	gf_puts(b, "],\n\"stw\":[");
@@ -943,7 +976,7 @@ static void html_report(gf_buf *b, gap_report *r)
 		}
 	}
 	for (size_t i = 0; i < r->nrows; i++) {
-		const gt_gap *g = &r->rows[i];
+		const gt_gap gap = row(r, i), *g = &gap;
 		int64_t len = gt_gap_len(g);
 		double f = (log((double)(len > 1 ? len : 1)) - lmin) / (lmax - lmin);
 		f = f < 0 ? 0 : f > 1 ? 1 : f;
@@ -983,7 +1016,7 @@ static void html_report(gf_buf *b, gap_report *r)
 	           "goroutine</th><th>name</th><th>cause</th><th>unblocked by</th><th>at</th><th>P</th><th>all Ps busy</th>"
 	           "<th>idle P</th><th>STW</th><th>GC</th><th>runnable</th></tr></thead><tbody>\n");
 	for (size_t i = 0; i < r->shown; i++) {
-		const gt_gap *g = &r->rows[i];
+		const gt_gap gap = row(r, i), *g = &gap;
 		int64_t nums[] = {g->start, gt_gap_len(g)};
 		gf_puts(b, "<tr>");
 		for (int k = 0; k < 2; k++) {
@@ -1086,7 +1119,8 @@ void gp_gaps(gf_buf *b, const gt_model *m, rp_format f, const gp_options *o)
 		break;
 	case RP_JSONL:
 		for (size_t i = 0; i < r.shown; i++) {
-			json_gap(b, m, &r.rows[i], o->file ? o->file : "-");
+			gt_gap g = row(&r, i);
+			json_gap(b, m, &g, o->file ? o->file : "-");
 			gf_putc(b, '\n');
 		}
 		break;
