@@ -126,7 +126,7 @@ static void goroutine_tracks(ch_ctx *c)
 	static const char *const states[GT_GS_COUNT] = {"running", "runnable", "blocked", "syscall", "syscall (blocked)"};
 	const gt_model *m = c->m;
 	for (uint32_t i = 0; i < gt_model_ngoroutines(m); i++) {
-		const gt_goroutine *g = gt_model_goroutine(m, i);
+		const gt_goroutine g_rec = gt_model_goroutine(m, i), *g = &g_rec;
 		gf_buf label = {0};
 		goroutine_label(&label, g);
 		meta(c, "thread_name", CH_PID_GOROUTINES, g->id, (gt_str){label.p, label.len}, g->id);
@@ -188,7 +188,7 @@ static void sched_track(ch_ctx *c, int pid, char letter, int64_t id, int64_t sor
 		uint32_t gi = gt_span_other(s);
 		if (s->state == GT_PS_IDLE || gi >= gt_model_ngoroutines(m) || !clip(c, &st, &en))
 			continue;
-		const gt_goroutine *g = gt_model_goroutine(m, gi);
+		const gt_goroutine g_rec = gt_model_goroutine(m, gi), *g = &g_rec;
 		gf_buf name = {0};
 		if (s->state == GT_PS_SYSCALL)
 			gf_puts(&name, "syscall: ");
@@ -276,7 +276,7 @@ static void flows(ch_ctx *c)
 		if (g->unblocker == GT_NONE || g->proc == GT_NONE || g->start < c->from ||
 		    (c->to >= 0 && gt_gap_end(g) >= c->to))
 			continue;
-		int64_t by = gt_model_goroutine(m, g->unblocker)->id, to = gt_model_goroutine(m, g->goroutine)->id;
+		int64_t by = gt_model_goroutine(m, g->unblocker).id, to = gt_model_goroutine(m, g->goroutine).id;
 		for (int end = 0; end < 2; end++) {
 			event(c, end ? 'f' : 's', CH_PID_GOROUTINES, end ? to : by);
 			gf_puts(c->b, ",\"ts\":");

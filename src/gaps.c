@@ -162,7 +162,7 @@ static bool selected(const gap_report *r, const gt_gap *g)
 {
 	const gp_options *o = r->o;
 	return gt_gap_len(g) >= o->min_ns && in_window(o, g->start) &&
-	       (!o->name_filter || name_matches(o->name_filter, gt_model_goroutine(r->m, g->goroutine)->name));
+	       (!o->name_filter || name_matches(o->name_filter, gt_model_goroutine(r->m, g->goroutine).name));
 }
 
 static void select_rows(gap_report *r)
@@ -208,11 +208,11 @@ static void select_rows(gap_report *r)
 	r->assists = malloc((nr + 1) * sizeof *r->assists);
 	for (size_t i = 0; r->assists && i < nr; i++)
 		if (rs[i].end - rs[i].start >= o->min_ns && in_window(o, rs[i].start) && rs[i].goroutine != GT_NONE &&
-		    name_matches(o->name_filter, gt_model_goroutine(m, rs[i].goroutine)->name))
+		    name_matches(o->name_filter, gt_model_goroutine(m, rs[i].goroutine).name))
 			r->assists[r->nassists++] = &rs[i];
 	size_t cap = 0;
 	for (uint32_t gi = 0; gi < gt_model_ngoroutines(m); gi++) {
-		const gt_goroutine *g = gt_model_goroutine(m, gi);
+		const gt_goroutine g_rec = gt_model_goroutine(m, gi), *g = &g_rec;
 		if (!name_matches(o->name_filter, g->name))
 			continue;
 		gt_span_iter it;
@@ -264,14 +264,13 @@ static void int_col(gf_buf *b, int64_t v, int width)
 static gt_str gname(const gt_model *m, uint32_t gi)
 {
 	static const gt_str unknown = {"(unknown)", 9};
-	const gt_goroutine *g = gt_model_goroutine(m, gi);
-	return g && g->name.len ? g->name : unknown;
+	gt_str name = gt_model_goroutine(m, gi).name;
+	return name.len ? name : unknown;
 }
 
 static int64_t gid(const gt_model *m, uint32_t gi)
 {
-	const gt_goroutine *g = gt_model_goroutine(m, gi);
-	return g ? g->id : -1;
+	return gt_model_goroutine(m, gi).id;
 }
 
 static int64_t pid(const gt_model *m, uint32_t p)
@@ -677,7 +676,7 @@ static void json_gap(gf_buf *b, const gt_model *m, const gt_gap *g, const char *
 	gf_puts(b, "\"goroutine\":");
 	gf_i64(b, gid(m, g->goroutine));
 	gf_puts(b, ",\"name\":");
-	rp_json_str(b, gt_model_goroutine(m, g->goroutine)->name);
+	rp_json_str(b, gt_model_goroutine(m, g->goroutine).name);
 	gf_puts(b, ",\"start_ns\":");
 	gf_i64(b, g->start);
 	gf_puts(b, ",\"duration_ns\":");
@@ -808,7 +807,7 @@ static void json_report(gf_buf *b, gap_report *r)
 		gf_puts(b, i ? ",\n{\"goroutine\":" : "\n{\"goroutine\":");
 		gf_i64(b, gid(m, r->syscalls[i].goroutine));
 		gf_puts(b, ",\"name\":");
-		rp_json_str(b, gt_model_goroutine(m, r->syscalls[i].goroutine)->name);
+		rp_json_str(b, gt_model_goroutine(m, r->syscalls[i].goroutine).name);
 		gf_puts(b, ",\"start_ns\":");
 		gf_i64(b, r->syscalls[i].start);
 		gf_puts(b, ",\"duration_ns\":");
@@ -1171,7 +1170,7 @@ void gp_leaks(gf_buf *b, const gt_model *m, rp_format f, const char *file)
 	leak_group *gr = calloc(cap, sizeof *gr);
 	idmap ix = {0};
 	for (uint32_t gi = 0; gr && gi < gt_model_ngoroutines(m); gi++) {
-		const gt_goroutine *g = gt_model_goroutine(m, gi);
+		const gt_goroutine g_rec = gt_model_goroutine(m, gi), *g = &g_rec;
 		if (g->end >= 0 && !g->blocked_forever)
 			continue;
 		gt_span last_span;
@@ -1232,7 +1231,7 @@ void gp_leaks(gf_buf *b, const gt_model *m, rp_format f, const char *file)
 			gf_puts(b, ",\"reason\":");
 			rp_json_str(b, reason);
 			gf_puts(b, ",\"name\":");
-			rp_json_str(b, gt_model_goroutine(m, l->example)->name);
+			rp_json_str(b, gt_model_goroutine(m, l->example).name);
 			gf_puts(b, ",\"oldest_age_ns\":");
 			gf_i64(b, dur - l->oldest);
 			gf_puts(b, ",\"newest_age_ns\":");

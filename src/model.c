@@ -14,6 +14,7 @@
 #include "mem.h"
 #include "gappack.h"
 #include "spanpack.h"
+#include "varint.h"
 
 /* Tens of millions of gaps in a busy trace: keep them at 48 bytes. */
 _Static_assert(sizeof(gt_gap) == 48, "gt_gap grew");
@@ -65,14 +66,28 @@ typedef struct open_range {
 	int64_t ts;
 } open_range;
 
-/* What the pass keeps per live goroutine besides the public gt_goroutine.
+/* A goroutine as the model keeps it once it ended: less than half of
+ * gt_goroutine with its statistics. A busy service leaves millions. */
+typedef struct grec {
+	int64_t id, creation, start, end;
+	/* Varints (exec, scheduler wait, syscall, syscall blocked and total
+	 * time, and the counts of block and range times), then those times;
+	 * in the arena, NULL when all are zero. */
+	const uint8_t *stats;
+	uint32_t name; /* index into the names */
+	uint32_t nspans : 31, blocked_forever : 1;
+} grec;
+_Static_assert(sizeof(grec) == 48, "a goroutine record is kept for every goroutine of the trace");
+
+/* What the pass keeps per live goroutine besides its record.
  * Busy services create millions of goroutines that live a few
  * microseconds: slots are reused once a goroutine ends, so this state costs
  * memory per goroutine alive at once, not per goroutine ever seen. */
 typedef struct gbuild {
-	/* The goroutine's public record while it lives, copied out when it
-	 * ends: transitions touch the slot only, not the big table. */
+	/* The goroutine's record while it lives, packed into the big table
+	 * when it ends: transitions touch the slot only. */
 	gt_goroutine pub;
+	gt_gstats stats; /* scalars only: the times by reason are below */
 	uint32_t owner; /* goroutine index, GT_NONE while the slot is free */
 	span_vec spans;
 	bool open; /* the last span is still running */
@@ -155,29 +170,38 @@ typedef struct stack_ref {
 
 #define REASON_CACHE 64
 
+/* Strings interned by content: block reasons and stop-the-world kinds, and
+ * goroutine names. They point into the trace, which does not change while
+ * it is open, so one address and length always holds the same text: a
+ * small cache by address spares hashing most of them. */
+typedef struct str_tab {
+	int oom;
+	const char *limit;
+	uint32_t max;         /* the most strings the field holding an index allows */
+	const char *too_many; /* the error past it */
+	gt_str *s;            /* index 0 is the empty string */
+	size_t n, cap;
+	idmap idx; /* content hash -> index */
+	struct {
+		const char *ptr;
+		size_t len;
+		uint32_t id;
+	} cache[REASON_CACHE];
+} str_tab;
+
 /* What the reading thread resolves before handing an event over: stacks
  * (deduplicated across generations), interned reasons, thread numbers. It
  * fills this while the builder thread runs, hence its own error fields. */
 typedef struct stack_tab {
 	int oom;
 	const char *limit;
-	gt_str *reasons;
-	size_t nreasons, capreasons;
-	idmap reason_idx; /* content hash -> index */
+	str_tab reasons;
 	idmap thread_num; /* thread id -> number, dense for the builder's lookups */
 	uint32_t nthread_nums;
 	int64_t *thread_ids;    /* number -> thread id */
 	size_t capthread_ids;
 	int64_t last_thread_id; /* the last thread numbered, valid once nthread_nums > 0 */
 	uint32_t last_thread_num;
-	/* Reasons by where the decoder's string lies: its strings point into
-	 * the trace, which does not change while it is open, so one address
-	 * and length always holds the same text. */
-	struct {
-		const char *ptr;
-		size_t len;
-		uint16_t id;
-	} reason_cache[REASON_CACHE];
 	gt_frame *frames;
 	size_t nframes, capframes;
 	stack_ref *stacks;
@@ -193,7 +217,8 @@ struct gt_model {
 	bool started;
 
 	mem_ahead *ahead; /* while the builder thread runs */
-	gt_goroutine *gs; /* grown in place (mem_grow_in_place) */
+	grec *gs; /* grown in place (mem_grow_in_place) */
+	str_tab names; /* goroutine names */
 	size_t reserved_gs;
 	uint32_t *gslot; /* per goroutine: its gbuild slot, GT_NONE once it ended */
 	const void **gpack; /* per goroutine: its spans, packed in the arena when it ended */
@@ -304,46 +329,62 @@ static uint64_t hash_bytes(const char *p, size_t n, uint64_t h)
 	return h;
 }
 
-static uint16_t intern_slow(stack_tab *st, gt_str s);
+static uint32_t str_intern_slow(str_tab *t, gt_str s);
 
-static uint16_t intern(stack_tab *st, gt_str s)
+static uint32_t str_intern(str_tab *t, gt_str s)
 {
 	if (s.len == 0)
 		return 0;
 	size_t slot = ((uintptr_t)s.ptr ^ (uintptr_t)s.ptr >> 7) % REASON_CACHE;
-	if (st->reason_cache[slot].ptr == s.ptr && st->reason_cache[slot].len == s.len)
-		return st->reason_cache[slot].id;
-	uint16_t id = intern_slow(st, s);
-	if (!st->oom) {
-		st->reason_cache[slot].ptr = s.ptr;
-		st->reason_cache[slot].len = s.len;
-		st->reason_cache[slot].id = id;
+	if (t->cache[slot].ptr == s.ptr && t->cache[slot].len == s.len)
+		return t->cache[slot].id;
+	uint32_t id = str_intern_slow(t, s);
+	if (!t->oom) {
+		t->cache[slot].ptr = s.ptr;
+		t->cache[slot].len = s.len;
+		t->cache[slot].id = id;
 	}
 	return id;
 }
 
-static uint16_t intern_slow(stack_tab *st, gt_str s)
+static uint32_t str_intern_slow(str_tab *t, gt_str s)
 {
 	uint64_t h = hash_bytes(s.ptr, s.len, 0xcbf29ce484222325ULL);
 	for (;; h++) {
-		uint32_t i = idmap_get(&st->reason_idx, h);
+		uint32_t i = idmap_get(&t->idx, h);
 		if (i == UINT32_MAX)
 			break;
-		if (st->reasons[i].len == s.len && memcmp(st->reasons[i].ptr, s.ptr, s.len) == 0)
-			return (uint16_t)i;
+		if (t->s[i].len == s.len && memcmp(t->s[i].ptr, s.ptr, s.len) == 0)
+			return i;
 	}
-	if (st->nreasons == 0)
-		PUSH(st, st->reasons, st->nreasons, st->capreasons, ((gt_str){"", 0}));
-	if (st->nreasons >= UINT16_MAX) {
-		st->limit = "more than 65534 distinct block reasons and stop-the-world kinds";
-		st->oom = 1; /* the span field that holds them has 16 bits */
+	if (t->n == 0)
+		PUSH(t, t->s, t->n, t->cap, ((gt_str){"", 0}));
+	if (t->n >= t->max) {
+		t->limit = t->too_many;
+		t->oom = 1;
 		return 0;
 	}
-	uint32_t idx = (uint32_t)st->nreasons;
-	PUSH(st, st->reasons, st->nreasons, st->capreasons, s);
-	if (idmap_put(&st->reason_idx, h, idx))
+	uint32_t idx = (uint32_t)t->n;
+	PUSH(t, t->s, t->n, t->cap, s);
+	if (idmap_put(&t->idx, h, idx))
+		t->oom = 1;
+	return idx;
+}
+
+static void str_tab_free(str_tab *t)
+{
+	free(t->s);
+	idmap_free(&t->idx);
+}
+
+static uint16_t intern(stack_tab *st, gt_str s)
+{
+	uint32_t id = str_intern(&st->reasons, s);
+	if (st->reasons.oom) {
 		st->oom = 1;
-	return (uint16_t)idx;
+		st->limit = st->reasons.limit;
+	}
+	return (uint16_t)id;
 }
 
 MD_NOINLINE static uint32_t intern_stack_uncached(stack_tab *st, const gt_stack *s)
@@ -435,12 +476,66 @@ static void *arena_alloc(gt_model *m, size_t bytes)
 	return r;
 }
 
-static void *arena_copy(gt_model *m, const void *src, size_t n, size_t elem)
+/* ---- goroutine records ---- */
+
+/* Keeps a goroutine's statistics in the arena: a goroutine of a busy
+ * service has a few microseconds of each, two or three bytes as varints. */
+static const uint8_t *stats_pack(gt_model *m, const gt_gstats *st, const gt_reason_ns *block, size_t nblock,
+                                 const gt_range_ns *rng, size_t nrng)
 {
-	void *dst = arena_alloc(m, n * elem);
-	if (dst)
-		memcpy(dst, src, n * elem);
+	int64_t v[] = {st->exec_ns, st->sched_wait_ns, st->syscall_ns, st->syscall_block_ns, st->total_ns,
+	               (int64_t)nblock, (int64_t)nrng};
+	uint8_t head[sizeof v / sizeof v[0] * 10], *p = head;
+	bool zero = true;
+	for (size_t i = 0; i < sizeof v / sizeof v[0]; i++) {
+		p = put_uvarint(p, zigzag(v[i]));
+		zero = zero && v[i] == 0;
+	}
+	if (zero)
+		return NULL;
+	/* The times by reason stay arrays, aligned, for gt_gstats to point at. */
+	size_t at = ((size_t)(p - head) + 7) & ~(size_t)7;
+	uint8_t *dst = arena_alloc(m, at + nblock * sizeof *block + nrng * sizeof *rng);
+	if (!dst)
+		return NULL;
+	memcpy(dst, head, (size_t)(p - head));
+	if (nblock)
+		memcpy(dst + at, block, nblock * sizeof *block);
+	if (nrng)
+		memcpy(dst + at + nblock * sizeof *block, rng, nrng * sizeof *rng);
 	return dst;
+}
+
+static gt_gstats stats_unpack(const uint8_t *p)
+{
+	gt_gstats st = {0};
+	if (!p)
+		return st;
+	const uint8_t *q = p;
+	st.exec_ns = unzigzag(get_uvarint(&q));
+	st.sched_wait_ns = unzigzag(get_uvarint(&q));
+	st.syscall_ns = unzigzag(get_uvarint(&q));
+	st.syscall_block_ns = unzigzag(get_uvarint(&q));
+	st.total_ns = unzigzag(get_uvarint(&q));
+	st.nblock = (uint32_t)unzigzag(get_uvarint(&q));
+	st.nranges = (uint32_t)unzigzag(get_uvarint(&q));
+	const uint8_t *arrays = p + (((size_t)(q - p) + 7) & ~(size_t)7);
+	st.block = st.nblock ? (const gt_reason_ns *)(const void *)arrays : NULL;
+	st.ranges = st.nranges ? (const gt_range_ns *)(const void *)(arrays + st.nblock * sizeof *st.block) : NULL;
+	return st;
+}
+
+static gt_goroutine grec_unpack(const gt_model *m, const grec *r)
+{
+	return (gt_goroutine){
+		.id = r->id,
+		.name = r->name < m->names.n ? m->names.s[r->name] : (gt_str){"", 0},
+		.creation = r->creation,
+		.start = r->start,
+		.end = r->end,
+		.nspans = r->nspans,
+		.blocked_forever = r->blocked_forever,
+	};
 }
 
 /* Packs a goroutine's spans into the arena, where they stay: a goroutine
@@ -452,7 +547,7 @@ static void pack_spans(gt_model *m, uint32_t gi, const gt_span *spans, size_t n)
 	t->nbytes = t->nblocks = t->n = 0;
 	m->gpack[gi] = NULL;
 	m->gs[gi].nspans = 0;
-	if (n > UINT32_MAX) { /* over 25 GB of trace for one goroutine */
+	if (n > INT32_MAX) { /* over 12 GB of trace for one goroutine */
 		m->oom = 1;
 		return;
 	}
@@ -501,7 +596,8 @@ static gbuild *slot_acquire(gt_model *m, uint32_t gi)
 	b->caprng = keep.caprng;
 	b->regions = keep.regions;
 	b->capregions = keep.capregions;
-	b->pub = m->gs[gi];
+	b->pub = grec_unpack(m, &m->gs[gi]);
+	b->stats = stats_unpack(m->gs[gi].stats);
 	b->owner = gi;
 	b->gap = b->proc = b->thread = GT_NONE;
 	b->stw_open = b->assist_open = b->sys_p = GT_NONE;
@@ -518,13 +614,18 @@ static void slot_release(gt_model *m, uint32_t gi)
 	if (s == GT_NONE)
 		return;
 	gbuild *b = &m->gb[s];
-	gt_goroutine *g = &m->gs[gi];
-	*g = b->pub;
+	grec *g = &m->gs[gi];
+	g->creation = b->pub.creation;
+	g->start = b->pub.start;
+	g->end = b->pub.end;
+	g->blocked_forever = b->pub.blocked_forever;
+	g->name = str_intern(&m->names, b->pub.name);
+	if (m->names.oom) {
+		m->oom = 1;
+		m->limit = m->names.limit;
+	}
 	pack_spans(m, gi, b->spans.v, b->spans.n);
-	g->stats.block = arena_copy(m, b->block, b->nblock, sizeof *b->block);
-	g->stats.nblock = g->stats.block ? b->nblock : 0;
-	g->stats.ranges = arena_copy(m, b->rng, b->nrng, sizeof *b->rng);
-	g->stats.nranges = g->stats.ranges ? b->nrng : 0;
+	g->stats = stats_pack(m, &b->stats, b->block, b->nblock, b->rng, b->nrng);
 	if (b->spans.cap > SLOT_KEEP_SPANS) {
 		free(b->spans.v);
 		b->spans.v = NULL;
@@ -555,10 +656,11 @@ static gbuild *gbld_revive(gt_model *m, uint32_t gi)
 	b = slot_acquire(m, gi);
 	if (!b)
 		return NULL;
-	const gt_goroutine *g = &m->gs[gi];
+	const grec *g = &m->gs[gi];
+	const gt_gstats *st = &b->stats;
 	if (grow(&b->spans.v, &b->spans.cap, g->nspans + 1, sizeof *b->spans.v) ||
-	    grow(&b->block, &b->capblock, g->stats.nblock, sizeof *b->block) ||
-	    grow(&b->rng, &b->caprng, g->stats.nranges, sizeof *b->rng)) {
+	    grow(&b->block, &b->capblock, st->nblock, sizeof *b->block) ||
+	    grow(&b->rng, &b->caprng, st->nranges, sizeof *b->rng)) {
 		m->oom = 1;
 		return NULL;
 	}
@@ -569,12 +671,12 @@ static gbuild *gbld_revive(gt_model *m, uint32_t gi)
 		n++;
 	b->spans.n = n;
 	b->spans.floor = n ? b->spans.v[n - 1].end : 0;
-	if (g->stats.nblock)
-		memcpy(b->block, g->stats.block, g->stats.nblock * sizeof *b->block);
-	b->nblock = g->stats.nblock;
-	if (g->stats.nranges)
-		memcpy(b->rng, g->stats.ranges, g->stats.nranges * sizeof *b->rng);
-	b->nrng = g->stats.nranges;
+	if (st->nblock)
+		memcpy(b->block, st->block, st->nblock * sizeof *b->block);
+	b->nblock = st->nblock;
+	if (st->nranges)
+		memcpy(b->rng, st->ranges, st->nranges * sizeof *b->rng);
+	b->nrng = st->nranges;
 	b->finalized = true;
 	return b;
 }
@@ -595,7 +697,6 @@ MD_NOINLINE static uint32_t goroutine_new(gt_model *m, int64_t id)
 	m->gpack[i] = NULL;
 	m->gs[i].id = id;
 	/* Empty, but never NULL: reports memcmp and memcpy names. */
-	m->gs[i].name = (gt_str){"", 0};
 	m->gs[i].start = -1;
 	m->gs[i].end = -1;
 	if (!slot_acquire(m, i))
@@ -841,14 +942,17 @@ static open_range *find_lr(gbuild *b, uint8_t range, uint16_t kind)
 static void finalize(gt_model *m, uint32_t gi, int64_t last_ts, const int64_t *trigger_time)
 {
 	gbuild *b = gbld(m, gi);
-	gt_goroutine *g = b ? &b->pub : &m->gs[gi];
-	if (trigger_time)
-		g->end = *trigger_time;
+	if (trigger_time) {
+		if (b)
+			b->pub.end = *trigger_time;
+		else
+			m->gs[gi].end = *trigger_time;
+	}
 	if (!b || b->finalized)
 		return;
-	gt_gstats *st = &g->stats;
+	gt_gstats *st = &b->stats;
 	if (st->total_ns == 0)
-		st->total_ns = last_ts - g->creation;
+		st->total_ns = last_ts - b->pub.creation;
 	if (b->last_start)
 		st->exec_ns += last_ts - b->last_start;
 	if (b->last_runnable)
@@ -1058,7 +1162,7 @@ static void go_transition(gt_model *m, const mrec *r)
 			 * Its spans stay on the same track; a gap it was in ends. */
 			if (b->gap != GT_NONE)
 				gap_close(m, gi, t - m->t0, GT_NONE);
-			memset(&g->stats, 0, sizeof g->stats);
+			memset(&b->stats, 0, sizeof b->stats);
 			g->name = (gt_str){"", 0};
 			g->start = g->end = -1;
 			g->blocked_forever = false;
@@ -1071,19 +1175,19 @@ static void go_transition(gt_model *m, const mrec *r)
 			int64_t st = t - m->sync_ts;
 			switch (to) {
 			case GT_GO_RUNNING:
-				g->stats.exec_ns += st;
+				b->stats.exec_ns += st;
 				break;
 			case GT_GO_WAITING:
 				add_block(m, b, reason, st);
 				break;
 			case GT_GO_RUNNABLE:
-				g->stats.sched_wait_ns += st;
+				b->stats.sched_wait_ns += st;
 				break;
 			case GT_GO_SYSCALL:
 				if (h->proc == GT_NO_ID)
-					g->stats.syscall_block_ns += st;
+					b->stats.syscall_block_ns += st;
 				else
-					g->stats.syscall_ns += st;
+					b->stats.syscall_ns += st;
 				break;
 			default:
 				break;
@@ -1094,7 +1198,7 @@ static void go_transition(gt_model *m, const mrec *r)
 	} else {
 		switch (from) {
 		case GT_GO_RUNNING:
-			g->stats.exec_ns += t - b->last_start;
+			b->stats.exec_ns += t - b->last_start;
 			b->last_start = 0;
 			break;
 		case GT_GO_WAITING:
@@ -1105,17 +1209,17 @@ static void go_transition(gt_model *m, const mrec *r)
 			break;
 		case GT_GO_RUNNABLE:
 			if (b->last_runnable) {
-				g->stats.sched_wait_ns += t - b->last_runnable;
+				b->stats.sched_wait_ns += t - b->last_runnable;
 				b->last_runnable = 0;
 			}
 			break;
 		case GT_GO_SYSCALL:
 			if (b->last_syscall) {
 				if (b->last_syscall_block) {
-					g->stats.syscall_block_ns += t - b->last_syscall_block;
-					g->stats.syscall_ns += b->last_syscall_block - b->last_syscall;
+					b->stats.syscall_block_ns += t - b->last_syscall_block;
+					b->stats.syscall_ns += b->last_syscall_block - b->last_syscall;
 				} else {
-					g->stats.syscall_ns += t - b->last_syscall;
+					b->stats.syscall_ns += t - b->last_syscall;
 				}
 				b->last_syscall = 0;
 				b->last_syscall_block = 0;
@@ -1542,7 +1646,7 @@ static void finish(gt_model *m)
 
 	/* Public views, with times relative to the start. */
 	for (uint32_t gi = 0; gi < m->ngs; gi++) {
-		gt_goroutine *g = &m->gs[gi];
+		grec *g = &m->gs[gi];
 		g->creation -= m->t0;
 		if (g->start >= 0)
 			g->start -= m->t0;
@@ -1757,6 +1861,10 @@ static gt_status build(gt_trace *t, uint64_t max_events, gt_model **out, gt_prog
 	mpipe p = {.m = m};
 	if (m) {
 		m->gc_open = GT_NONE; /* before the builder thread starts */
+		m->st.reasons.max = UINT16_MAX; /* spans keep a reason in 16 bits */
+		m->st.reasons.too_many = "more than 65534 distinct block reasons and stop-the-world kinds";
+		m->names.max = UINT32_MAX;
+		m->names.too_many = "more than 4294967294 distinct goroutine names";
 		m->gap_floor = INT64_MIN;
 		m->pack_at = GAP_PACK_MIN;
 	}
@@ -1885,6 +1993,7 @@ void gt_model_free(gt_model *m)
 		free(b->regions);
 	}
 	mem_free_grown(m->gs, m->reserved_gs);
+	str_tab_free(&m->names);
 	free(m->gslot);
 	free(m->gpack);
 	sp_free(&m->packing);
@@ -1911,8 +2020,7 @@ void gt_model_free(gt_model *m)
 		free(m->ranges[r]);
 	for (int s = 0; s < GT_SERIES_COUNT; s++)
 		free(m->series[s]);
-	free(m->st.reasons);
-	idmap_free(&m->st.reason_idx);
+	str_tab_free(&m->st.reasons);
 	idmap_free(&m->st.thread_num);
 	free(m->st.thread_ids);
 	free(m->st.frames);
@@ -1940,7 +2048,17 @@ void gt_model_free(gt_model *m)
 int64_t gt_model_start_ns(const gt_model *m) { return m->t0; }
 int64_t gt_model_duration(const gt_model *m) { return m->last_ts - m->t0; }
 size_t gt_model_ngoroutines(const gt_model *m) { return m->ngs; }
-const gt_goroutine *gt_model_goroutine(const gt_model *m, uint32_t i) { return i < m->ngs ? &m->gs[i] : NULL; }
+gt_goroutine gt_model_goroutine(const gt_model *m, uint32_t i)
+{
+	if (i >= m->ngs)
+		return (gt_goroutine){.id = -1, .name = {"", 0}, .start = -1, .end = -1};
+	return grec_unpack(m, &m->gs[i]);
+}
+
+gt_gstats gt_model_gstats(const gt_model *m, uint32_t i)
+{
+	return i < m->ngs ? stats_unpack(m->gs[i].stats) : (gt_gstats){0};
+}
 
 uint32_t gt_model_find_goroutine(const gt_model *m, int64_t id)
 {
@@ -1979,13 +2097,13 @@ size_t gt_model_series(const gt_model *m, gt_series_id which, const gt_sample **
 	return m->nseries[which];
 }
 
-size_t gt_model_nreasons(const gt_model *m) { return m->st.nreasons; }
+size_t gt_model_nreasons(const gt_model *m) { return m->st.reasons.n; }
 
 gt_str gt_model_reason(const gt_model *m, uint16_t i)
 {
-	if (i >= m->st.nreasons)
+	if (i >= m->st.reasons.n)
 		return (gt_str){"", 0};
-	return m->st.reasons[i];
+	return m->st.reasons.s[i];
 }
 
 size_t gt_model_nstacks(const gt_model *m) { return m->st.nstacks; }

@@ -175,8 +175,8 @@ typedef struct group_row {
 static const gt_model *sort_model;
 static int cmp_by_id(const void *a, const void *b)
 {
-	int64_t x = gt_model_goroutine(sort_model, *(const uint32_t *)a)->id;
-	int64_t y = gt_model_goroutine(sort_model, *(const uint32_t *)b)->id;
+	int64_t x = gt_model_goroutine(sort_model, *(const uint32_t *)a).id;
+	int64_t y = gt_model_goroutine(sort_model, *(const uint32_t *)b).id;
 	return (x > y) - (x < y);
 }
 
@@ -205,8 +205,10 @@ static void json_stats(gf_buf *b, const gt_model *m, const gt_gstats *st)
 	free_kvs(rk, nr);
 }
 
-static void row_json(gf_buf *b, const gt_model *m, const gt_goroutine *g)
+static void row_json(gf_buf *b, const gt_model *m, uint32_t gi)
 {
+	const gt_goroutine gr = gt_model_goroutine(m, gi), *g = &gr;
+	const gt_gstats st = gt_model_gstats(m, gi);
 	gf_puts(b, "{\"id\":");
 	gf_i64(b, g->id);
 	gf_puts(b, ",\"name\":");
@@ -217,17 +219,19 @@ static void row_json(gf_buf *b, const gt_model *m, const gt_goroutine *g)
 	json_opt(b, g->start);
 	gf_puts(b, ",\"end_ns\":");
 	json_opt(b, g->end);
-	json_stats(b, m, &g->stats);
+	json_stats(b, m, &st);
 }
 
-static void row_csv(gf_buf *b, const gt_model *m, const gt_goroutine *g)
+static void row_csv(gf_buf *b, const gt_model *m, uint32_t gi)
 {
+	const gt_goroutine gr = gt_model_goroutine(m, gi), *g = &gr;
+	const gt_gstats st = gt_model_gstats(m, gi);
 	kv *bk, *rk;
-	size_t nb = block_kvs(m, &g->stats, &bk), nr = range_kvs(m, &g->stats, &rk);
+	size_t nb = block_kvs(m, &st, &bk), nr = range_kvs(m, &st, &rk);
 	gf_i64(b, g->id);
 	gf_putc(b, ',');
 	rp_csv_str(b, g->name);
-	int64_t vals[] = {g->creation, g->start, g->end, g->stats.exec_ns, g->stats.sched_wait_ns, block_total(&g->stats)};
+	int64_t vals[] = {g->creation, g->start, g->end, st.exec_ns, st.sched_wait_ns, block_total(&st)};
 	for (size_t i = 0; i < 6; i++) {
 		gf_putc(b, ',');
 		if (vals[i] >= 0)
@@ -246,9 +250,9 @@ static void row_csv(gf_buf *b, const gt_model *m, const gt_goroutine *g)
 	rp_csv_str(b, (gt_str){cell.p, cell.len});
 	cell.len = 0;
 	gf_putc(b, ',');
-	gf_i64(b, g->stats.syscall_ns);
+	gf_i64(b, st.syscall_ns);
 	gf_putc(b, ',');
-	gf_i64(b, g->stats.syscall_block_ns);
+	gf_i64(b, st.syscall_block_ns);
 	for (size_t i = 0; i < nr; i++) {
 		if (i)
 			gf_putc(&cell, ';');
@@ -259,7 +263,7 @@ static void row_csv(gf_buf *b, const gt_model *m, const gt_goroutine *g)
 	gf_putc(b, ',');
 	rp_csv_str(b, (gt_str){cell.p, cell.len});
 	gf_putc(b, ',');
-	gf_i64(b, g->stats.total_ns);
+	gf_i64(b, st.total_ns);
 	gf_putc(b, '\n');
 	gf_free(&cell);
 	free_kvs(bk, nb);
@@ -332,7 +336,7 @@ static void goroutine_groups(gf_buf *b, const gt_model *m, rp_format f)
 	}
 	idmap ix = {0};
 	for (uint32_t i = 0; i < n; i++) {
-		const gt_goroutine *g = gt_model_goroutine(m, i);
+		const gt_goroutine g_rec = gt_model_goroutine(m, i), *g = &g_rec;
 		uint32_t j = idmap_group(&ix, g->name.ptr, g->name.len, (uint32_t)ng, same_group_name, rows);
 		if (j == UINT32_MAX) {
 			b->error = 1;
@@ -340,7 +344,8 @@ static void goroutine_groups(gf_buf *b, const gt_model *m, rp_format f)
 		}
 		if (j == ng)
 			rows[ng++].name = g->name;
-		add_stats(&rows[j], &g->stats);
+		const gt_gstats st = gt_model_gstats(m, i);
+		add_stats(&rows[j], &st);
 	}
 	idmap_free(&ix);
 	qsort(rows, ng, sizeof *rows, cmp_group);
@@ -412,7 +417,7 @@ void rp_goroutines(gf_buf *b, const gt_model *m, rp_format f, bool group)
 		if (f == RP_JSON)
 			gf_puts(b, "[\n");
 		for (size_t i = 0; i < n; i++) {
-			row_json(b, m, gt_model_goroutine(m, order[i]));
+			row_json(b, m, order[i]);
 			if (f == RP_JSON && i + 1 < n)
 				gf_putc(b, ',');
 			gf_putc(b, '\n');
@@ -424,17 +429,18 @@ void rp_goroutines(gf_buf *b, const gt_model *m, rp_format f, bool group)
 		gf_puts(b, "id,name,creation_ns,start_ns,end_ns,exec_ns,sched_wait_ns,block_ns,block_by_reason,syscall_ns,"
 		           "syscall_block_ns,range_ns,total_ns\n");
 		for (size_t i = 0; i < n; i++)
-			row_csv(b, m, gt_model_goroutine(m, order[i]));
+			row_csv(b, m, order[i]);
 		break;
 	default:
 		gf_puts(b, "GOROUTINE  EXEC        SCHED WAIT  BLOCKED     SYSCALL     TOTAL       NAME\n");
 		for (size_t i = 0; i < n; i++) {
-			const gt_goroutine *g = gt_model_goroutine(m, order[i]);
+			const gt_goroutine g_rec = gt_model_goroutine(m, order[i]), *g = &g_rec;
+			const gt_gstats st = gt_model_gstats(m, order[i]);
 			char id[24];
 			snprintf(id, sizeof id, "%-10lld ", (long long)g->id);
 			gf_puts(b, id);
-			int64_t v[] = {g->stats.exec_ns, g->stats.sched_wait_ns, block_total(&g->stats), g->stats.syscall_ns,
-			               g->stats.total_ns};
+			int64_t v[] = {st.exec_ns, st.sched_wait_ns, block_total(&st), st.syscall_ns,
+			               st.total_ns};
 			for (size_t k = 0; k < 5; k++)
 				gf_duration_col(b, v[k], 12);
 			gf_put(b, g->name.len ? g->name.ptr : "(unknown)", g->name.len ? g->name.len : 9);

@@ -176,14 +176,15 @@ START_TEST(gaps_sum_to_sched_wait)
 	free(gaps);
 	check_runnable_at_start(l.m, traces[_i]);
 	for (uint32_t gi = 0; gi < ng; gi++) {
-		const gt_goroutine *g = gt_model_goroutine(l.m, gi);
+		const gt_goroutine g_rec = gt_model_goroutine(l.m, gi), *g = &g_rec;
 		size_t n;
 		gt_span *sp = tu_track_copy(l.m, 0, gi, &n);
 		int64_t extra = 0;
 		if (n && sp[n - 1].state == GT_GS_SYSCALL_BLOCKED && g->end < 0)
 			extra = sp[n - 1].end - sp[n - 1].start;
-		ck_assert_msg(sum[gi] + extra == g->stats.sched_wait_ns, "%s: goroutine %lld: gaps %lld, sched wait %lld",
-		              traces[_i], (long long)g->id, (long long)sum[gi], (long long)g->stats.sched_wait_ns);
+		int64_t wait = gt_model_gstats(l.m, gi).sched_wait_ns;
+		ck_assert_msg(sum[gi] + extra == wait, "%s: goroutine %lld: gaps %lld, sched wait %lld", traces[_i],
+		              (long long)g->id, (long long)sum[gi], (long long)wait);
 		for (size_t s = 0; s < n; s++) {
 			ck_assert_int_le(sp[s].start, sp[s].end);
 			if (s)
@@ -333,7 +334,7 @@ START_TEST(shapes_are_visible)
 	} else if (strstr(name, "/leak.")) {
 		size_t stuck = 0;
 		for (uint32_t gi = 0; gi < gt_model_ngoroutines(l.m); gi++) {
-			const gt_goroutine *g = gt_model_goroutine(l.m, gi);
+			const gt_goroutine g_rec = gt_model_goroutine(l.m, gi), *g = &g_rec;
 			gt_span last_span;
 			const gt_span *last = gt_track_last(l.m, 0, gi, &last_span) ? &last_span : NULL;
 			if (name_has(g, "main.") && last && last->state == GT_GS_WAITING && g->end < 0 &&
@@ -598,10 +599,10 @@ START_TEST(first_events_are_a_prefix)
 		}
 		ck_assert_uint_le(gt_model_ngoroutines(m), gt_model_ngoroutines(whole));
 		for (uint32_t g = 0; g < gt_model_ngoroutines(m); g++) {
-			const gt_goroutine *fg = gt_model_goroutine(m, g);
+			const gt_goroutine fg_rec = gt_model_goroutine(m, g), *fg = &fg_rec;
 			uint32_t wi = gt_model_find_goroutine(whole, fg->id);
 			ck_assert_msg(wi != GT_NONE, "%s: goroutine %lld not in the whole trace", traces[_i], (long long)fg->id);
-			ck_assert_int_eq(fg->creation, gt_model_goroutine(whole, wi)->creation);
+			ck_assert_int_eq(fg->creation, gt_model_goroutine(whole, wi).creation);
 			check_track_prefix(m, whole, GT_TRACK_GOROUTINE, g, wi, traces[_i]);
 		}
 		ck_assert_uint_le(gt_model_nprocs(m), gt_model_nprocs(whole));
@@ -614,12 +615,12 @@ START_TEST(first_events_are_a_prefix)
 			if (gt_gap_end(&fgaps[i]) >= end)
 				continue;
 			over++;
-			int64_t id = gt_model_goroutine(m, fgaps[i].goroutine)->id;
+			int64_t id = gt_model_goroutine(m, fgaps[i].goroutine).id;
 			while (j < nw && wgaps[j].start < fgaps[i].start)
 				j++;
 			size_t q = j;
 			while (q < nw && wgaps[q].start == fgaps[i].start &&
-			       gt_model_goroutine(whole, wgaps[q].goroutine)->id != id)
+			       gt_model_goroutine(whole, wgaps[q].goroutine).id != id)
 				q++;
 			ck_assert_msg(q < nw && wgaps[q].start == fgaps[i].start && gt_gap_end(&wgaps[q]) == gt_gap_end(&fgaps[i]) &&
 			                  wgaps[q].cause == fgaps[i].cause,

@@ -308,7 +308,7 @@ static uint64_t sort_digest(vw_layout *lay)
 			h = fnv(h, n.ptr, n.len);
 			h = fnv_i64(h, (int64_t)lay->groups[row->index].n);
 		} else if (row->kind == VW_ROW_GOROUTINE) {
-			h = fnv_i64(h, gt_model_goroutine(lay->m, row->index)->id);
+			h = fnv_i64(h, gt_model_goroutine(lay->m, row->index).id);
 			ck_assert_uint_eq(vw_layout_goroutine_row(lay, row->index), r);
 		}
 	}
@@ -325,7 +325,7 @@ static uint64_t stats_digest(uint64_t h, const gt_model *m, const vw_range_stats
 		h = fnv_i64(h, (int64_t)r->hist[b]);
 	h = fnv_i64(h, (int64_t)r->nbusiest);
 	for (size_t i = 0; i < r->nbusiest; i++) {
-		h = fnv_i64(h, gt_model_goroutine(m, r->busiest[i].goroutine)->id);
+		h = fnv_i64(h, gt_model_goroutine(m, r->busiest[i].goroutine).id);
 		h = fnv_i64(h, r->busiest[i].exec_ns);
 	}
 	return h;
@@ -565,8 +565,8 @@ START_TEST(layout_groups_and_rows)
 	vw_layout_sort(&lay, VW_SORT_ID);
 	for (size_t i = 0; i < lay.ngroups; i++)
 		for (size_t j = 1; j < lay.groups[i].n; j++)
-			ck_assert_int_lt(gt_model_goroutine(l.m, lay.groups[i].members[j - 1])->id,
-			                 gt_model_goroutine(l.m, lay.groups[i].members[j])->id);
+			ck_assert_int_lt(gt_model_goroutine(l.m, lay.groups[i].members[j - 1]).id,
+			                 gt_model_goroutine(l.m, lay.groups[i].members[j]).id);
 	vw_layout_rows(&lay, 1);
 	check_row_lookup(&lay);
 	check_row_lookup(&lay);
@@ -939,7 +939,7 @@ START_TEST(filter_by_name)
 			ck_assert(vw_name_matches(s.layout.groups[r->index].name, needle));
 		} else if (r->kind == VW_ROW_GOROUTINE) {
 			gors++;
-			ck_assert(vw_name_matches(gt_model_goroutine(l.m, r->index)->name, needle));
+			ck_assert(vw_name_matches(gt_model_goroutine(l.m, r->index).name, needle));
 		}
 	}
 	ck_assert_uint_ge(groups, 1);

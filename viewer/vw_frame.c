@@ -218,7 +218,7 @@ static void span_track(ctx *c, int kind, uint32_t index, float y, float h)
 			else if (b->folded || b->other == GT_NONE || b->other >= gt_model_ngoroutines(s->m))
 				col = 0x7d8590ffu;
 			else
-				col = goroutine_color(gt_model_goroutine(s->m, b->other)->id);
+				col = goroutine_color(gt_model_goroutine(s->m, b->other).id);
 		} else {
 			if (b->state == GT_PS_IDLE)
 				continue;
@@ -229,7 +229,7 @@ static void span_track(ctx *c, int kind, uint32_t index, float y, float h)
 		if (kind == 1 && !b->folded && b->state == GT_PS_RUNNING && bw > 46 * c->k && b->other != GT_NONE &&
 		    b->other < gt_model_ngoroutines(s->m)) {
 			char lab[64];
-			snprintf(lab, sizeof lab, "G%" PRId64, gt_model_goroutine(s->m, b->other)->id);
+			snprintf(lab, sizeof lab, "G%" PRId64, gt_model_goroutine(s->m, b->other).id);
 			float lx = bx < x0 ? x0 : bx;
 			vw_dl_text(c->d, lx + 3 * c->k, y + h - 5 * c->k, c->fs * 0.9f, VW_ALIGN_LEFT, false, 0x0d1117ffu, lab);
 		}
@@ -651,7 +651,7 @@ static void row_label(ctx *c, const vw_row *r, float y)
 		break;
 	}
 	case VW_ROW_GOROUTINE: {
-		const gt_goroutine *g = gt_model_goroutine(s->m, r->index);
+		const gt_goroutine g_rec = gt_model_goroutine(s->m, r->index), *g = &g_rec;
 		snprintf(buf, sizeof buf, "G%" PRId64, g->id);
 		x = 16 * c->k;
 		col = C_DIM;
@@ -1025,7 +1025,7 @@ static const char *gname(const gt_model *m, uint32_t gi, char *buf, size_t n)
 		snprintf(buf, n, "(runtime / no goroutine)");
 		return buf;
 	}
-	const gt_goroutine *g = gt_model_goroutine(m, gi);
+	const gt_goroutine g_rec = gt_model_goroutine(m, gi), *g = &g_rec;
 	char nm[160];
 	snprintf(buf, n, "G%" PRId64 " %s", g->id, short_name(g->name, nm, sizeof nm));
 	return buf;

@@ -16,8 +16,8 @@ static const gt_model *sort_model;
 
 static int cmp_name(const void *a, const void *b)
 {
-	const gt_goroutine *x = gt_model_goroutine(sort_model, *(const uint32_t *)a);
-	const gt_goroutine *y = gt_model_goroutine(sort_model, *(const uint32_t *)b);
+	const gt_goroutine x_rec = gt_model_goroutine(sort_model, *(const uint32_t *)a), *x = &x_rec;
+	const gt_goroutine y_rec = gt_model_goroutine(sort_model, *(const uint32_t *)b), *y = &y_rec;
 	size_t n = x->name.len < y->name.len ? x->name.len : y->name.len;
 	int c = n ? memcmp(x->name.ptr, y->name.ptr, n) : 0;
 	if (c)
@@ -84,15 +84,15 @@ int vw_layout_init(vw_layout *l, const gt_model *m)
 	}
 	uint32_t *by_name = l->members[VW_SORT_ID];
 	for (uint32_t i = 0; i < ng; i++) {
-		const gt_goroutine *g = gt_model_goroutine(m, i);
+		const gt_gstats st = gt_model_gstats(m, i);
 		by_name[i] = i;
-		l->gwait[i] = g->stats.sched_wait_ns;
-		l->gexec[i] = g->stats.exec_ns;
+		l->gwait[i] = st.sched_wait_ns;
+		l->gexec[i] = st.exec_ns;
 	}
 	sort_model = m;
 	qsort(by_name, ng, sizeof *by_name, cmp_name);
 	for (size_t i = 0; i < ng; i++) {
-		const gt_goroutine *g = gt_model_goroutine(m, by_name[i]);
+		const gt_goroutine g_rec = gt_model_goroutine(m, by_name[i]), *g = &g_rec;
 		if (!l->ngroups || !same_name(l->groups[l->ngroups - 1].name, g->name)) {
 			vw_group *ng_ = &l->groups[l->ngroups++];
 			ng_->name = g->name;
@@ -102,8 +102,8 @@ int vw_layout_init(vw_layout *l, const gt_model *m)
 		}
 		vw_group *gr = &l->groups[l->ngroups - 1];
 		gr->n++;
-		gr->sched_wait_ns += g->stats.sched_wait_ns;
-		gr->exec_ns += g->stats.exec_ns;
+		gr->sched_wait_ns += l->gwait[by_name[i]];
+		gr->exec_ns += l->gexec[by_name[i]];
 		l->group_of[by_name[i]] = (uint32_t)(l->ngroups - 1);
 	}
 	memcpy(l->members[VW_SORT_WAIT], by_name, ng * sizeof *by_name);
@@ -326,11 +326,11 @@ size_t vw_layout_group_row(const vw_layout *l, uint32_t g)
  * and per order. */
 static size_t member_pos(const vw_layout *l, const vw_group *g, uint32_t gi)
 {
-	int64_t key = key_in(l, l->sort, gi), id = gt_model_goroutine(l->m, gi)->id;
+	int64_t key = key_in(l, l->sort, gi), id = gt_model_goroutine(l->m, gi).id;
 	size_t lo = 0, hi = g->n;
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
-		int64_t k = key_in(l, l->sort, g->members[mid]), i = gt_model_goroutine(l->m, g->members[mid])->id;
+		int64_t k = key_in(l, l->sort, g->members[mid]), i = gt_model_goroutine(l->m, g->members[mid]).id;
 		if (k > key || (k == key && i < id))
 			lo = mid + 1;
 		else

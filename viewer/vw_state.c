@@ -237,7 +237,7 @@ void vw_state_select_gap(vw_state *s, uint32_t gap)
 	scroll_to_row(s, vw_layout_reveal(&s->layout, g.goroutine, s->scale));
 	char d[32];
 	vw_fmt_dur(d, sizeof d, (double)len);
-	snprintf(s->status, sizeof s->status, "gap of %s on G%lld", d, (long long)gt_model_goroutine(s->m, g.goroutine)->id);
+	snprintf(s->status, sizeof s->status, "gap of %s on G%lld", d, (long long)gt_model_goroutine(s->m, g.goroutine).id);
 }
 
 void vw_state_set_range(vw_state *s, int64_t from, int64_t to)
@@ -484,7 +484,7 @@ void vw_input_key(vw_state *s, int key)
 		s->arrows = !s->arrows;
 		if (gi != GT_NONE)
 			snprintf(s->status, sizeof s->status, "unblock arrows for every gap of G%" PRId64 " %s",
-			         gt_model_goroutine(s->m, gi)->id, s->arrows ? "on" : "off");
+			         gt_model_goroutine(s->m, gi).id, s->arrows ? "on" : "off");
 		else
 			snprintf(s->status, sizeof s->status, "unblock arrows off");
 		break;

@@ -162,13 +162,14 @@ typedef struct gt_gstats {
 	uint32_t nblock, nranges;
 } gt_gstats;
 
+/* A goroutine as gt_model_goroutine gives it; its statistics come from
+ * gt_model_gstats. */
 typedef struct gt_goroutine {
 	int64_t id;
 	gt_str name;      /* entry function, as Go names goroutines; empty if unknown */
 	int64_t creation; /* first appearance */
 	int64_t start;    /* first time running, -1 if never */
 	int64_t end;      /* exit, -1 if it did not end */
-	gt_gstats stats;
 	uint32_t nspans; /* read through gt_track_seek */
 	bool blocked_forever; /* still blocked at the end of the trace */
 } gt_goroutine;
@@ -231,7 +232,10 @@ int64_t gt_model_start_ns(const gt_model *m); /* absolute trace time of model ti
 int64_t gt_model_duration(const gt_model *m);
 
 size_t gt_model_ngoroutines(const gt_model *m);
-const gt_goroutine *gt_model_goroutine(const gt_model *m, uint32_t i);
+/* A busy service leaves millions of goroutines: the model keeps them
+ * compact and these decode one. For i past the last, id -1 and no name. */
+gt_goroutine gt_model_goroutine(const gt_model *m, uint32_t i);
+gt_gstats gt_model_gstats(const gt_model *m, uint32_t i);
 uint32_t gt_model_find_goroutine(const gt_model *m, int64_t id); /* GT_NONE if unknown */
 size_t gt_model_nprocs(const gt_model *m);
 const gt_proc *gt_model_proc(const gt_model *m, uint32_t i);

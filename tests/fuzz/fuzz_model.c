@@ -91,7 +91,7 @@ static void queries(const gt_model *m)
 		}
 	}
 	for (uint32_t i = 0; i < n[0] && i < 16; i++) {
-		const gt_goroutine *g = gt_model_goroutine(m, i);
+		const gt_goroutine g_rec = gt_model_goroutine(m, i), *g = &g_rec;
 		if (gt_model_find_goroutine(m, g->id) == GT_NONE)
 			abort();
 	}
