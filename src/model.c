@@ -57,6 +57,7 @@ typedef struct span_vec {
 	 * open, its end once closed. Kept here so a transition only writes to
 	 * the spans, which are cold on a goroutine woken after a long wait. */
 	int64_t floor;
+	sp_track pk; /* the spans before those in v, once there were many */
 } span_vec;
 
 /* A range a goroutine is in, keyed as Go keys RangeTime: by name. */
@@ -540,29 +541,27 @@ static gt_goroutine grec_unpack(const gt_model *m, const grec *r)
 
 /* Packs a goroutine's spans into the arena, where they stay: a goroutine
  * of a busy service has about ten, 240 bytes as an array and about sixty
- * packed. */
-static void pack_spans(gt_model *m, uint32_t gi, const gt_span *spans, size_t n)
+ * packed. A long-lived one's first spans were packed as it went. */
+static void pack_spans(gt_model *m, uint32_t gi, span_vec *v)
 {
-	sp_track *t = &m->packing;
-	t->nbytes = t->nblocks = t->n = 0;
+	sp_track *t = v->pk.n ? &v->pk : &m->packing;
+	if (t == &m->packing)
+		t->nbytes = t->nblocks = t->n = 0;
 	m->gpack[gi] = NULL;
 	m->gs[gi].nspans = 0;
-	if (n > INT32_MAX) { /* over 12 GB of trace for one goroutine */
+	size_t n = t->n + v->n;
+	bool ok = n <= INT32_MAX; /* over 12 GB of trace for one goroutine */
+	for (size_t i = 0; ok && i < v->n; i++)
+		ok = sp_append(t, &v->v[i]) == 0;
+	void *dst = ok ? arena_alloc(m, sp_frozen_size(t)) : NULL;
+	if (dst) {
+		sp_freeze(t, dst);
+		m->gpack[gi] = dst;
+		m->gs[gi].nspans = (uint32_t)n;
+	} else {
 		m->oom = 1;
-		return;
 	}
-	for (size_t i = 0; i < n; i++) {
-		if (sp_append(t, &spans[i])) {
-			m->oom = 1;
-			return;
-		}
-	}
-	void *dst = arena_alloc(m, sp_frozen_size(t));
-	if (!dst)
-		return;
-	sp_freeze(t, dst);
-	m->gpack[gi] = dst;
-	m->gs[gi].nspans = (uint32_t)n;
+	sp_free(&v->pk);
 }
 
 /* ---- goroutine build slots ---- */
@@ -587,7 +586,7 @@ static gbuild *slot_acquire(gt_model *m, uint32_t gi)
 	gbuild *b = &m->gb[s];
 	gbuild keep = *b;
 	memset(b, 0, sizeof *b);
-	b->spans = (span_vec){keep.spans.v, 0, keep.spans.cap, 0};
+	b->spans = (span_vec){.v = keep.spans.v, .cap = keep.spans.cap};
 	b->lr = keep.lr;
 	b->caplr = keep.caplr;
 	b->block = keep.block;
@@ -624,7 +623,7 @@ static void slot_release(gt_model *m, uint32_t gi)
 		m->oom = 1;
 		m->limit = m->names.limit;
 	}
-	pack_spans(m, gi, b->spans.v, b->spans.n);
+	pack_spans(m, gi, &b->spans);
 	g->stats = stats_pack(m, &b->stats, b->block, b->nblock, b->rng, b->nrng);
 	if (b->spans.cap > SLOT_KEEP_SPANS) {
 		free(b->spans.v);
@@ -637,6 +636,29 @@ static void slot_release(gt_model *m, uint32_t gi)
 		m->oom = 1;
 	else
 		m->gfree[m->nfree++] = s;
+}
+
+/* What only the build needs of goroutines: their slots, and where each
+ * goroutine's is. */
+static void slots_free(gt_model *m)
+{
+	for (size_t i = 0; i < m->ngb; i++) {
+		gbuild *b = &m->gb[i];
+		free(b->spans.v);
+		sp_free(&b->spans.pk);
+		free(b->lr);
+		free(b->block);
+		free(b->rng);
+		free(b->regions);
+	}
+	free(m->gb);
+	free(m->gfree);
+	free(m->gslot);
+	sp_free(&m->packing);
+	m->gb = NULL;
+	m->gfree = NULL;
+	m->gslot = NULL;
+	m->ngb = m->capgb = m->nfree = m->capfree = m->capgslot = 0;
 }
 
 /* The slot of a live goroutine, or NULL once it ended. */
@@ -794,6 +816,23 @@ static void span_close(gt_model *m, span_vec *v, bool *open, int64_t t)
 	}
 }
 
+/* A goroutine that lives long (a worker, a ticker) would hold every span
+ * at 24 bytes until it ends: hundreds of megabytes in a big trace. Past
+ * this many, all but the last, which may still end, are packed. */
+#define SLOT_SPANS_UNPACKED 256
+
+MD_NOINLINE static void span_flush(gt_model *m, span_vec *v)
+{
+	for (size_t i = 0; i + 1 < v->n; i++) {
+		if (sp_append(&v->pk, &v->v[i])) {
+			m->oom = 1;
+			return;
+		}
+	}
+	v->v[0] = v->v[v->n - 1];
+	v->n = 1;
+}
+
 static void span_open(gt_model *m, span_vec *v, bool *open, int64_t t, uint8_t state, uint8_t track, uint32_t ref,
                       uint16_t reason)
 {
@@ -805,6 +844,8 @@ static void span_open(gt_model *m, span_vec *v, bool *open, int64_t t, uint8_t s
 	span_close(m, v, open, t);
 	gt_span s = {t, t, ref, reason, state, track};
 	PUSH(m, v->v, v->n, v->cap, s);
+	if (v->n >= SLOT_SPANS_UNPACKED && !m->oom)
+		span_flush(m, v);
 	v->floor = t;
 	*open = !m->oom;
 }
@@ -1628,6 +1669,7 @@ static void finish(gt_model *m)
 	free(m->win);
 	m->win = NULL;
 	m->nwin = m->capwin = 0;
+	slots_free(m);
 	for (uint32_t p = 0; p < m->nps; p++) {
 		packed_close(&m->pb[p].spans, &m->pb[p].open, end);
 		packed_finish(m, &m->pb[p].spans);
@@ -1964,6 +2006,14 @@ static gt_status build(gt_trace *t, uint64_t max_events, gt_model **out, gt_prog
 	for (size_t i = 0; i < m->nms; i++)
 		m->ms[i].id = m->st.thread_ids[m->mb[i].num];
 	finish(m);
+	if (m->oom) { /* the last goroutines' records did not fit */
+		if (err) {
+			*err = (gt_error){.status = GT_ERR_NOMEM, .offset = info.size};
+			snprintf(err->detail, sizeof err->detail, "out of memory building the model");
+		}
+		gt_model_free(m);
+		return GT_ERR_NOMEM;
+	}
 	if (progress)
 		progress(ctx, info.size, info.size, retired);
 	*out = m;
@@ -1984,21 +2034,10 @@ void gt_model_free(gt_model *m)
 {
 	if (!m)
 		return;
-	for (size_t i = 0; i < m->ngb; i++) {
-		gbuild *b = &m->gb[i];
-		free(b->spans.v);
-		free(b->lr);
-		free(b->block);
-		free(b->rng);
-		free(b->regions);
-	}
+	slots_free(m);
 	mem_free_grown(m->gs, m->reserved_gs);
 	str_tab_free(&m->names);
-	free(m->gslot);
 	free(m->gpack);
-	sp_free(&m->packing);
-	free(m->gb);
-	free(m->gfree);
 	for (size_t i = 0; i < m->done.nblocks; i++)
 		free(m->done.blocks[i]);
 	free(m->done.blocks);
