@@ -605,8 +605,8 @@ static gbuild *slot_acquire(gt_model *m, uint32_t gi)
 	return b;
 }
 
-/* Moves what the goroutine's slot built into the arena, where the public
- * gt_goroutine points, and frees the slot. */
+/* Moves what the goroutine's slot built into its record and the arena,
+ * and frees the slot. */
 static void slot_release(gt_model *m, uint32_t gi)
 {
 	uint32_t s = m->gslot[gi];
