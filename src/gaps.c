@@ -11,6 +11,7 @@
 
 #include "gaps.h"
 #include "idmap.h"
+#include "mem.h"
 
 const char *const gp_cause_names[GT_CAUSE_COUNT] = {
 	[GT_CAUSE_CREATED] = "created",         [GT_CAUSE_UNBLOCKED] = "unblocked",
@@ -69,6 +70,21 @@ typedef struct syscall_row {
 	uint32_t stack;
 } syscall_row;
 
+/* Per name and per cause aggregates, for the summary. */
+typedef struct agg {
+	gt_str key;
+	size_t count;
+	int64_t total, max;
+	size_t max_idx; /* the first gap of that length: where the rows meet it first */
+} agg;
+
+typedef struct agg_set {
+	agg *a;
+	size_t n, cap;
+	idmap ix;
+	bool full; /* out of memory: the summary keeps what it has */
+} agg_set;
+
 typedef struct gap_report {
 	const gt_model *m;
 	const gp_options *o;
@@ -81,6 +97,8 @@ typedef struct gap_report {
 	} *rows;
 	size_t nrows, shown;
 	gp_stats stats;
+	bool want_aggs; /* the format prints the summaries by name and cause */
+	agg_set by_name, by_cause;
 	const gt_range_span **stw, **assists;
 	size_t nstw, nassists;
 	syscall_row *syscalls;
@@ -158,11 +176,61 @@ gp_stats gp_gap_stats(const gt_model *m, int64_t from, int64_t to, int64_t min_n
 	return st;
 }
 
-static bool selected(const gap_report *r, const gt_gap *g)
+static gt_str gname(const gt_model *m, uint32_t gi)
 {
-	const gp_options *o = r->o;
-	return gt_gap_len(g) >= o->min_ns && in_window(o, g->start) &&
-	       (!o->name_filter || name_matches(o->name_filter, gt_model_goroutine(r->m, g->goroutine).name));
+	static const gt_str unknown = {"(unknown)", 9};
+	gt_str name = gt_model_goroutine(m, gi).name;
+	return name.len ? name : unknown;
+}
+
+static int cmp_agg(const void *a, const void *b)
+{
+	const agg *x = a, *y = b;
+	if (x->total != y->total)
+		return x->total < y->total ? 1 : -1;
+	if (x->count != y->count)
+		return x->count < y->count ? 1 : -1;
+	/* Then in the order the rows, longest first, name them. */
+	if (x->max != y->max)
+		return x->max < y->max ? 1 : -1;
+	return (x->max_idx > y->max_idx) - (x->max_idx < y->max_idx);
+}
+
+static int same_agg_key(const void *ctx, uint32_t i, const char *p, size_t n)
+{
+	const agg *a = &((const agg *)ctx)[i];
+	return a->key.len == n && (n == 0 || memcmp(a->key.ptr, p, n) == 0);
+}
+
+static void agg_add(agg_set *s, gt_str key, int64_t len, size_t idx)
+{
+	if (s->full)
+		return;
+	uint32_t j = idmap_group(&s->ix, key.ptr, key.len, (uint32_t)s->n, same_agg_key, s->a);
+	if (j == s->n) {
+		if (!mem_grow(&s->a, &s->cap, s->n + 1, sizeof *s->a, 16))
+			j = UINT32_MAX;
+		else
+			s->a[s->n++] = (agg){.key = key};
+	}
+	if (j == UINT32_MAX) {
+		s->full = true;
+		return;
+	}
+	agg *a = &s->a[j];
+	a->count++;
+	a->total += len;
+	if (len > a->max || a->count == 1) {
+		a->max = len;
+		a->max_idx = idx;
+	}
+}
+
+static void agg_finish(agg_set *s)
+{
+	idmap_free(&s->ix);
+	if (s->n)
+		qsort(s->a, s->n, sizeof *s->a, cmp_agg);
 }
 
 static void select_rows(gap_report *r)
@@ -177,10 +245,16 @@ static void select_rows(gap_report *r)
 	gt_gap gap;
 	gt_gap_seek(m, 0, &at);
 	for (size_t i = 0; gt_gap_next(&at, &gap); i++) {
-		if (!selected(r, &gap))
-			continue;
 		int64_t len = gt_gap_len(&gap);
+		if (len < o->min_ns || !in_window(o, gap.start))
+			continue;
+		if (o->name_filter && !name_matches(o->name_filter, gt_model_goroutine(m, gap.goroutine).name))
+			continue;
 		r->rows[r->nrows++] = (struct gap_key){len, i};
+		if (r->want_aggs) {
+			agg_add(&r->by_name, gname(m, gap.goroutine), len, i);
+			agg_add(&r->by_cause, (gt_str){gp_cause_names[gap.cause], strlen(gp_cause_names[gap.cause])}, len, i);
+		}
 		r->stats.total_ns += len;
 		int bucket = 0;
 		while (bucket < 39 && ((int64_t)1 << (bucket + 1)) <= len)
@@ -188,6 +262,8 @@ static void select_rows(gap_report *r)
 		r->hist[bucket]++;
 	}
 	r->stats.count = r->nrows;
+	agg_finish(&r->by_name);
+	agg_finish(&r->by_cause);
 	qsort(r->rows, r->nrows, sizeof *r->rows, cmp_gap_key);
 	size_t k = r->nrows; /* the rows run from the longest */
 	if (k) {
@@ -261,13 +337,6 @@ static void int_col(gf_buf *b, int64_t v, int width)
 	gf_free(&c);
 }
 
-static gt_str gname(const gt_model *m, uint32_t gi)
-{
-	static const gt_str unknown = {"(unknown)", 9};
-	gt_str name = gt_model_goroutine(m, gi).name;
-	return name.len ? name : unknown;
-}
-
 static int64_t gid(const gt_model *m, uint32_t gi)
 {
 	return gt_model_goroutine(m, gi).id;
@@ -319,74 +388,6 @@ static void json_stack(gf_buf *b, const gt_model *m, uint32_t stack)
 	gf_putc(b, ']');
 }
 
-/* Per name and per cause aggregates, for the summary. */
-typedef struct agg {
-	gt_str key;
-	size_t count;
-	int64_t total, max;
-	size_t max_idx; /* the first gap of that length: where the rows meet it first */
-} agg;
-
-static int cmp_agg(const void *a, const void *b)
-{
-	const agg *x = a, *y = b;
-	if (x->total != y->total)
-		return x->total < y->total ? 1 : -1;
-	if (x->count != y->count)
-		return x->count < y->count ? 1 : -1;
-	/* Then in the order the rows, longest first, name them. */
-	if (x->max != y->max)
-		return x->max < y->max ? 1 : -1;
-	return (x->max_idx > y->max_idx) - (x->max_idx < y->max_idx);
-}
-
-static int same_agg_key(const void *ctx, uint32_t i, const char *p, size_t n)
-{
-	const agg *a = &((const agg *)ctx)[i];
-	return a->key.len == n && (n == 0 || memcmp(a->key.ptr, p, n) == 0);
-}
-
-static size_t aggregate(const gap_report *r, bool by_name, agg **out)
-{
-	size_t n = 0, cap = by_name ? 64 : GT_CAUSE_COUNT;
-	agg *a = calloc(cap, sizeof *a);
-	idmap ix = {0};
-	gt_gap_iter at;
-	gt_gap g;
-	gt_gap_seek(r->m, 0, &at);
-	for (size_t i = 0; a && gt_gap_next(&at, &g); i++) {
-		if (!selected(r, &g))
-			continue;
-		gt_str key = by_name ? gname(r->m, g.goroutine)
-		                     : (gt_str){gp_cause_names[g.cause], strlen(gp_cause_names[g.cause])};
-		uint32_t j = idmap_group(&ix, key.ptr, key.len, (uint32_t)n, same_agg_key, a);
-		if (j == UINT32_MAX)
-			break; /* out of memory: the summary keeps what it has */
-		if (j == n) {
-			if (n == cap) {
-				agg *more = realloc(a, 2 * cap * sizeof *a);
-				if (!more)
-					break;
-				a = more;
-				cap *= 2;
-			}
-			a[n++] = (agg){.key = key};
-		}
-		int64_t len = gt_gap_len(&g);
-		a[j].count++;
-		a[j].total += len;
-		if (len > a[j].max || a[j].count == 1) {
-			a[j].max = len;
-			a[j].max_idx = i;
-		}
-	}
-	idmap_free(&ix);
-	if (a)
-		qsort(a, n, sizeof *a, cmp_agg);
-	*out = a;
-	return n;
-}
-
 /* ---- text and markdown ---- */
 
 static void text_report(gf_buf *b, gap_report *r, bool md)
@@ -417,8 +418,9 @@ static void text_report(gf_buf *b, gap_report *r, bool md)
 	gf_puts(b, md ? " |\n\n" : ")\n\n");
 
 	for (int pass = 0; pass < 2; pass++) {
-		agg *a;
-		size_t n = aggregate(r, pass == 0, &a);
+		const agg_set *set = pass == 0 ? &r->by_name : &r->by_cause;
+		const agg *a = set->a;
+		size_t n = set->n;
 		gf_puts(b, md ? (pass == 0 ? "## By goroutine\n\n| name | gaps | total | max |\n|---|---|---|---|\n"
 		                           : "\n## By cause\n\n| cause | gaps | total | max |\n|---|---|---|---|\n")
 		              : (pass == 0 ? "by goroutine:\n" : "\nby cause:\n"));
@@ -443,7 +445,6 @@ static void text_report(gf_buf *b, gap_report *r, bool md)
 				gf_putc(b, '\n');
 			}
 		}
-		free(a);
 	}
 
 	gf_puts(b, md ? "\n## Histogram\n\n```\n" : "\nhistogram:\n");
@@ -717,8 +718,9 @@ static void json_gap(gf_buf *b, const gt_model *m, const gt_gap *g, const char *
 
 static void json_aggs(gf_buf *b, gap_report *r, bool by_name)
 {
-	agg *a;
-	size_t n = aggregate(r, by_name, &a);
+	const agg_set *set = by_name ? &r->by_name : &r->by_cause;
+	const agg *a = set->a;
+	size_t n = set->n;
 	gf_putc(b, '[');
 	for (size_t i = 0; i < n; i++) {
 		if (i)
@@ -734,7 +736,6 @@ static void json_aggs(gf_buf *b, gap_report *r, bool by_name)
 		gf_putc(b, '}');
 	}
 	gf_putc(b, ']');
-	free(a);
 }
 
 static void json_report(gf_buf *b, gap_report *r)
@@ -887,8 +888,9 @@ static void html_report(gf_buf *b, gap_report *r)
 	/* Where the time went: by cause and by goroutine, as the text report. */
 	gf_puts(b, "<div class=\"grid\">");
 	for (int by_name = 0; by_name < 2; by_name++) {
-		agg *a;
-		size_t na = aggregate(r, by_name, &a);
+		const agg_set *set = by_name ? &r->by_name : &r->by_cause;
+		const agg *a = set->a;
+		size_t na = set->n;
 		gf_puts(b, by_name ? "<div><h2>By goroutine</h2>" : "<div><h2>By cause</h2>");
 		gf_puts(b, by_name ? "<table><tr><th>name</th>" : "<table><tr><th>cause</th>");
 		gf_puts(b, "<th>gaps</th><th>total</th><th>max</th></tr>\n");
@@ -904,7 +906,6 @@ static void html_report(gf_buf *b, gap_report *r)
 			gf_puts(b, "</td></tr>\n");
 		}
 		gf_puts(b, "</table></div>");
-		free(a);
 	}
 
 	/* Histogram over power-of-two buckets. */
@@ -1103,7 +1104,7 @@ static void html_report(gf_buf *b, gap_report *r)
 
 void gp_gaps(gf_buf *b, const gt_model *m, rp_format f, const gp_options *o)
 {
-	gap_report r = {.m = m, .o = o};
+	gap_report r = {.m = m, .o = o, .want_aggs = f == RP_TEXT || f == RP_MD || f == RP_JSON || f == RP_HTML};
 	select_rows(&r);
 	/* Humans read the worst rows; machines get them all. */
 	long def = (f == RP_TEXT || f == RP_MD || f == RP_HTML) ? 50 : -1;
@@ -1131,6 +1132,8 @@ void gp_gaps(gf_buf *b, const gt_model *m, rp_format f, const gp_options *o)
 		break;
 	}
 	free(r.rows);
+	free(r.by_name.a);
+	free(r.by_cause.a);
 	free(r.stw);
 	free(r.assists);
 	free(r.syscalls);
