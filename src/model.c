@@ -1895,6 +1895,19 @@ static void pipe_hand_over(mpipe *p, size_t ci, size_t n, bool end)
 		pipe_wake(p, &p->builder_cv);
 }
 
+/* Frees the model that could not be built: a ceiling (limit names it) or
+ * out of memory, at byte offset `at` of the trace. */
+static gt_status build_failed(gt_model *m, uint64_t at, const char *limit, gt_error *err)
+{
+	gt_status st = limit ? GT_ERR_LIMIT : GT_ERR_NOMEM;
+	if (err) {
+		*err = (gt_error){.status = st, .offset = at};
+		snprintf(err->detail, sizeof err->detail, "%s", limit ? limit : "out of memory building the model");
+	}
+	gt_model_free(m);
+	return st;
+}
+
 static gt_status build(gt_trace *t, uint64_t max_events, gt_model **out, gt_progress_fn progress, void *ctx,
                        gt_error *err)
 {
@@ -1987,18 +2000,9 @@ static gt_status build(gt_trace *t, uint64_t max_events, gt_model **out, gt_prog
 	pthread_cond_destroy(&p.builder_cv);
 	pthread_mutex_destroy(&p.mu);
 	free(p.recs);
-	if (p.stop || m->st.oom) {
-		/* The builder's event came before any the reader stopped at. */
-		uint64_t at = p.stop ? p.stop_offset : oom_offset;
-		const char *limit = p.stop ? m->limit : m->st.limit;
-		gt_status st = limit ? GT_ERR_LIMIT : GT_ERR_NOMEM;
-		if (err) {
-			*err = (gt_error){.status = st, .offset = at};
-			snprintf(err->detail, sizeof err->detail, "%s", limit ? limit : "out of memory building the model");
-		}
-		gt_model_free(m);
-		return st;
-	}
+	/* The builder's event came before any the reader stopped at. */
+	if (p.stop || m->st.oom)
+		return build_failed(m, p.stop ? p.stop_offset : oom_offset, p.stop ? m->limit : m->st.limit, err);
 	if (s != GT_EOF) {
 		gt_model_free(m);
 		return s;
@@ -2006,14 +2010,8 @@ static gt_status build(gt_trace *t, uint64_t max_events, gt_model **out, gt_prog
 	for (size_t i = 0; i < m->nms; i++)
 		m->ms[i].id = m->st.thread_ids[m->mb[i].num];
 	finish(m);
-	if (m->oom) { /* the last goroutines' records did not fit */
-		if (err) {
-			*err = (gt_error){.status = GT_ERR_NOMEM, .offset = info.size};
-			snprintf(err->detail, sizeof err->detail, "out of memory building the model");
-		}
-		gt_model_free(m);
-		return GT_ERR_NOMEM;
-	}
+	if (m->oom) /* the last goroutines' records did not fit */
+		return build_failed(m, info.size, m->limit, err);
 	if (progress)
 		progress(ctx, info.size, info.size, retired);
 	*out = m;
