@@ -88,7 +88,7 @@ typedef struct gbuild {
 	/* The goroutine's record while it lives, packed into the big table
 	 * when it ends: transitions touch the slot only. */
 	gt_goroutine pub;
-	gt_gstats stats; /* scalars only: the times by reason are below */
+	gt_gstats stats; /* its times add up here; by reason, in block and rng below */
 	uint32_t owner; /* goroutine index, GT_NONE while the slot is free */
 	span_vec spans;
 	bool open; /* the last span is still running */
