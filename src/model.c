@@ -530,7 +530,7 @@ static gt_goroutine grec_unpack(const gt_model *m, const grec *r)
 {
 	return (gt_goroutine){
 		.id = r->id,
-		.name = r->name < m->names.n ? m->names.s[r->name] : (gt_str){"", 0},
+		.name = gt_model_name(m, r->name),
 		.creation = r->creation,
 		.start = r->start,
 		.end = r->end,
@@ -2096,6 +2096,12 @@ gt_gstats gt_model_gstats(const gt_model *m, uint32_t i)
 {
 	return i < m->ngs ? stats_unpack(m->gs[i].stats) : (gt_gstats){0};
 }
+
+size_t gt_model_nnames(const gt_model *m) { return m->names.n; }
+
+gt_str gt_model_name(const gt_model *m, uint32_t i) { return i < m->names.n ? m->names.s[i] : (gt_str){"", 0}; }
+
+uint32_t gt_model_goroutine_name(const gt_model *m, uint32_t gi) { return gi < m->ngs ? m->gs[gi].name : 0; }
 
 uint32_t gt_model_find_goroutine(const gt_model *m, int64_t id)
 {

@@ -283,6 +283,32 @@ START_TEST(gap_reads_agree_old_format)
 }
 END_TEST
 
+static bool same_str(gt_str a, gt_str b) { return a.len == b.len && (!a.len || memcmp(a.ptr, b.ptr, a.len) == 0); }
+
+/* A goroutine's name index reads as its name, and two goroutines share an
+ * index exactly when they share a name: the viewer groups by index. */
+START_TEST(name_indices_are_names)
+{
+	tu_model l;
+	if (!tu_load_model(traces[_i], &l, true))
+		return;
+	size_t nn = gt_model_nnames(l.m), ng = gt_model_ngoroutines(l.m);
+	ck_assert_uint_ge(nn, 1);
+	ck_assert_uint_eq(gt_model_name(l.m, 0).len, 0);
+	for (uint32_t a = 0; a < nn; a++)
+		for (uint32_t b = a + 1; b < nn; b++)
+			ck_assert(!same_str(gt_model_name(l.m, a), gt_model_name(l.m, b)));
+	for (uint32_t gi = 0; gi < ng; gi++) {
+		uint32_t n = gt_model_goroutine_name(l.m, gi);
+		ck_assert_uint_lt(n, nn);
+		ck_assert(same_str(gt_model_name(l.m, n), gt_model_goroutine(l.m, gi).name));
+	}
+	ck_assert_uint_eq(gt_model_goroutine_name(l.m, (uint32_t)ng), 0);
+	ck_assert_uint_eq(gt_model_name(l.m, (uint32_t)nn).len, 0);
+	tu_unload_model(&l);
+}
+END_TEST
+
 static int name_has(const gt_goroutine *g, const char *s)
 {
 	return g->name.len && memmem(g->name.ptr, g->name.len, s, strlen(s)) != NULL;
@@ -793,6 +819,7 @@ int main(void)
 	snprintf(dir, sizeof dir, "%s/tests/go-testdata", tu_source_dir());
 	ngotests = tu_list(dir, ".trace", &gotests);
 	tcase_add_loop_test(tc, go_testdata_summaries_match_go, 0, (int)ngotests);
+	tcase_add_loop_test(tc, name_indices_are_names, 0, (int)ntraces);
 	tc = tcase_create("model:gaps");
 	tcase_add_loop_test(tc, gaps_sum_to_sched_wait, 0, (int)ntraces);
 	tcase_add_test(tc, long_gaps_keep_their_figures);

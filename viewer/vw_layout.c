@@ -11,23 +11,55 @@
 #define VW_EXPAND_ALL_BELOW 150
 #define VW_EXPAND_GROUP_UP_TO 8
 
-/* qsort has no context argument in C11. */
-static const gt_model *sort_model;
+/* A name with its index, so that sorting the names needs no context. */
+typedef struct name_ix {
+	gt_str name;
+	uint32_t ix;
+} name_ix;
 
 static int cmp_name(const void *a, const void *b)
 {
-	const gt_goroutine x_rec = gt_model_goroutine(sort_model, *(const uint32_t *)a), *x = &x_rec;
-	const gt_goroutine y_rec = gt_model_goroutine(sort_model, *(const uint32_t *)b), *y = &y_rec;
-	size_t n = x->name.len < y->name.len ? x->name.len : y->name.len;
-	int c = n ? memcmp(x->name.ptr, y->name.ptr, n) : 0;
+	gt_str x = ((const name_ix *)a)->name, y = ((const name_ix *)b)->name;
+	size_t n = x.len < y.len ? x.len : y.len;
+	int c = n ? memcmp(x.ptr, y.ptr, n) : 0;
 	if (c)
 		return c;
-	if (x->name.len != y->name.len)
-		return x->name.len < y->name.len ? -1 : 1;
-	return x->id < y->id ? -1 : x->id > y->id;
+	return x.len < y.len ? -1 : x.len > y.len;
 }
 
-static bool same_name(gt_str a, gt_str b) { return a.len == b.len && (!a.len || memcmp(a.ptr, b.ptr, a.len) == 0); }
+/* Fills by_name with every goroutine index in order of name, then id.
+ * Names are interned, so a goroutine's name is a number: the few distinct
+ * names are sorted, then the goroutines by id and, stably, by their name's
+ * rank: no comparison reads two goroutine records and their names. */
+static int order_by_name(const gt_model *m, uint32_t *by_name, size_t ng)
+{
+	size_t nn = gt_model_nnames(m);
+	name_ix *names = malloc((nn + 1) * sizeof *names);
+	uint32_t *rank = malloc((nn + 1) * sizeof *rank);
+	uint64_t *key = malloc((ng + 1) * sizeof *key);
+	int r = -1;
+	if (!names || !rank || !key)
+		goto out;
+	for (uint32_t i = 0; i < nn; i++)
+		names[i] = (name_ix){gt_model_name(m, i), i};
+	qsort(names, nn, sizeof *names, cmp_name);
+	for (uint32_t i = 0; i < nn; i++)
+		rank[names[i].ix] = i;
+	for (uint32_t i = 0; i < ng; i++) {
+		by_name[i] = i;
+		key[i] = vw_radix_key(gt_model_goroutine(m, i).id);
+	}
+	if (vw_radix_sort(key, by_name, ng) != 0)
+		goto out;
+	for (size_t i = 0; i < ng; i++)
+		key[i] = rank[gt_model_goroutine_name(m, by_name[i])];
+	r = vw_radix_sort(key, by_name, ng);
+out:
+	free(names);
+	free(rank);
+	free(key);
+	return r;
+}
 
 static int64_t key_in(const vw_layout *l, vw_sort s, uint32_t gi)
 {
@@ -85,19 +117,22 @@ int vw_layout_init(vw_layout *l, const gt_model *m)
 	uint32_t *by_name = l->members[VW_SORT_ID];
 	for (uint32_t i = 0; i < ng; i++) {
 		const gt_gstats st = gt_model_gstats(m, i);
-		by_name[i] = i;
 		l->gwait[i] = st.sched_wait_ns;
 		l->gexec[i] = st.exec_ns;
 	}
-	sort_model = m;
-	qsort(by_name, ng, sizeof *by_name, cmp_name);
+	if (order_by_name(m, by_name, ng) != 0) {
+		vw_layout_free(l);
+		return -1;
+	}
+	uint32_t name = 0;
 	for (size_t i = 0; i < ng; i++) {
-		const gt_goroutine g_rec = gt_model_goroutine(m, by_name[i]), *g = &g_rec;
-		if (!l->ngroups || !same_name(l->groups[l->ngroups - 1].name, g->name)) {
+		uint32_t gname = gt_model_goroutine_name(m, by_name[i]);
+		if (!l->ngroups || gname != name) {
 			vw_group *ng_ = &l->groups[l->ngroups++];
-			ng_->name = g->name;
+			name = gname;
+			ng_->name = gt_model_name(m, gname);
 			ng_->first = i;
-			ng_->min_id = g->id;
+			ng_->min_id = gt_model_goroutine(m, by_name[i]).id;
 			ng_->id = (uint32_t)(l->ngroups - 1);
 		}
 		vw_group *gr = &l->groups[l->ngroups - 1];

@@ -237,6 +237,12 @@ size_t gt_model_ngoroutines(const gt_model *m);
 gt_goroutine gt_model_goroutine(const gt_model *m, uint32_t i);
 gt_gstats gt_model_gstats(const gt_model *m, uint32_t i);
 uint32_t gt_model_find_goroutine(const gt_model *m, int64_t id); /* GT_NONE if unknown */
+/* Goroutine names, interned by content: goroutines with one start
+ * function share an index, so grouping millions of them compares numbers.
+ * Index 0 is the empty name; an index out of range reads as it. */
+size_t gt_model_nnames(const gt_model *m);
+gt_str gt_model_name(const gt_model *m, uint32_t i);
+uint32_t gt_model_goroutine_name(const gt_model *m, uint32_t gi); /* 0 if gi is out of range */
 size_t gt_model_nprocs(const gt_model *m);
 const gt_proc *gt_model_proc(const gt_model *m, uint32_t i);
 size_t gt_model_nthreads(const gt_model *m);
