@@ -3,28 +3,32 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "vw.h"
 
-int vw_state_init(vw_state *s, const gt_model *m, int width, int height, float scale)
+typedef struct rix_job {
+	vw_range_index *x;
+	const gt_model *m;
+	int r;
+} rix_job;
+
+static void *rix_main(void *arg)
 {
-	memset(s, 0, sizeof *s);
-	s->m = m;
-	s->scale = scale > 0 ? scale : 1;
-	s->width = width;
-	s->height = height;
-	s->threshold = 1000000; /* 1 ms: where scheduler latency starts to hurt requests */
-	s->show_side = true;
-	s->sel_gap = GT_NONE;
-	s->over_threshold = -1;
+	rix_job *j = arg;
+	j->r = vw_range_index_build(j->x, j->m);
+	return NULL;
+}
+
+/* All of the state but the range index. */
+static int state_fill(vw_state *s, const gt_model *m)
+{
 	if (vw_layout_init(&s->layout, m) != 0 || vw_layout_rows(&s->layout, s->scale) != 0)
 		return -1;
 	s->nworst = vw_worst_gaps(m, s->worst, sizeof s->worst / sizeof s->worst[0]);
-	if (vw_range_index_build(&s->rix, m) != 0)
-		return -1;
 	for (int i = 0; i < GT_SERIES_COUNT; i++) {
 		const gt_sample *sm;
 		size_t n = gt_model_series(m, (gt_series_id)i, &sm);
@@ -43,6 +47,31 @@ int vw_state_init(vw_state *s, const gt_model *m, int width, int height, float s
 		return -1;
 	vw_frame_prepare(s);
 	return 0;
+}
+
+int vw_state_init(vw_state *s, const gt_model *m, int width, int height, float scale)
+{
+	memset(s, 0, sizeof *s);
+	s->m = m;
+	s->scale = scale > 0 ? scale : 1;
+	s->width = width;
+	s->height = height;
+	s->threshold = 1000000; /* 1 ms: where scheduler latency starts to hurt requests */
+	s->show_side = true;
+	s->sel_gap = GT_NONE;
+	s->over_threshold = -1;
+	/* The range index reads every span of every goroutine, the rest every
+	 * gap several times: seconds each for millions of goroutines, so they
+	 * take a core each. Both only read the model. */
+	rix_job job = {&s->rix, m, 0};
+	pthread_t th;
+	bool threaded = pthread_create(&th, NULL, rix_main, &job) == 0;
+	int r = state_fill(s, m);
+	if (threaded)
+		pthread_join(th, NULL);
+	else
+		rix_main(&job);
+	return r == 0 && job.r == 0 ? 0 : -1;
 }
 
 int vw_state_overview(vw_state *s, int cols)
