@@ -162,6 +162,10 @@ typedef struct loader {
 	SDL_atomic_t partial;
 	SDL_atomic_t permille;
 	SDL_atomic_t done;
+	/* Where the load's time went, in ms, for --bench: the early model,
+	 * the whole model, its level of detail, the view state, the warm
+	 * frame. */
+	double ms_partial, ms_model, ms_lod, ms_state, ms_warm;
 	char error[512];
 } loader;
 
@@ -234,8 +238,11 @@ static int load(void *arg)
 		snprintf(l->error, sizeof l->error, "%s: %s", l->path, strerror(errno));
 	} else {
 		l->in_open = true;
+		double t = now_ms();
 		if (l->want_partial && l->in.len > PARTIAL_MIN_BYTES)
 			load_partial(l);
+		l->ms_partial = now_ms() - t;
+		t = now_ms();
 		if (SDL_AtomicGet(&l->cancel)) {
 			snprintf(l->error, sizeof l->error, "no window");
 		} else if (gt_trace_open(l->in.data, l->in.len, &l->t, &e) != GT_OK) {
@@ -245,9 +252,15 @@ static int load(void *arg)
 		} else {
 			/* Tracks with more spans than a screen has columns are drawn
 			 * from their pyramids: build those here, off the UI thread. */
+			l->ms_model = now_ms() - t;
+			t = now_ms();
 			gt_model_warm_lod(l->m, GT_LOD_EAGER_SPANS);
+			l->ms_lod = now_ms() - t;
+			t = now_ms();
 			l->st_ok = l->want_state && wait_for_size(l) &&
 			          vw_state_init(&l->st, l->m, l->w, l->h, l->scale) == 0;
+			l->ms_state = now_ms() - t;
+			t = now_ms();
 			if (l->st_ok) {
 				/* A first frame here fills the row cache: the window's
 				 * first frame of the whole trace then only paints. */
@@ -255,6 +268,7 @@ static int load(void *arg)
 				vw_frame_build(&l->st, &warm);
 				vw_dl_free(&warm);
 			}
+			l->ms_warm = now_ms() - t;
 			gt_trace_info info;
 			gt_trace_info_get(l->t, &info);
 			if (info.truncated)
@@ -1076,7 +1090,8 @@ static int run_window(const options *o, loader *l)
 		return 0;
 	}
 	if (o->bench)
-		printf("load=%.0fms\n", now_ms() - t_load);
+		printf("load=%.0fms (first part %.0f, model %.0f, level of detail %.0f, view state %.0f, warm frame %.0f)\n",
+		       now_ms() - t_load, l->ms_partial, l->ms_model, l->ms_lod, l->ms_state, l->ms_warm);
 	if (l->error[0]) {
 		fprintf(stderr, "gotrace: %s\n", l->error);
 		snprintf(s.error, sizeof s.error, "%s", l->error);
