@@ -75,9 +75,29 @@ uint32_t vw_gap_prev(const gt_model *m, double t, int64_t min_ns);
 /* Indices of the gaps at least min_ns long, in start order, into a
  * malloc'd *out. Returns the count, or SIZE_MAX when out of memory. */
 size_t vw_gaps_over(const gt_model *m, int64_t min_ns, uint32_t **out);
+/* The same, gap by gap, for a pass that serves several purposes: gaps
+ * are fed in index order, and oom is set (idx freed) when out of memory. */
+typedef struct vw_over {
+	uint32_t *idx;
+	size_t n, cap;
+	bool oom;
+} vw_over;
+void vw_over_add(vw_over *o, int64_t min_ns, uint32_t i, const gt_gap *g);
 /* The k longest gaps, longest first (ties: earliest first). Returns how
  * many were written to out[0..k). */
 size_t vw_worst_gaps(const gt_model *m, uint32_t *out, size_t k);
+/* The same, gap by gap: init, add each gap (index, length), finish, which
+ * returns the count. */
+#define VW_WORST_LOCAL 256 /* room for every caller's k without an allocation */
+typedef struct vw_worst {
+	uint32_t *out;
+	int64_t *d;
+	size_t k, len;
+	int64_t local[VW_WORST_LOCAL];
+} vw_worst;
+void vw_worst_init(vw_worst *w, uint32_t *out, size_t k);
+void vw_worst_add(vw_worst *w, uint32_t c, int64_t len);
+size_t vw_worst_finish(vw_worst *w);
 
 /* ---- series: maximum over any time window ---- */
 
@@ -284,8 +304,11 @@ typedef struct vw_layout {
 } vw_layout;
 
 /* Groups goroutines by start function and sorts each group's members in
- * every order. Returns 0 or -1 (out of memory). */
+ * every order. Returns 0 or -1 (out of memory). The groups' worst gaps
+ * come from vw_layout_add_gap, fed every gap by the pass over them that
+ * the view state makes. */
 int vw_layout_init(vw_layout *l, const gt_model *m);
+void vw_layout_add_gap(vw_layout *l, const gt_gap *g);
 void vw_layout_free(vw_layout *l);
 /* Shows the groups, and the members in each, by s: largest key first,
  * then lowest goroutine id (by id alone for VW_SORT_ID). O(groups log

@@ -147,13 +147,6 @@ int vw_layout_init(vw_layout *l, const gt_model *m)
 		vw_layout_free(l);
 		return -1;
 	}
-	gt_gap_iter it;
-	gt_gap gap;
-	for (gt_gap_seek(m, 0, &it); gt_gap_next(&it, &gap);) {
-		vw_group *gr = &l->groups[l->group_of[gap.goroutine]];
-		if (gt_gap_len(&gap) > gr->worst_gap_ns)
-			gr->worst_gap_ns = gt_gap_len(&gap);
-	}
 	l->group_row = malloc((l->ngroups + 1) * sizeof *l->group_row);
 	l->order = malloc((l->ngroups + 1) * sizeof *l->order);
 	l->order_key = malloc((l->ngroups + 1) * sizeof *l->order_key);
@@ -174,6 +167,13 @@ int vw_layout_init(vw_layout *l, const gt_model *m)
 	l->has_cpu = gt_model_cpu_samples(m, &c) > 0;
 	vw_layout_sort(l, VW_SORT_WAIT);
 	return 0;
+}
+
+void vw_layout_add_gap(vw_layout *l, const gt_gap *g)
+{
+	vw_group *gr = &l->groups[l->group_of[g->goroutine]];
+	if (gt_gap_len(g) > gr->worst_gap_ns)
+		gr->worst_gap_ns = gt_gap_len(g);
 }
 
 void vw_layout_free(vw_layout *l)

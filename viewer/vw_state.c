@@ -23,12 +23,54 @@ static void *rix_main(void *arg)
 	return NULL;
 }
 
+static void overview_add(vw_state *s, double per, const gt_gap *g)
+{
+	int a = (int)((double)g->start / per), b = (int)((double)gt_gap_end(g) / per), cols = s->overview_cols;
+	int64_t len = gt_gap_len(g);
+	for (int x = a; x <= b && x < cols; x++)
+		if (x >= 0 && len > s->overview[x])
+			s->overview[x] = len;
+}
+
+static int overview_alloc(vw_state *s, int cols)
+{
+	free(s->overview);
+	s->overview = calloc((size_t)(cols > 0 ? cols : 0) + 1, sizeof *s->overview);
+	s->overview_cols = s->overview ? cols : 0;
+	return s->overview ? 0 : -1;
+}
+
+static int gaps_over_from(vw_state *s, uint32_t *by_start, size_t n);
+
+/* What the first frame needs of every gap, in one pass over millions of
+ * them: each group's worst gap, the worst gaps, the overview, the gaps
+ * over the threshold. */
+static int scan_gaps(vw_state *s, int cols)
+{
+	if (overview_alloc(s, cols) != 0)
+		return -1;
+	double per = (double)s->view.duration / cols;
+	vw_worst w;
+	vw_worst_init(&w, s->worst, sizeof s->worst / sizeof s->worst[0]);
+	vw_over o = {0};
+	gt_gap_iter it;
+	gt_gap g;
+	gt_gap_seek(s->m, 0, &it);
+	for (uint32_t i = 0; gt_gap_next(&it, &g); i++) {
+		vw_layout_add_gap(&s->layout, &g);
+		vw_worst_add(&w, i, gt_gap_len(&g));
+		overview_add(s, per, &g);
+		vw_over_add(&o, s->threshold, i, &g);
+	}
+	s->nworst = vw_worst_finish(&w);
+	return o.oom ? -1 : gaps_over_from(s, o.idx, o.n);
+}
+
 /* All of the state but the range index. */
 static int state_fill(vw_state *s, const gt_model *m)
 {
 	if (vw_layout_init(&s->layout, m) != 0 || vw_layout_rows(&s->layout, s->scale) != 0)
 		return -1;
-	s->nworst = vw_worst_gaps(m, s->worst, sizeof s->worst / sizeof s->worst[0]);
 	for (int i = 0; i < GT_SERIES_COUNT; i++) {
 		const gt_sample *sm;
 		size_t n = gt_model_series(m, (gt_series_id)i, &sm);
@@ -43,7 +85,7 @@ static int state_fill(vw_state *s, const gt_model *m)
 	vw_geom g = vw_state_geom(s);
 	vw_view_init(&s->view, gt_model_duration(m), g.timeline_w);
 	/* Caches the first frame would otherwise build, scanning every gap. */
-	if (vw_state_overview(s, (int)g.timeline_w) != 0 || vw_state_gaps_over(s) != 0)
+	if (scan_gaps(s, (int)g.timeline_w) != 0)
 		return -1;
 	vw_frame_prepare(s);
 	return 0;
@@ -76,28 +118,27 @@ int vw_state_init(vw_state *s, const gt_model *m, int width, int height, float s
 
 int vw_state_overview(vw_state *s, int cols)
 {
-	free(s->overview);
-	s->overview = calloc((size_t)(cols > 0 ? cols : 0) + 1, sizeof *s->overview);
-	s->overview_cols = s->overview ? cols : 0;
-	if (!s->overview)
+	if (overview_alloc(s, cols) != 0)
 		return -1;
 	double per = (double)s->view.duration / cols;
 	gt_gap_iter it;
 	gt_gap g;
-	for (gt_gap_seek(s->m, 0, &it); gt_gap_next(&it, &g);) {
-		int a = (int)((double)g.start / per), b = (int)((double)gt_gap_end(&g) / per);
-		int64_t len = gt_gap_len(&g);
-		for (int x = a; x <= b && x < cols; x++)
-			if (x >= 0 && len > s->overview[x])
-				s->overview[x] = len;
-	}
+	for (gt_gap_seek(s->m, 0, &it); gt_gap_next(&it, &g);)
+		overview_add(s, per, &g);
 	return 0;
 }
 
 int vw_state_gaps_over(vw_state *s)
 {
-	const vw_layout *l = &s->layout;
 	uint32_t *by_start = NULL;
+	size_t n = vw_gaps_over(s->m, s->threshold, &by_start);
+	return n == SIZE_MAX ? -1 : gaps_over_from(s, by_start, n);
+}
+
+/* Groups the gaps over the threshold, by_start (n, taken and freed). */
+static int gaps_over_from(vw_state *s, uint32_t *by_start, size_t n)
+{
+	const vw_layout *l = &s->layout;
 	if (s->rowcache)
 		for (size_t i = 0; i < VW_ROWCACHE; i++)
 			free(s->rowcache[i].rects);
@@ -113,9 +154,6 @@ int vw_state_gaps_over(vw_state *s)
 	s->over_off = NULL;
 	s->nover = 0;
 	s->over_threshold = -1;
-	size_t n = vw_gaps_over(s->m, s->threshold, &by_start);
-	if (n == SIZE_MAX)
-		return -1;
 	s->over = malloc((n + 1) * sizeof *s->over);
 	s->over_start = malloc((n + 1) * sizeof *s->over_start);
 	s->over_end = malloc((n + 1) * sizeof *s->over_end);

@@ -199,77 +199,86 @@ uint32_t vw_gap_prev(const gt_model *m, double t, int64_t min_ns)
 
 size_t vw_gaps_over(const gt_model *m, int64_t min_ns, uint32_t **out)
 {
-	size_t k = 0;
+	vw_over o = {0};
 	gt_gap_iter it;
 	gt_gap g;
-	for (gt_gap_seek(m, 0, &it); gt_gap_next(&it, &g);)
-		k += gt_gap_len(&g) >= min_ns;
-	*out = malloc((k ? k : 1) * sizeof **out);
-	if (!*out)
-		return SIZE_MAX;
-	k = 0;
 	gt_gap_seek(m, 0, &it);
 	for (uint32_t i = 0; gt_gap_next(&it, &g); i++)
-		if (gt_gap_len(&g) >= min_ns)
-			(*out)[k++] = i;
-	return k;
+		vw_over_add(&o, min_ns, i, &g);
+	*out = o.idx;
+	return o.oom ? SIZE_MAX : o.n;
+}
+
+void vw_over_add(vw_over *o, int64_t min_ns, uint32_t i, const gt_gap *g)
+{
+	if (gt_gap_len(g) < min_ns || o->oom)
+		return;
+	if (!mem_grow(&o->idx, &o->cap, o->n + 1, sizeof *o->idx, 256)) {
+		free(o->idx);
+		*o = (vw_over){.oom = true};
+		return;
+	}
+	o->idx[o->n++] = i;
 }
 
 /* Longer first; on a tie the earlier gap. */
 static bool worse(int64_t da, uint32_t a, int64_t db, uint32_t b) { return da != db ? da > db : a < b; }
 
-/* Room for every caller's k without an allocation. */
-#define WORST_LOCAL 256
-
-size_t vw_worst_gaps(const gt_model *m, uint32_t *out, size_t k)
+void vw_worst_init(vw_worst *w, uint32_t *out, size_t k)
 {
-	size_t len = 0;
-	if (!k)
-		return 0;
+	w->out = out;
+	w->len = 0;
+	w->k = k;
 	/* The heap's lengths beside it, so that no comparison decodes a gap.
-	 * Out of memory, the WORST_LOCAL worst are still the worst. */
-	int64_t local[WORST_LOCAL], *d = local;
-	if (k > WORST_LOCAL && !(d = malloc(k * sizeof *d))) {
-		d = local;
-		k = WORST_LOCAL;
+	 * Out of memory, the VW_WORST_LOCAL worst are still the worst. */
+	w->d = w->local;
+	if (k > VW_WORST_LOCAL && !(w->d = malloc(k * sizeof *w->d))) {
+		w->d = w->local;
+		w->k = VW_WORST_LOCAL;
 	}
+}
+
+void vw_worst_add(vw_worst *w, uint32_t c, int64_t dc)
+{
+	uint32_t *out = w->out;
+	int64_t *d = w->d;
 	/* A min-heap of the k worst so far: one pass over millions of gaps. */
-	gt_gap_iter it;
-	gt_gap g;
-	gt_gap_seek(m, 0, &it);
-	for (uint32_t c = 0; gt_gap_next(&it, &g); c++) {
-		int64_t dc = gt_gap_len(&g);
-		if (len < k) {
-			size_t j = len++;
-			while (j && worse(d[(j - 1) / 2], out[(j - 1) / 2], dc, c)) {
-				out[j] = out[(j - 1) / 2];
-				d[j] = d[(j - 1) / 2];
-				j = (j - 1) / 2;
-			}
-			out[j] = c;
-			d[j] = dc;
-		} else if (worse(dc, c, d[0], out[0])) {
-			size_t j = 0;
-			for (;;) {
-				size_t a = 2 * j + 1, b = a + 1, s = j;
-				uint32_t sv = c;
-				int64_t sd = dc;
-				if (a < len && worse(sd, sv, d[a], out[a]))
-					s = a, sv = out[a], sd = d[a];
-				if (b < len && worse(sd, sv, d[b], out[b]))
-					s = b;
-				if (s == j)
-					break;
-				out[j] = out[s];
-				d[j] = d[s];
-				j = s;
-			}
-			out[j] = c;
-			d[j] = dc;
+	if (w->len < w->k) {
+		size_t j = w->len++;
+		while (j && worse(d[(j - 1) / 2], out[(j - 1) / 2], dc, c)) {
+			out[j] = out[(j - 1) / 2];
+			d[j] = d[(j - 1) / 2];
+			j = (j - 1) / 2;
 		}
+		out[j] = c;
+		d[j] = dc;
+	} else if (w->k && worse(dc, c, d[0], out[0])) {
+		size_t j = 0, len = w->len;
+		for (;;) {
+			size_t a = 2 * j + 1, b = a + 1, s = j;
+			uint32_t sv = c;
+			int64_t sd = dc;
+			if (a < len && worse(sd, sv, d[a], out[a]))
+				s = a, sv = out[a], sd = d[a];
+			if (b < len && worse(sd, sv, d[b], out[b]))
+				s = b;
+			if (s == j)
+				break;
+			out[j] = out[s];
+			d[j] = d[s];
+			j = s;
+		}
+		out[j] = c;
+		d[j] = dc;
 	}
+}
+
+size_t vw_worst_finish(vw_worst *w)
+{
+	uint32_t *out = w->out;
+	int64_t *d = w->d;
 	/* Heap to sorted, worst first: insertion sort is fine for k ~ 200. */
-	for (size_t i = 1; i < len; i++) {
+	for (size_t i = 1; i < w->len; i++) {
 		uint32_t c = out[i];
 		int64_t dc = d[i];
 		size_t j = i;
@@ -281,9 +290,22 @@ size_t vw_worst_gaps(const gt_model *m, uint32_t *out, size_t k)
 		out[j] = c;
 		d[j] = dc;
 	}
-	if (d != local)
+	if (d != w->local)
 		free(d);
-	return len;
+	w->d = w->local;
+	return w->len;
+}
+
+size_t vw_worst_gaps(const gt_model *m, uint32_t *out, size_t k)
+{
+	vw_worst w;
+	vw_worst_init(&w, out, k);
+	gt_gap_iter it;
+	gt_gap g;
+	gt_gap_seek(m, 0, &it);
+	for (uint32_t c = 0; gt_gap_next(&it, &g); c++)
+		vw_worst_add(&w, c, gt_gap_len(&g));
+	return vw_worst_finish(&w);
 }
 
 /* ---- series pyramid ---- */
