@@ -359,6 +359,54 @@ static size_t pin_ranges(int64_t dur, int64_t (*out)[2], size_t cap)
 
 static const int64_t pin_thresholds[] = {1000, 100000, 1000000};
 
+/* The view state reads every gap once for several caches: each must equal
+ * what its own rebuild (or a plain loop) makes. */
+static void check_state_scan(const gt_model *m, const char *name)
+{
+	vw_state s;
+	ck_assert_int_eq(vw_state_init(&s, m, 1400, 800, 1), 0);
+	uint32_t w[sizeof s.worst / sizeof s.worst[0]];
+	size_t k = vw_worst_gaps(m, w, sizeof w / sizeof w[0]);
+	ck_assert_uint_eq(s.nworst, k);
+	ck_assert_msg(memcmp(s.worst, w, k * sizeof *w) == 0, "%s: worst gaps", name);
+	size_t ng = s.layout.ngroups;
+	int64_t *worst = calloc(ng + 1, sizeof *worst);
+	ck_assert_ptr_nonnull(worst);
+	gt_gap_iter it;
+	gt_gap g;
+	for (gt_gap_seek(m, 0, &it); gt_gap_next(&it, &g);) {
+		int64_t *gw = &worst[s.layout.group_of[g.goroutine]];
+		*gw = gt_gap_len(&g) > *gw ? gt_gap_len(&g) : *gw;
+	}
+	for (size_t i = 0; i < ng; i++)
+		ck_assert_msg(s.layout.groups[i].worst_gap_ns == worst[i], "%s: group %zu", name, i);
+	free(worst);
+	int cols = s.overview_cols;
+	int64_t *ov = malloc(((size_t)cols + 1) * sizeof *ov);
+	ck_assert_ptr_nonnull(ov);
+	memcpy(ov, s.overview, ((size_t)cols + 1) * sizeof *ov);
+	ck_assert_int_eq(vw_state_overview(&s, cols), 0);
+	ck_assert_msg(memcmp(ov, s.overview, ((size_t)cols + 1) * sizeof *ov) == 0, "%s: overview", name);
+	free(ov);
+	size_t n = s.nover;
+	uint32_t *over = malloc((n + 1) * sizeof *over);
+	int64_t *ends = malloc((n + 1) * sizeof *ends);
+	size_t *off = malloc((ng + 2) * sizeof *off);
+	ck_assert(over && ends && off);
+	memcpy(over, s.over, n * sizeof *over);
+	memcpy(ends, s.over_end, n * sizeof *ends);
+	memcpy(off, s.over_off, (ng + 2) * sizeof *off);
+	ck_assert_int_eq(vw_state_gaps_over(&s), 0);
+	ck_assert_uint_eq(s.nover, n);
+	ck_assert_msg(memcmp(over, s.over, n * sizeof *over) == 0 && memcmp(ends, s.over_end, n * sizeof *ends) == 0 &&
+	                  memcmp(off, s.over_off, (ng + 2) * sizeof *off) == 0,
+	              "%s: gaps over the threshold", name);
+	free(over);
+	free(ends);
+	free(off);
+	vw_state_free(&s);
+}
+
 START_TEST(sort_and_range_statistics_are_pinned)
 {
 	char dir[4096], pins[4096];
@@ -385,6 +433,7 @@ START_TEST(sort_and_range_statistics_are_pinned)
 			free(l.data);
 			continue;
 		}
+		check_state_scan(l.m, traces[ti]);
 		vw_layout lay;
 		ck_assert_int_eq(vw_layout_init(&lay, l.m), 0);
 		uint64_t sd[VW_SORT_COUNT];
