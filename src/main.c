@@ -334,6 +334,9 @@ static phase_result bench_phase(const char *path, int phase)
 		gt_model *m;
 		gt_status s = gt_model_build(t, &m, gt_input_retire_progress, &in, &e);
 		pr.ok = finish_trace(path, t, s == GT_OK ? GT_EOF : s, &e) == 0;
+		/* As load_model does. */
+		gt_trace_close(t);
+		t = NULL;
 		if (pr.ok)
 			gt_model_warm_lod(m, GT_LOD_EAGER_SPANS);
 		if (pr.ok && phase == 2) {
@@ -629,18 +632,21 @@ static int parse_opts(int argc, char **argv, const char *usage, const char *allo
 }
 
 /* Opens the trace and builds its model. On failure prints why and returns
- * the exit status. */
-static int load_model(const char *path, gt_input *in, gt_trace **t, gt_model **m)
+ * the exit status. The decoder is closed once the model is built: the
+ * model keeps nothing of it, and a report has no use for the buffers of
+ * its last generations. */
+static int load_model(const char *path, gt_input *in, gt_model **m)
 {
-	int r = open_trace(path, in, t);
+	gt_trace *t;
+	int r = open_trace(path, in, &t);
 	if (r)
 		return r;
 	gt_error e;
-	gt_status s = gt_model_build(*t, m, gt_input_retire_progress, in, &e);
-	r = finish_trace(path, *t, s == GT_OK ? GT_EOF : s, &e);
+	gt_status s = gt_model_build(t, m, gt_input_retire_progress, in, &e);
+	r = finish_trace(path, t, s == GT_OK ? GT_EOF : s, &e);
+	gt_trace_close(t);
 	if (r) {
 		gt_model_free(*m);
-		gt_trace_close(*t);
 		gt_input_close(in);
 		*m = NULL;
 	}
@@ -684,9 +690,8 @@ static int cmd_goroutines(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	gt_input in;
-	gt_trace *t;
 	gt_model *m;
-	if ((r = load_model(o.path, &in, &t, &m)))
+	if ((r = load_model(o.path, &in, &m)))
 		return r;
 	FILE *f = open_output(o.out);
 	if (f) {
@@ -697,7 +702,6 @@ static int cmd_goroutines(int argc, char **argv)
 		r = EXIT_BAD;
 	}
 	gt_model_free(m);
-	gt_trace_close(t);
 	gt_input_close(&in);
 	return r;
 }
@@ -712,16 +716,14 @@ static int report_files(opts *o, rp_format f, void (*report)(gf_buf *, const gt_
 	int r = 0;
 	for (int i = 0; i < o->npaths; i++) {
 		gt_input in;
-		gt_trace *t;
 		gt_model *m;
-		int lr = load_model(o->paths[i], &in, &t, &m);
+		int lr = load_model(o->paths[i], &in, &m);
 		if (lr) {
 			r = lr;
 			continue;
 		}
 		report(&b, m, f, o, o->paths[i]);
 		gt_model_free(m);
-		gt_trace_close(t);
 		gt_input_close(&in);
 	}
 	int w = close_output(out, &b);
@@ -815,11 +817,11 @@ static int export_pprof(const opts *o, pp_kind k)
 		return EXIT_BAD;
 	}
 	gt_input in;
-	gt_trace *t;
+	gt_trace *t = NULL;
 	gt_model *m = NULL;
 	int r;
 	if (k == PP_GAPS) {
-		if ((r = load_model(o->path, &in, &t, &m))) {
+		if ((r = load_model(o->path, &in, &m))) {
 			pp_free(p);
 			return r;
 		}
@@ -871,9 +873,8 @@ static int cmd_export(int argc, char **argv)
 	}
 	if (strcmp(fmt, "chrome") == 0) {
 		gt_input in;
-		gt_trace *t;
 		gt_model *m;
-		if ((r = load_model(o.path, &in, &t, &m)))
+		if ((r = load_model(o.path, &in, &m)))
 			return r;
 		FILE *f = open_output(o.out);
 		if (f) {
@@ -884,7 +885,6 @@ static int cmd_export(int argc, char **argv)
 			r = EXIT_BAD;
 		}
 		gt_model_free(m);
-		gt_trace_close(t);
 		gt_input_close(&in);
 		return r;
 	}

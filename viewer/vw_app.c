@@ -137,11 +137,9 @@ typedef struct loader {
 	const char *path;
 	gt_input in;
 	bool in_open;
-	gt_trace *t;
 	gt_model *m;
 	/* A model of the first generations, shown while the whole builds: set
 	 * once before `partial` becomes 1, then only the UI thread reads it. */
-	gt_trace *pt;
 	gt_model *pm;
 	bool want_partial;
 	/* The view states of both models, built here too when want_state
@@ -205,14 +203,17 @@ static void load_partial(loader *l)
 	if (gens)
 		first = last = gens;
 	for (size_t n = first; n <= last; n *= 2) {
-		if (gt_trace_open(l->in.data, n, &l->pt, &e) != GT_OK)
+		gt_trace *t;
+		if (gt_trace_open(l->in.data, n, &t, &e) != GT_OK)
 			return;
-		if (gt_model_build_first(l->pt, PARTIAL_EVENTS, &l->pm, &e) == GT_OK && gt_model_duration(l->pm) > 0)
+		gt_status s = gt_model_build_first(t, PARTIAL_EVENTS, &l->pm, &e);
+		/* The model keeps nothing of the decoder, whose generations in
+		 * flight would stay for the whole load. */
+		gt_trace_close(t);
+		if (s == GT_OK && gt_model_duration(l->pm) > 0)
 			break;
 		gt_model_free(l->pm);
 		l->pm = NULL;
-		gt_trace_close(l->pt);
-		l->pt = NULL;
 	}
 	if (!l->pm)
 		return;
@@ -234,6 +235,7 @@ static int load(void *arg)
 {
 	loader *l = arg;
 	gt_error e;
+	gt_trace *tr = NULL;
 	if (gt_input_open(&l->in, l->path) != 0) {
 		snprintf(l->error, sizeof l->error, "%s: %s", l->path, strerror(errno));
 	} else {
@@ -245,11 +247,17 @@ static int load(void *arg)
 		t = now_ms();
 		if (SDL_AtomicGet(&l->cancel)) {
 			snprintf(l->error, sizeof l->error, "no window");
-		} else if (gt_trace_open(l->in.data, l->in.len, &l->t, &e) != GT_OK) {
+		} else if (gt_trace_open(l->in.data, l->in.len, &tr, &e) != GT_OK) {
 			snprintf(l->error, sizeof l->error, "%s: offset %" PRIu64 ": %s", l->path, e.offset, e.detail);
-		} else if (gt_model_build(l->t, &l->m, on_progress, l, &e) != GT_OK) {
+		} else if (gt_model_build(tr, &l->m, on_progress, l, &e) != GT_OK) {
 			snprintf(l->error, sizeof l->error, "%s: offset %" PRIu64 ": %s", l->path, e.offset, e.detail);
 		} else {
+			/* The decoder's last generations would stay beside the
+			 * view state, at its peak: a hundred MB and more. */
+			gt_trace_info info;
+			gt_trace_info_get(tr, &info);
+			gt_trace_close(tr);
+			tr = NULL;
 			/* Tracks with more spans than a screen has columns are drawn
 			 * from their pyramids: build those here, off the UI thread. */
 			l->ms_model = now_ms() - t;
@@ -269,13 +277,12 @@ static int load(void *arg)
 				vw_dl_free(&warm);
 			}
 			l->ms_warm = now_ms() - t;
-			gt_trace_info info;
-			gt_trace_info_get(l->t, &info);
 			if (info.truncated)
 				fprintf(stderr, "gotrace: %s: warning: trace cut short at offset %" PRIu64 ": %s\n", l->path,
 				        info.truncation.offset, info.truncation.detail);
 		}
 	}
+	gt_trace_close(tr);
 	SDL_AtomicSet(&l->done, 1);
 	return 0;
 }
@@ -322,9 +329,7 @@ static void loader_free_partial(loader *l)
 		vw_state_free(&l->ps); /* what the UI thread did not take */
 	l->ps_ok = false;
 	gt_model_free(l->pm);
-	gt_trace_close(l->pt);
 	l->pm = NULL;
-	l->pt = NULL;
 }
 
 static void loader_free(loader *l)
@@ -333,7 +338,6 @@ static void loader_free(loader *l)
 	if (l->want_state)
 		vw_state_free(&l->st);
 	gt_model_free(l->m);
-	gt_trace_close(l->t);
 	if (l->in_open)
 		gt_input_close(&l->in);
 	if (l->sized)
