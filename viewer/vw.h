@@ -296,7 +296,6 @@ typedef struct vw_layout {
 	float total_h;
 	vw_sort sort;
 	bool threads_collapsed, procs_collapsed;
-	int64_t *gwait, *gexec; /* per goroutine: sort keys */
 	uint32_t *group_of;     /* per goroutine: its group's index in groups[] */
 	size_t *group_row;      /* per group: its header row, SIZE_MAX when not laid out */
 	bool has_regions, has_cpu;

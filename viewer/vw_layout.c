@@ -62,22 +62,10 @@ out:
 	return r;
 }
 
-static int64_t key_in(const vw_layout *l, vw_sort s, uint32_t gi)
-{
-	switch (s) {
-	case VW_SORT_WAIT:
-		return l->gwait[gi];
-	case VW_SORT_EXEC:
-		return l->gexec[gi];
-	default:
-		return 0;
-	}
-}
-
-/* Sorts every group's members by key, largest first. The members come in
- * name-then-id order, which a stable sort keeps among equal keys: the
- * lowest id first, as the order promises. */
-static int sort_members(vw_layout *l, vw_sort s)
+/* Sorts every group's members in order s by gkey (per goroutine), largest
+ * first. The members come in name-then-id order, which a stable sort
+ * keeps among equal keys: the lowest id first, as the order promises. */
+static int sort_members(vw_layout *l, vw_sort s, const int64_t *gkey)
 {
 	size_t most = 0;
 	for (size_t i = 0; i < l->ngroups; i++)
@@ -89,7 +77,7 @@ static int sort_members(vw_layout *l, vw_sort s)
 		const vw_group *g = &l->groups[i];
 		uint32_t *mem = l->members[s] + g->first;
 		for (size_t j = 0; j < g->n; j++)
-			key[j] = ~vw_radix_key(key_in(l, s, mem[j]));
+			key[j] = ~vw_radix_key(gkey[mem[j]]);
 		if (vw_radix_sort(key, mem, g->n) != 0) {
 			free(key);
 			return -1;
@@ -104,30 +92,27 @@ int vw_layout_init(vw_layout *l, const gt_model *m)
 	memset(l, 0, sizeof *l);
 	l->m = m;
 	size_t ng = gt_model_ngoroutines(m);
+	/* The sort keys, per goroutine, only while the members are sorted:
+	 * 16 bytes a goroutine, a hundred MB for millions. */
+	int64_t *gwait = malloc((ng + 1) * sizeof *gwait), *gexec = malloc((ng + 1) * sizeof *gexec);
 	for (int s = 0; s < VW_SORT_COUNT; s++)
 		l->members[s] = malloc((ng + 1) * sizeof *l->members[s]);
-	l->gwait = malloc((ng + 1) * sizeof *l->gwait);
-	l->gexec = malloc((ng + 1) * sizeof *l->gexec);
 	l->group_of = malloc((ng + 1) * sizeof *l->group_of);
 	l->groups = calloc(ng + 1, sizeof *l->groups);
-	if (!l->members[VW_SORT_WAIT] || !l->members[VW_SORT_EXEC] || !l->members[VW_SORT_ID] || !l->gwait || !l->gexec ||
-	    !l->group_of || !l->groups) {
-		vw_layout_free(l);
-		return -1;
-	}
+	if (!l->members[VW_SORT_WAIT] || !l->members[VW_SORT_EXEC] || !l->members[VW_SORT_ID] || !gwait || !gexec ||
+	    !l->group_of || !l->groups)
+		goto fail;
 	/* group_of holds names until the groups are known: read in order
 	 * here, they cost no cache miss apiece below. */
 	uint32_t *by_name = l->members[VW_SORT_ID], *name_of = l->group_of;
 	for (uint32_t i = 0; i < ng; i++) {
 		const gt_gstats st = gt_model_gstats(m, i);
-		l->gwait[i] = st.sched_wait_ns;
-		l->gexec[i] = st.exec_ns;
+		gwait[i] = st.sched_wait_ns;
+		gexec[i] = st.exec_ns;
 		name_of[i] = gt_model_goroutine_name(m, i);
 	}
-	if (order_by_name(m, by_name, name_of, ng) != 0) {
-		vw_layout_free(l);
-		return -1;
-	}
+	if (order_by_name(m, by_name, name_of, ng) != 0)
+		goto fail;
 	uint32_t name = 0;
 	for (size_t i = 0; i < ng; i++) {
 		uint32_t gname = name_of[by_name[i]];
@@ -141,23 +126,22 @@ int vw_layout_init(vw_layout *l, const gt_model *m)
 		}
 		vw_group *gr = &l->groups[l->ngroups - 1];
 		gr->n++;
-		gr->sched_wait_ns += l->gwait[by_name[i]];
-		gr->exec_ns += l->gexec[by_name[i]];
+		gr->sched_wait_ns += gwait[by_name[i]];
+		gr->exec_ns += gexec[by_name[i]];
 		l->group_of[by_name[i]] = (uint32_t)(l->ngroups - 1);
 	}
 	memcpy(l->members[VW_SORT_WAIT], by_name, ng * sizeof *by_name);
 	memcpy(l->members[VW_SORT_EXEC], by_name, ng * sizeof *by_name);
-	if (sort_members(l, VW_SORT_WAIT) != 0 || sort_members(l, VW_SORT_EXEC) != 0) {
-		vw_layout_free(l);
-		return -1;
-	}
+	if (sort_members(l, VW_SORT_WAIT, gwait) != 0 || sort_members(l, VW_SORT_EXEC, gexec) != 0)
+		goto fail;
+	free(gwait);
+	free(gexec);
+	gwait = gexec = NULL;
 	l->group_row = malloc((l->ngroups + 1) * sizeof *l->group_row);
 	l->order = malloc((l->ngroups + 1) * sizeof *l->order);
 	l->order_key = malloc((l->ngroups + 1) * sizeof *l->order_key);
-	if (!l->group_row || !l->order || !l->order_key) {
-		vw_layout_free(l);
-		return -1;
-	}
+	if (!l->group_row || !l->order || !l->order_key)
+		goto fail;
 	for (size_t i = 0; i < l->ngroups; i++) {
 		l->group_row[i] = SIZE_MAX;
 		l->order[i] = (uint32_t)i;
@@ -171,6 +155,11 @@ int vw_layout_init(vw_layout *l, const gt_model *m)
 	l->has_cpu = gt_model_cpu_samples(m, &c) > 0;
 	vw_layout_sort(l, VW_SORT_WAIT);
 	return 0;
+fail:
+	free(gwait);
+	free(gexec);
+	vw_layout_free(l);
+	return -1;
 }
 
 void vw_layout_add_gap(vw_layout *l, const gt_gap *g)
@@ -184,8 +173,6 @@ void vw_layout_free(vw_layout *l)
 {
 	for (int s = 0; s < VW_SORT_COUNT; s++)
 		free(l->members[s]);
-	free(l->gwait);
-	free(l->gexec);
 	free(l->group_of);
 	free(l->group_row);
 	free(l->groups);
@@ -358,6 +345,20 @@ size_t vw_layout_group_row(const vw_layout *l, uint32_t g)
 		return SIZE_MAX;
 	size_t r = l->group_row[g];
 	return r < l->nrows && l->rows[r].kind == VW_ROW_GROUP && l->rows[r].index == g ? r : SIZE_MAX;
+}
+
+/* gi's key in order s, read from the model: a search reads a few dozen,
+ * the sort that used them all had them in an array. */
+static int64_t key_in(const vw_layout *l, vw_sort s, uint32_t gi)
+{
+	switch (s) {
+	case VW_SORT_WAIT:
+		return gt_model_gstats(l->m, gi).sched_wait_ns;
+	case VW_SORT_EXEC:
+		return gt_model_gstats(l->m, gi).exec_ns;
+	default:
+		return 0;
+	}
 }
 
 /* Where gi is among g's members: they are sorted by (key largest first,
