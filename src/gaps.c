@@ -103,7 +103,7 @@ typedef struct gap_report {
 	size_t nstw, nassists;
 	syscall_row *syscalls;
 	size_t nsyscalls;
-	size_t hist[40]; /* by power of two of the duration in ns */
+	size_t hist[GP_HIST_BUCKETS]; /* by gp_hist_bucket */
 } gap_report;
 
 static bool name_matches(const char *pattern, gt_str name)
@@ -256,10 +256,7 @@ static void select_rows(gap_report *r)
 			agg_add(&r->by_cause, (gt_str){gp_cause_names[gap.cause], strlen(gp_cause_names[gap.cause])}, len, i);
 		}
 		r->stats.total_ns += len;
-		int bucket = 0;
-		while (bucket < 39 && ((int64_t)1 << (bucket + 1)) <= len)
-			bucket++;
-		r->hist[bucket]++;
+		r->hist[gp_hist_bucket(len)]++;
 	}
 	r->stats.count = r->nrows;
 	agg_finish(&r->by_name);
@@ -449,10 +446,10 @@ static void text_report(gf_buf *b, gap_report *r, bool md)
 
 	gf_puts(b, md ? "\n## Histogram\n\n```\n" : "\nhistogram:\n");
 	size_t most = 1;
-	for (int i = 0; i < 40; i++)
+	for (int i = 0; i < GP_HIST_BUCKETS; i++)
 		if (r->hist[i] > most)
 			most = r->hist[i];
-	for (int i = 0; i < 40; i++) {
+	for (int i = 0; i < GP_HIST_BUCKETS; i++) {
 		if (!r->hist[i])
 			continue;
 		gf_puts(b, "  >= ");
@@ -767,7 +764,7 @@ static void json_report(gf_buf *b, gap_report *r)
 	json_aggs(b, r, false);
 	gf_puts(b, "},\n\"histogram\":[");
 	bool first = true;
-	for (int i = 0; i < 40; i++) {
+	for (int i = 0; i < GP_HIST_BUCKETS; i++) {
 		if (!r->hist[i])
 			continue;
 		gf_puts(b, first ? "{\"min_ns\":" : ",{\"min_ns\":");
@@ -910,9 +907,9 @@ static void html_report(gf_buf *b, gap_report *r)
 
 	/* Histogram over power-of-two buckets. */
 	gf_puts(b, "<div><h2>How long</h2>\n");
-	int lo = 40, hi = -1;
+	int lo = GP_HIST_BUCKETS, hi = -1;
 	size_t most = 1;
-	for (int i = 0; i < 40; i++)
+	for (int i = 0; i < GP_HIST_BUCKETS; i++)
 		if (r->hist[i]) {
 			lo = i < lo ? i : lo;
 			hi = i;

@@ -19,6 +19,20 @@ typedef struct gp_options {
 	const char *file;        /* shown in reports; jsonl rows carry it */
 } gp_options;
 
+/* The gap histogram's buckets: b holds [2^b, 2^(b+1)) ns (0 and 1 ns
+ * in the first), the last everything from 2^39 ns, about nine minutes. */
+#define GP_HIST_BUCKETS 40
+
+static inline int gp_hist_bucket(int64_t ns)
+{
+	/* From the highest bit set: the viewer's range index takes three per
+	 * gap, for tens of millions of gaps. */
+	if (ns < 2)
+		return 0;
+	int b = 63 - __builtin_clzll((unsigned long long)ns);
+	return b < GP_HIST_BUCKETS - 1 ? b : GP_HIST_BUCKETS - 1;
+}
+
 /* Writes the gap report of one trace. */
 void gp_gaps(gf_buf *b, const gt_model *m, rp_format f, const gp_options *o);
 

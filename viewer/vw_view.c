@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "gaps.h"
 #include "mem.h"
 #include "vw.h"
 
@@ -994,13 +995,8 @@ bool vw_span_at(gt_span_iter *it, double t, double tol, gt_span *out)
 
 /* ---- durations ---- */
 
-int vw_hist_bucket(int64_t ns)
-{
-	int b = 0;
-	while (b < VW_HIST_BUCKETS - 1 && ((int64_t)1 << (b + 1)) <= ns)
-		b++;
-	return b;
-}
+_Static_assert(VW_HIST_BUCKETS == GP_HIST_BUCKETS, "the viewer's histogram is the gap report's");
+int vw_hist_bucket(int64_t ns) { return gp_hist_bucket(ns); }
 
 void vw_fmt_dur(char *buf, size_t n, double ns)
 {
