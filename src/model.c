@@ -447,13 +447,15 @@ static char *arena_block(arena *a, size_t size)
 	return blk;
 }
 
-static void *arena_alloc(gt_model *m, size_t bytes)
+/* align: 8 for what is read as arrays, 1 for varints. Millions of small
+ * pieces (a goroutine's spans and statistics) lose nothing to padding. */
+static void *arena_alloc(gt_model *m, size_t bytes, size_t align)
 {
 	arena *a = &m->done;
-	bytes = (bytes + 7) & ~(size_t)7;
 	if (bytes == 0)
 		return NULL;
-	if (bytes > a->left) {
+	size_t pad = (size_t)(-(uintptr_t)a->cur & (align - 1));
+	if (a->left < pad || bytes > a->left - pad) {
 		/* Big requests get a block of their own, so the current chunk
 		 * keeps its room. */
 		bool big = bytes > ARENA_CHUNK_BYTES / 4;
@@ -470,10 +472,11 @@ static void *arena_alloc(gt_model *m, size_t bytes)
 			mem_ahead_ask(m->ahead, a->spare, ARENA_CHUNK_BYTES);
 		a->cur = blk;
 		a->left = ARENA_CHUNK_BYTES;
+		pad = 0; /* chunks start on a huge page */
 	}
-	void *r = a->cur;
-	a->cur += bytes;
-	a->left -= bytes;
+	void *r = a->cur + pad;
+	a->cur += pad + bytes;
+	a->left -= pad + bytes;
 	return r;
 }
 
@@ -495,8 +498,9 @@ static const uint8_t *stats_pack(gt_model *m, const gt_gstats *st, const gt_reas
 	if (zero)
 		return NULL;
 	/* The times by reason stay arrays, aligned, for gt_gstats to point at. */
-	size_t at = ((size_t)(p - head) + 7) & ~(size_t)7;
-	uint8_t *dst = arena_alloc(m, at + nblock * sizeof *block + nrng * sizeof *rng);
+	bool arrays = nblock || nrng;
+	size_t at = arrays ? ((size_t)(p - head) + 7) & ~(size_t)7 : (size_t)(p - head);
+	uint8_t *dst = arena_alloc(m, at + nblock * sizeof *block + nrng * sizeof *rng, arrays ? 8 : 1);
 	if (!dst)
 		return NULL;
 	memcpy(dst, head, (size_t)(p - head));
@@ -553,7 +557,7 @@ static void pack_spans(gt_model *m, uint32_t gi, span_vec *v)
 	bool ok = n <= INT32_MAX; /* over 12 GB of trace for one goroutine */
 	for (size_t i = 0; ok && i < v->n; i++)
 		ok = sp_append(t, &v->v[i]) == 0;
-	void *dst = ok ? arena_alloc(m, sp_frozen_size(t)) : NULL;
+	void *dst = ok ? arena_alloc(m, sp_frozen_size(t), sp_frozen_align(t)) : NULL;
 	if (dst) {
 		sp_freeze(t, dst);
 		m->gpack[gi] = dst;

@@ -58,7 +58,7 @@ void sp_free(sp_track *t)
 /* Decodes the next span at the iterator's position, without checks. */
 static inline void decode(gt_span_iter *it, gt_span *out)
 {
-	if (it->pos % SP_BLOCK_SPANS == 0) {
+	if (it->pos % SP_BLOCK_SPANS == 0 && it->blocks) {
 		const sp_block *b = (const sp_block *)it->blocks + it->pos / SP_BLOCK_SPANS;
 		it->p = it->bytes + b->off;
 		it->prev_end = b->start;
@@ -82,11 +82,36 @@ static size_t nblocks_of(size_t n) { return (n + SP_BLOCK_SPANS - 1) / SP_BLOCK_
 /* A frozen copy starts with the last span's end: seeking past a
  * goroutine's life, as a time range across millions of them does for most,
  * then decodes nothing. */
-size_t sp_frozen_size(const sp_track *t) { return sizeof(int64_t) + t->nblocks * sizeof *t->blocks + t->nbytes; }
+/* The header of a track of one block: its start (zigzag: times come
+ * from the file) and its length up to the last end. */
+static size_t put_head(const sp_track *t, uint8_t *dst)
+{
+	uint8_t *p = put_uvarint(dst, zigzag(t->blocks[0].start));
+	p = put_uvarint(p, (uint64_t)(t->prev_end - t->blocks[0].start));
+	return (size_t)(p - dst);
+}
+
+static bool one_block(size_t n) { return n <= SP_BLOCK_SPANS; }
+
+size_t sp_frozen_size(const sp_track *t)
+{
+	if (t->n && one_block(t->n)) {
+		uint8_t head[20];
+		return put_head(t, head) + t->nbytes;
+	}
+	return sizeof(int64_t) + t->nblocks * sizeof *t->blocks + t->nbytes;
+}
+
+size_t sp_frozen_align(const sp_track *t) { return t->n && one_block(t->n) ? 1 : _Alignof(sp_block); }
 
 void sp_freeze(const sp_track *t, void *dst)
 {
 	char *d = dst;
+	if (t->n && one_block(t->n)) {
+		d += put_head(t, dst);
+		memcpy(d, t->bytes, t->nbytes);
+		return;
+	}
 	memcpy(d, &t->prev_end, sizeof t->prev_end);
 	d += sizeof t->prev_end;
 	if (t->nblocks)
@@ -95,31 +120,24 @@ void sp_freeze(const sp_track *t, void *dst)
 		memcpy(d + t->nblocks * sizeof *t->blocks, t->bytes, t->nbytes);
 }
 
-static void seek(const sp_block *blocks, const uint8_t *bytes, size_t n, int64_t last_end, uint8_t track_kind,
-                 int64_t time, gt_span_iter *it)
+/* Sets the iterator up before a track's first span. False when no span
+ * ends after time: then it is at the end. */
+static bool seek_start(const sp_block *blocks, const uint8_t *bytes, size_t n, int64_t last_end, uint8_t track_kind,
+                       int64_t time, gt_span_iter *it)
 {
 	memset(it, 0, sizeof *it);
 	it->blocks = blocks;
 	it->bytes = bytes;
 	it->n = n;
 	it->track = track_kind;
-	if (!n)
-		return;
-	if (time >= last_end) {
+	if (n && time >= last_end)
 		it->pos = n;
-		return;
-	}
-	/* The last block starting at or before time: every span before it
-	 * ends by its first start, so none of them ends after time. */
-	size_t lo = 0, hi = nblocks_of(n);
-	while (hi - lo > 1) {
-		size_t mid = lo + (hi - lo) / 2;
-		if (blocks[mid].start <= time)
-			lo = mid;
-		else
-			hi = mid;
-	}
-	it->pos = lo * SP_BLOCK_SPANS;
+	return it->pos < n;
+}
+
+/* Moves on to the first span ending after time. */
+static void skip_ended(gt_span_iter *it, int64_t time)
+{
 	while (it->pos < it->n) {
 		gt_span_iter save = *it;
 		gt_span s;
@@ -131,6 +149,25 @@ static void seek(const sp_block *blocks, const uint8_t *bytes, size_t n, int64_t
 	}
 }
 
+static void seek(const sp_block *blocks, const uint8_t *bytes, size_t n, int64_t last_end, uint8_t track_kind,
+                 int64_t time, gt_span_iter *it)
+{
+	if (!seek_start(blocks, bytes, n, last_end, track_kind, time, it))
+		return;
+	/* The last block starting at or before time: every span before it
+	 * ends by its first start, so none of them ends after time. */
+	size_t lo = 0, hi = nblocks_of(n);
+	while (hi - lo > 1) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (blocks[mid].start <= time)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	it->pos = lo * SP_BLOCK_SPANS;
+	skip_ended(it, time);
+}
+
 void sp_seek(const sp_track *t, uint8_t track_kind, int64_t time, gt_span_iter *it)
 {
 	seek(t->blocks, t->bytes, t->n, t->prev_end, track_kind, time, it);
@@ -140,6 +177,19 @@ void sp_seek_frozen(const void *frozen, size_t n, uint8_t track_kind, int64_t ti
 {
 	if (!n) {
 		seek(NULL, NULL, 0, 0, track_kind, time, it);
+		return;
+	}
+	if (one_block(n)) {
+		/* No block index: the iterator starts where the one block does,
+		 * and decode() never looks for another. */
+		const uint8_t *p = frozen;
+		int64_t start = unzigzag(get_uvarint(&p));
+		int64_t last_end = start + (int64_t)get_uvarint(&p);
+		if (!seek_start(NULL, p, n, last_end, track_kind, time, it))
+			return;
+		it->p = p;
+		it->prev_end = start;
+		skip_ended(it, time);
 		return;
 	}
 	int64_t last_end;

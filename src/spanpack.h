@@ -35,8 +35,11 @@ typedef struct sp_track {
 int sp_append(sp_track *t, const gt_span *s);
 void sp_free(sp_track *t);
 
-/* Bytes of a track's frozen copy: its block index, then its bytes. */
+/* A track's frozen copy: its last end, its block index, then its bytes;
+ * a track of one block (nearly every goroutine's) only its first start
+ * and its last end as varints, then its bytes, unaligned. */
 size_t sp_frozen_size(const sp_track *t);
+size_t sp_frozen_align(const sp_track *t);
 void sp_freeze(const sp_track *t, void *dst);
 
 /* Positions it at the first span ending after time t: in a track, or in a
