@@ -439,29 +439,48 @@ static void busiest_add(vw_busy *top, size_t *n, uint32_t gi, int64_t exec)
 		top[j] = (vw_busy){gi, exec};
 }
 
+/* A gap's length from the 32-bit copy index_gaps keeps: those of 4.3 s
+ * or more, a handful in any trace, are read again from the model. */
+static int64_t len_at(const gt_model *m, const uint32_t *len, size_t i)
+{
+	if (len[i] != UINT32_MAX)
+		return len[i];
+	gt_gap g = gt_model_gap(m, i);
+	return gt_gap_len(&g);
+}
+
 /* Every gap's index in order of length, equal lengths in index order. */
 static int index_gaps(vw_range_index *x, const gt_model *m)
 {
 	size_t n = x->ngaps, at[VW_HIST_BUCKETS + 1] = {0}, most = 0;
 	/* The lengths in one sequential read: the sort reads them by length,
-	 * where reading each gap from the model would decode a block apiece. */
-	int64_t *len = malloc((n + 1) * sizeof *len);
+	 * where reading each gap from the model would decode a block apiece.
+	 * In 32 bits, half the memory at the view state's peak. */
+	uint32_t *len = malloc((n + 1) * sizeof *len);
 	if (!len)
 		return -1;
+	uint32_t h[VW_HIST_BUCKETS] = {0};
 	gt_gap_iter it;
 	gt_gap g;
 	gt_gap_seek(m, 0, &it);
-	for (size_t i = 0; i < n && gt_gap_next(&it, &g); i++)
-		len[i] = gt_gap_len(&g);
-	for (size_t i = 0; i < n; i++)
-		at[vw_hist_bucket(len[i]) + 1]++;
+	for (size_t i = 0; i < n && gt_gap_next(&it, &g); i++) {
+		int64_t l = gt_gap_len(&g);
+		len[i] = l >= 0 && l < UINT32_MAX ? (uint32_t)l : UINT32_MAX;
+		int b = vw_hist_bucket(l);
+		at[b + 1]++;
+		if (i % VW_GAP_BLOCK == 0)
+			memcpy(x->hist[i / VW_GAP_BLOCK], h, sizeof h);
+		h[b]++;
+	}
+	if (n % VW_GAP_BLOCK == 0)
+		memcpy(x->hist[n / VW_GAP_BLOCK], h, sizeof h);
 	for (int b = 0; b < VW_HIST_BUCKETS; b++) {
 		most = at[b + 1] > most ? at[b + 1] : most;
 		at[b + 1] += at[b];
 	}
 	memcpy(x->bucket_at, at, sizeof at);
 	for (size_t i = 0; i < n; i++)
-		x->by_len[at[vw_hist_bucket(len[i])]++] = (uint32_t)i;
+		x->by_len[at[vw_hist_bucket(len_at(m, len, i))]++] = (uint32_t)i;
 	/* A bucket at a time: its lengths share their high bits, so the sort
 	 * skips those digits, and the keys need room for one bucket only. */
 	uint64_t *key = malloc((most + 1) * sizeof *key);
@@ -473,7 +492,7 @@ static int index_gaps(vw_range_index *x, const gt_model *m)
 		uint32_t *v = x->by_len + x->bucket_at[b];
 		size_t k = x->bucket_at[b + 1] - x->bucket_at[b];
 		for (size_t i = 0; i < k; i++)
-			key[i] = vw_radix_key(len[v[i]]);
+			key[i] = vw_radix_key(len_at(m, len, v[i]));
 		if (vw_radix_sort(key, v, k) != 0) {
 			free(key);
 			free(len);
@@ -481,14 +500,6 @@ static int index_gaps(vw_range_index *x, const gt_model *m)
 		}
 	}
 	free(key);
-	uint32_t h[VW_HIST_BUCKETS] = {0};
-	for (size_t i = 0; i < n; i++) {
-		if (i % VW_GAP_BLOCK == 0)
-			memcpy(x->hist[i / VW_GAP_BLOCK], h, sizeof h);
-		h[vw_hist_bucket(len[i])]++;
-	}
-	if (n % VW_GAP_BLOCK == 0)
-		memcpy(x->hist[n / VW_GAP_BLOCK], h, sizeof h);
 	free(len);
 	return 0;
 }
