@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -1136,6 +1137,12 @@ static int run_window(const options *o, loader *l)
 	}
 	if (o->bench) {
 		r = bench(&s, &w, &d);
+		/* The process's peak: the model, the view state and what built
+		 * them, beside the file's size as gotrace bench gives it. */
+		struct rusage ru;
+		if (getrusage(RUSAGE_SELF, &ru) == 0)
+			printf("memory   peak RSS %.0f MB (%.2fx the file)\n", (double)ru.ru_maxrss / 1024,
+			       l->in.len ? (double)ru.ru_maxrss * 1024 / (double)l->in.len : 0);
 	} else if (o->screenshot) {
 		frame(&s, &w, &d);
 		r = window_screenshot(&w, o->screenshot) == 0 ? 0 : EXIT_BAD;
