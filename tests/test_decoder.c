@@ -7,65 +7,7 @@
 
 #include "check_run.h"
 #include "gotrace/decoder.h"
-
-/* ---- a tiny trace writer ---- */
-
-typedef struct wbuf {
-	uint8_t b[4096];
-	size_t n;
-} wbuf;
-
-static void w_u8(wbuf *w, uint8_t v) { w->b[w->n++] = v; }
-
-static void w_uv(wbuf *w, uint64_t v)
-{
-	while (v >= 0x80) {
-		w_u8(w, (uint8_t)(v | 0x80));
-		v >>= 7;
-	}
-	w_u8(w, (uint8_t)v);
-}
-
-static void w_bytes(wbuf *w, const void *p, size_t n)
-{
-	memcpy(w->b + w->n, p, n);
-	w->n += n;
-}
-
-/* An event: type byte then uvarint arguments. */
-static void w_ev(wbuf *w, uint8_t typ, int nargs, ...)
-{
-	va_list ap;
-	va_start(ap, nargs);
-	w_u8(w, typ);
-	for (int i = 0; i < nargs; i++)
-		w_uv(w, va_arg(ap, uint64_t));
-	va_end(ap);
-}
-
-static void w_batch(wbuf *w, uint64_t gen, uint64_t m, uint64_t ts, const wbuf *data)
-{
-	w_u8(w, 1); /* EvEventBatch */
-	w_uv(w, gen);
-	w_uv(w, m);
-	w_uv(w, ts);
-	w_uv(w, data->n);
-	w_bytes(w, data->b, data->n);
-}
-
-enum {
-	EvProcStatus = 13,
-	EvGoStatus = 25,
-	EvGoStart = 16,
-	EvGoUnblock = 21,
-	EvGoLabel = 39,
-	EvSync = 50,
-	EvClockSnapshot = 51,
-	EvEndOfGeneration = 52,
-	EvFrequency = 8,
-};
-
-#define NO_THREAD UINT64_MAX
+#include "tracewriter.h"
 
 /* Offsets of interesting bytes in the trace built below. */
 typedef struct built {
