@@ -57,6 +57,15 @@ int gp_append(gp_store *s, const gt_gap *g, mem_ahead *ahead)
 	return 0;
 }
 
+void gp_truncate(gp_store *s, size_t i)
+{
+	if (i >= s->n)
+		return;
+	s->nblocks = i / GT_GAP_BLOCK;
+	s->nbytes = s->blocks[s->nblocks].off;
+	s->n = s->nblocks * GT_GAP_BLOCK;
+}
+
 void gp_free(gp_store *s)
 {
 	mem_free_grown(s->bytes, s->reserved);

@@ -30,6 +30,9 @@ typedef struct gp_store {
  * memory (the store is unchanged). */
 int gp_append(gp_store *s, const gt_gap *g, mem_ahead *ahead);
 void gp_free(gp_store *s);
+/* Drops the gaps from i on, i a multiple of GT_GAP_BLOCK: the next one
+ * appended starts a block. */
+void gp_truncate(gp_store *s, size_t i);
 
 void gp_seek(const gp_store *s, size_t i, gt_gap_iter *it);
 size_t gp_first_at(const gp_store *s, int64_t t);

@@ -252,6 +252,7 @@ struct gt_model {
 	gt_gap *win;
 	size_t nwin, capwin, pack_at;
 	int64_t gap_floor; /* start of the last gap packed */
+	size_t gaps_unpacked; /* gaps gaps_unpack took back, over the build */
 	gt_gap_sched *wide_sched; /* of gaps with a figure of 2^32 ns or more */
 	size_t nwide_sched, capwide_sched;
 
@@ -1028,8 +1029,15 @@ static bool str_is(gt_str s, const char *lit)
 /* Marks a gap in the window as open: at close, proc becomes a P index or
  * GT_NONE. */
 #define GAP_OPEN (GT_NONE - 1)
-/* Gaps in the window before it is packed: small enough to stay in cache. */
+/* Gaps in the window before it is packed: small enough to stay in cache.
+ * A test builds the model with 2, to take every path with small traces. */
+#ifndef GAP_PACK_MIN
 #define GAP_PACK_MIN 1024
+#endif
+/* Window positions are 32-bit, GT_NONE and GAP_OPEN excluded. */
+#define GAP_SLOT_MAX ((size_t)UINT32_MAX - 1)
+/* How many gaps gaps_unpack may take back beyond those packed. */
+#define GAP_UNPACK_SLACK (1u << 20)
 
 /* Tells the slots of the open gaps in the window from `from` on where
  * their gaps are now. */
@@ -1079,26 +1087,44 @@ static void gaps_pack(gt_model *m, int64_t bound)
 	m->pack_at = m->nwin * 2 > GAP_PACK_MIN ? m->nwin * 2 : GAP_PACK_MIN;
 }
 
-/* A gap that begins before one already packed: only a clock that runs
- * backwards gives one. Everything goes back into the window, unpacked,
- * and stays there until the end. */
-MD_NOINLINE static void gaps_unpack(gt_model *m)
+/* A gap that begins before one already packed: a goroutine found
+ * runnable at the trace's start whose status comes later, or a clock that
+ * runs backwards. The packed gaps that start after it go back into the
+ * window, from the start of their block, to be packed again after it.
+ * Should that be asked of it over and over, which only a clock going
+ * back and forth would do, everything stays in the window instead: the
+ * work stays linear in the gaps, not quadratic. */
+MD_NOINLINE static void gaps_unpack(gt_model *m, int64_t t)
 {
-	size_t np = m->gaps.n, n = np + m->nwin;
-	if (n > UINT32_MAX || !mem_grow(&m->win, &m->capwin, n, sizeof *m->win, GAP_PACK_MIN)) {
+	bool all = m->gaps_unpacked > m->gaps.n + (size_t)GAP_UNPACK_SLACK;
+	size_t from = 0;
+	if (!all) {
+		from = gp_first_at(&m->gaps, t + 1);
+		from -= from % GT_GAP_BLOCK;
+	}
+	size_t np = m->gaps.n - from, n = np + m->nwin;
+	if (n > GAP_SLOT_MAX || !mem_grow(&m->win, &m->capwin, n, sizeof *m->win, GAP_PACK_MIN)) {
 		m->oom = 1;
 		return;
 	}
+	m->gaps_unpacked += np;
 	memmove(m->win + np, m->win, m->nwin * sizeof *m->win);
 	gt_gap_iter it;
-	gp_seek(&m->gaps, 0, &it);
+	gp_seek(&m->gaps, from, &it);
 	for (size_t i = 0; i < np; i++)
 		gt_gap_next(&it, &m->win[i]);
-	gp_free(&m->gaps);
+	gp_truncate(&m->gaps, from);
 	m->nwin = n;
 	win_reslot(m, np);
 	m->gap_floor = INT64_MIN;
-	m->pack_at = SIZE_MAX;
+	if (from) {
+		gt_gap last;
+		gp_seek(&m->gaps, from - 1, &it);
+		gt_gap_next(&it, &last);
+		m->gap_floor = last.start;
+	}
+	if (all)
+		m->pack_at = SIZE_MAX;
 }
 
 static void gap_open(gt_model *m, uint32_t gi, int64_t t, gt_gap_cause cause, uint32_t unblocker, uint32_t stack)
@@ -1116,17 +1142,17 @@ static void gap_open(gt_model *m, uint32_t gi, int64_t t, gt_gap_cause cause, ui
 	gbuild *b = gbld(m, gi);
 	if (!b)
 		return;
+	/* A gap yet to open starts now, save the rare one gaps_unpack makes
+	 * room for: waiting for the generation's end, for a goroutine whose
+	 * status was yet to come, kept a generation of gaps (40 MB) here.
+	 * Not both at once: this gap goes in before the window packs again. */
 	if (t < m->gap_floor)
-		gaps_unpack(m);
-	if (m->nwin >= m->pack_at) {
-		/* A gap yet to open starts now, or at the generation's start for
-		 * a goroutine whose status it has yet to learn. */
-		int64_t now = m->last_ts - m->t0, sync = m->sync_ts - m->t0;
-		gaps_pack(m, sync < now ? sync : now);
-	}
+		gaps_unpack(m, t);
+	else if (m->nwin >= m->pack_at)
+		gaps_pack(m, m->last_ts - m->t0);
 	b->gap_from = m->cur.ns;
 	b->gap = (uint32_t)m->nwin;
-	if (m->nwin >= UINT32_MAX - 1 || !mem_grow(&m->win, &m->capwin, m->nwin + 1, sizeof *m->win, GAP_PACK_MIN))
+	if (m->nwin >= GAP_SLOT_MAX || !mem_grow(&m->win, &m->capwin, m->nwin + 1, sizeof *m->win, GAP_PACK_MIN))
 		m->oom = 1;
 	else
 		m->win[m->nwin++] = gap;

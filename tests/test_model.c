@@ -16,6 +16,7 @@
 #include "spanpack.h"
 #include "testutil.h"
 #include "same_gap.h"
+#include "tracewriter.h"
 
 static char **traces;
 static size_t ntraces;
@@ -222,6 +223,8 @@ static void check_gap_reads(const gt_model *m, const char *name)
 		ck_assert_msg(same_gap(m, &g, &all[i]), "%s: gt_model_gap(%zu) differs from gap %zu read in order", name, i,
 		              i);
 	}
+	for (size_t i = 1; i < n; i++)
+		ck_assert_msg(all[i].start >= all[i - 1].start, "%s: gap %zu starts before gap %zu", name, i, i - 1);
 	/* A seek to every index, then on across the next block boundary; at
 	 * the end the iterator stays at the end. */
 	for (size_t i = 0; i <= n + GT_GAP_BLOCK; i++) {
@@ -280,6 +283,87 @@ START_TEST(gap_reads_agree_old_format)
 	ck_assert_uint_ge(gt_model_ngaps(l.m), 100 * GT_GAP_BLOCK);
 	check_gap_reads(l.m, "go1.19/gcassist.trace");
 	tu_unload_model(&l);
+}
+END_TEST
+
+/* Two goroutines on one P hand it to each other: g1 unblocks g2 and
+ * blocks, g2 runs, unblocks g1 and blocks, g1 runs; 20 ns in each gap.
+ * Sequence numbers count each goroutine's unblocks and starts. */
+static void hand_over(wbuf *b, uint64_t *seq)
+{
+	w_ev(b, EvGoUnblock, 4, (uint64_t)10, (uint64_t)2, ++seq[2], (uint64_t)0);
+	w_ev(b, EvGoBlock, 3, (uint64_t)10, (uint64_t)0, (uint64_t)0);
+	w_ev(b, EvGoStart, 3, (uint64_t)10, (uint64_t)2, ++seq[2]);
+	w_ev(b, EvGoUnblock, 4, (uint64_t)10, (uint64_t)1, ++seq[1], (uint64_t)0);
+	w_ev(b, EvGoBlock, 3, (uint64_t)10, (uint64_t)0, (uint64_t)0);
+	w_ev(b, EvGoStart, 3, (uint64_t)10, (uint64_t)1, ++seq[1]);
+}
+
+/* A goroutine's status can come long after the trace began: Go puts its
+ * gap at the trace's start, before thousands of gaps the model may have
+ * packed already (GAP_PACK_MIN), which it must then take back to keep the
+ * gaps in order of start. No recording shows this: their late statuses
+ * come while earlier gaps are still open. Here EARLY goroutines found
+ * runnable at the start run first, so the gaps that start later begin
+ * inside a block, which the taking back starts from. */
+START_TEST(late_status_gap_goes_in_order)
+{
+	enum { EARLY = 40, BEFORE = 3000, AFTER = 40, PER_BATCH = 1000 };
+	static wbuf w, b;
+	w.n = b.n = 0;
+	w_bytes(&w, "go 1.26 trace\0\0\0", 16);
+	uint64_t seq[3] = {0}, at = 1000;
+	w_ev(&b, EvProcStatus, 3, (uint64_t)0, (uint64_t)0, (uint64_t)1);
+	w_ev(&b, EvGoStatus, 4, (uint64_t)0, (uint64_t)2, NO_THREAD, (uint64_t)GoWaiting);
+	for (uint64_t g = 10; g < 10 + EARLY; g++)
+		w_ev(&b, EvGoStatus, 4, (uint64_t)0, g, NO_THREAD, (uint64_t)GoRunnable);
+	w_ev(&b, EvGoStatus, 4, (uint64_t)0, (uint64_t)1, NO_THREAD, (uint64_t)GoRunnable);
+	for (uint64_t g = 10; g < 10 + EARLY; g++) {
+		w_ev(&b, EvGoStart, 3, (uint64_t)10, g, (uint64_t)1);
+		w_ev(&b, EvGoBlock, 3, (uint64_t)10, (uint64_t)0, (uint64_t)0);
+	}
+	w_ev(&b, EvGoStart, 3, (uint64_t)10, (uint64_t)1, ++seq[1]);
+	for (int k = 0; k < BEFORE + AFTER; k++) {
+		if (k == BEFORE)
+			w_ev(&b, EvGoStatus, 4, (uint64_t)10, (uint64_t)3, NO_THREAD, (uint64_t)GoRunnable);
+		hand_over(&b, seq);
+		if ((k + 1) % PER_BATCH == 0 || k + 1 == BEFORE + AFTER) {
+			w_batch(&w, 1, 1, at, &b);
+			at += 70 * PER_BATCH;
+			b.n = 0;
+		}
+	}
+	w_u8(&b, EvSync);
+	w_ev(&b, EvFrequency, 1, (uint64_t)1000000000);
+	w_ev(&b, EvClockSnapshot, 4, (uint64_t)0, (uint64_t)5000, (uint64_t)1700000000, (uint64_t)5);
+	w_batch(&w, 1, NO_THREAD, 999, &b);
+	w_u8(&w, EvEndOfGeneration);
+
+	gt_trace *t;
+	gt_model *m;
+	gt_error e;
+	ck_assert_int_eq(gt_trace_open(w.b, w.n, &t, &e), GT_OK);
+	ck_assert_msg(gt_model_build(t, &m, NULL, NULL, &e) == GT_OK, "%s", e.detail);
+	size_t early = EARLY + 1; /* g1 was found runnable too */
+	ck_assert_uint_eq(gt_model_ngaps(m), early + 2 * (BEFORE + AFTER) + 1);
+	check_gap_reads(m, "late status");
+	gt_gap_iter it;
+	gt_gap g;
+	gt_gap_seek(m, 0, &it);
+	for (size_t i = 0; gt_gap_next(&it, &g); i++) {
+		int64_t id = gt_model_goroutine(m, g.goroutine).id;
+		if (i <= early) {
+			/* Equal starts in the order the gaps began: g3's last. */
+			ck_assert_int_eq(g.cause, GT_CAUSE_TRACE_START);
+			ck_assert_int_eq(g.start, 0);
+			ck_assert_int_eq(id, i < EARLY ? 10 + (int64_t)i : i == EARLY ? 1 : 3);
+			ck_assert_uint_eq(g.proc, i < early ? 0 : GT_NONE); /* g3 never runs */
+			continue;
+		}
+		ck_assert_msg(gt_gap_len(&g) == 20 && g.proc == 0 && id == ((i - early) % 2 ? 2 : 1), "gap %zu", i);
+	}
+	gt_model_free(m);
+	gt_trace_close(t);
 }
 END_TEST
 
@@ -825,6 +909,7 @@ int main(void)
 	tcase_add_test(tc, long_gaps_keep_their_figures);
 	tcase_add_loop_test(tc, gap_reads_agree, 0, (int)ntraces);
 	tcase_add_test(tc, gap_reads_agree_old_format);
+	tcase_add_test(tc, late_status_gap_goes_in_order);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("model:shapes");
 	tcase_add_loop_test(tc, shapes_are_visible, 0, (int)ntraces);
