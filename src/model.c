@@ -67,18 +67,17 @@ typedef struct open_range {
 	int64_t ts;
 } open_range;
 
-/* A goroutine as the model keeps it once it ended: less than half of
- * gt_goroutine with its statistics. A busy service leaves millions. */
+/* A goroutine as the model keeps it once it ended, read back from its
+ * piece of the arena (rec_pack): times as the build keeps them, before
+ * the public ones subtract t0. */
 typedef struct grec {
 	int64_t id, creation, start, end;
-	/* Varints (exec, scheduler wait, syscall, syscall blocked and total
-	 * time, and the counts of block and range times), then those times;
-	 * in the arena, NULL when all are zero. */
-	const uint8_t *stats;
 	uint32_t name; /* index into the names */
-	uint32_t nspans : 31, blocked_forever : 1;
+	uint32_t nspans;
+	bool blocked_forever;
+	gt_gstats stats;
+	const void *spans; /* frozen (sp_freeze), nspans of them */
 } grec;
-_Static_assert(sizeof(grec) == 48, "a goroutine record is kept for every goroutine of the trace");
 
 /* What the pass keeps per live goroutine besides its record.
  * Busy services create millions of goroutines that live a few
@@ -218,12 +217,14 @@ struct gt_model {
 	bool started;
 
 	mem_ahead *ahead; /* while the builder thread runs */
-	grec *gs; /* grown in place (mem_grow_in_place) */
+	/* Per goroutine: its record, spans and statistics in one piece of the
+	 * arena, written when its slot is released (NULL before). Grown in
+	 * place (mem_grow_in_place). */
+	const uint8_t **gs;
 	str_tab names; /* goroutine names */
 	size_t reserved_gs;
 	uint32_t *gslot; /* per goroutine: its gbuild slot, GT_NONE once it ended */
-	const void **gpack; /* per goroutine: its spans, packed in the arena when it ended */
-	size_t ngs, capgs, capgslot, capgpack;
+	size_t ngs, capgs, capgslot;
 	sp_track packing; /* where a goroutine's spans are packed before the arena */
 	idmap gidx;
 	gbuild *gb; /* slots */
@@ -483,52 +484,95 @@ static void *arena_alloc(gt_model *m, size_t bytes, size_t align)
 
 /* ---- goroutine records ---- */
 
-/* Keeps a goroutine's statistics in the arena: a goroutine of a busy
- * service has a few microseconds of each, two or three bytes as varints. */
-static const uint8_t *stats_pack(gt_model *m, const gt_gstats *st, const gt_reason_ns *block, size_t nblock,
-                                 const gt_range_ns *rng, size_t nrng)
+/* A goroutine's piece of the arena: a flags byte and varints (its id, its
+ * name, its creation from t0, its start from its creation, its end from
+ * its start, its span count), then, with REC_STATS, its statistics (exec,
+ * scheduler wait, syscall, syscall blocked and total time, the counts of
+ * block and range times: a goroutine of a busy service has a few
+ * microseconds of each, two or three bytes); then, with REC_ALIGNED, the
+ * varints padded to 8 bytes, the block and range times as arrays for
+ * gt_gstats to point at, and its spans frozen. A goroutine of this kind
+ * takes about a hundred bytes in all, where a fixed record took 48 and a
+ * pointer to its spans 8 more. Differences are taken modulo 2^64, so that
+ * any times, -1 for never included, come back as they were. */
+enum { REC_FOREVER = 1, REC_STATS = 2, REC_ALIGNED = 4 };
+
+static uint64_t time_from(int64_t t, int64_t base) { return zigzag((int64_t)((uint64_t)t - (uint64_t)base)); }
+static int64_t time_back(uint64_t v, int64_t base) { return (int64_t)((uint64_t)base + (uint64_t)unzigzag(v)); }
+
+static void rec_pack(gt_model *m, uint32_t gi, const gbuild *b, uint32_t name, const sp_track *spans, size_t nspans)
 {
+	const gt_goroutine *g = &b->pub;
+	const gt_gstats *st = &b->stats;
 	int64_t v[] = {st->exec_ns, st->sched_wait_ns, st->syscall_ns, st->syscall_block_ns, st->total_ns,
-	               (int64_t)nblock, (int64_t)nrng};
-	uint8_t head[sizeof v / sizeof v[0] * 10], *p = head;
-	bool zero = true;
-	for (size_t i = 0; i < sizeof v / sizeof v[0]; i++) {
+	               (int64_t)b->nblock, (int64_t)b->nrng};
+	uint8_t head[1 + 10 * 6 + 10 * sizeof v / sizeof v[0]], *p = head + 1;
+	p = put_uvarint(p, zigzag(g->id));
+	p = put_uvarint(p, name);
+	p = put_uvarint(p, time_from(g->creation, m->t0));
+	p = put_uvarint(p, time_from(g->start, g->creation));
+	p = put_uvarint(p, time_from(g->end, g->start));
+	p = put_uvarint(p, nspans);
+	bool stats = false;
+	for (size_t i = 0; i < sizeof v / sizeof v[0]; i++)
+		stats = stats || v[i] != 0;
+	for (size_t i = 0; stats && i < sizeof v / sizeof v[0]; i++)
 		p = put_uvarint(p, zigzag(v[i]));
-		zero = zero && v[i] == 0;
+	size_t arrays = b->nblock * sizeof *b->block + b->nrng * sizeof *b->rng;
+	size_t nsp = nspans ? sp_frozen_size(spans) : 0;
+	bool aligned = arrays || (nspans && sp_frozen_align(spans) > 1);
+	head[0] = (uint8_t)((g->blocked_forever ? REC_FOREVER : 0) | (stats ? REC_STATS : 0) | (aligned ? REC_ALIGNED : 0));
+	size_t nhead = (size_t)(p - head), at = aligned ? (nhead + 7) & ~(size_t)7 : nhead;
+	uint8_t *dst = arena_alloc(m, at + arrays + nsp, aligned ? 8 : 1);
+	m->gs[gi] = dst;
+	if (!dst) {
+		m->oom = 1;
+		return;
 	}
-	if (zero)
-		return NULL;
-	/* The times by reason stay arrays, aligned, for gt_gstats to point at. */
-	bool arrays = nblock || nrng;
-	size_t at = arrays ? ((size_t)(p - head) + 7) & ~(size_t)7 : (size_t)(p - head);
-	uint8_t *dst = arena_alloc(m, at + nblock * sizeof *block + nrng * sizeof *rng, arrays ? 8 : 1);
-	if (!dst)
-		return NULL;
-	memcpy(dst, head, (size_t)(p - head));
-	if (nblock)
-		memcpy(dst + at, block, nblock * sizeof *block);
-	if (nrng)
-		memcpy(dst + at + nblock * sizeof *block, rng, nrng * sizeof *rng);
-	return dst;
+	memcpy(dst, head, nhead);
+	memset(dst + nhead, 0, at - nhead);
+	if (b->nblock)
+		memcpy(dst + at, b->block, b->nblock * sizeof *b->block);
+	if (b->nrng)
+		memcpy(dst + at + b->nblock * sizeof *b->block, b->rng, b->nrng * sizeof *b->rng);
+	if (nspans)
+		sp_freeze(spans, dst + at + arrays);
 }
 
-static gt_gstats stats_unpack(const uint8_t *p)
+/* What the goroutine's piece says; a goroutine without one yet (its slot
+ * not released) reads as gt_model_goroutine's goroutine out of range. */
+static grec rec_read(const gt_model *m, uint32_t gi)
 {
-	gt_gstats st = {0};
+	grec r = {.id = -1, .start = -1, .end = -1};
+	const uint8_t *p0 = m->gs[gi], *p = p0;
 	if (!p)
-		return st;
-	const uint8_t *q = p;
-	st.exec_ns = unzigzag(get_uvarint(&q));
-	st.sched_wait_ns = unzigzag(get_uvarint(&q));
-	st.syscall_ns = unzigzag(get_uvarint(&q));
-	st.syscall_block_ns = unzigzag(get_uvarint(&q));
-	st.total_ns = unzigzag(get_uvarint(&q));
-	st.nblock = (uint32_t)unzigzag(get_uvarint(&q));
-	st.nranges = (uint32_t)unzigzag(get_uvarint(&q));
-	const uint8_t *arrays = p + (((size_t)(q - p) + 7) & ~(size_t)7);
-	st.block = st.nblock ? (const gt_reason_ns *)(const void *)arrays : NULL;
-	st.ranges = st.nranges ? (const gt_range_ns *)(const void *)(arrays + st.nblock * sizeof *st.block) : NULL;
-	return st;
+		return r;
+	uint8_t f = *p++;
+	r.id = unzigzag(get_uvarint(&p));
+	r.name = (uint32_t)get_uvarint(&p);
+	r.creation = time_back(get_uvarint(&p), m->t0);
+	r.start = time_back(get_uvarint(&p), r.creation);
+	r.end = time_back(get_uvarint(&p), r.start);
+	r.nspans = (uint32_t)get_uvarint(&p);
+	r.blocked_forever = (f & REC_FOREVER) != 0;
+	gt_gstats *st = &r.stats;
+	if (f & REC_STATS) {
+		st->exec_ns = unzigzag(get_uvarint(&p));
+		st->sched_wait_ns = unzigzag(get_uvarint(&p));
+		st->syscall_ns = unzigzag(get_uvarint(&p));
+		st->syscall_block_ns = unzigzag(get_uvarint(&p));
+		st->total_ns = unzigzag(get_uvarint(&p));
+		st->nblock = (uint32_t)unzigzag(get_uvarint(&p));
+		st->nranges = (uint32_t)unzigzag(get_uvarint(&p));
+	}
+	if (f & REC_ALIGNED)
+		p = p0 + (((size_t)(p - p0) + 7) & ~(size_t)7);
+	st->block = st->nblock ? (const gt_reason_ns *)(const void *)p : NULL;
+	p += st->nblock * sizeof *st->block;
+	st->ranges = st->nranges ? (const gt_range_ns *)(const void *)p : NULL;
+	p += st->nranges * sizeof *st->ranges;
+	r.spans = p;
+	return r;
 }
 
 static gt_goroutine grec_unpack(const gt_model *m, const grec *r)
@@ -544,29 +588,22 @@ static gt_goroutine grec_unpack(const gt_model *m, const grec *r)
 	};
 }
 
-/* Packs a goroutine's spans into the arena, where they stay: a goroutine
- * of a busy service has about ten, 240 bytes as an array and about sixty
- * packed. A long-lived one's first spans were packed as it went. */
-static void pack_spans(gt_model *m, uint32_t gi, span_vec *v)
+/* A goroutine's spans, ready to freeze into its piece of the arena: a
+ * goroutine of a busy service has about ten, 240 bytes as an array and
+ * about fifty packed. A long-lived one's first spans were packed as it
+ * went. NULL when out of memory. */
+static const sp_track *pack_spans(gt_model *m, span_vec *v, size_t *n)
 {
 	sp_track *t = v->pk.n ? &v->pk : &m->packing;
 	if (t == &m->packing)
 		t->nbytes = t->nblocks = t->n = 0;
-	m->gpack[gi] = NULL;
-	m->gs[gi].nspans = 0;
-	size_t n = t->n + v->n;
-	bool ok = n <= INT32_MAX; /* over 12 GB of trace for one goroutine */
+	*n = t->n + v->n;
+	bool ok = *n <= INT32_MAX; /* over 12 GB of trace for one goroutine */
 	for (size_t i = 0; ok && i < v->n; i++)
 		ok = sp_append(t, &v->v[i]) == 0;
-	void *dst = ok ? arena_alloc(m, sp_frozen_size(t), sp_frozen_align(t)) : NULL;
-	if (dst) {
-		sp_freeze(t, dst);
-		m->gpack[gi] = dst;
-		m->gs[gi].nspans = (uint32_t)n;
-	} else {
+	if (!ok)
 		m->oom = 1;
-	}
-	sp_free(&v->pk);
+	return ok ? t : NULL;
 }
 
 /* ---- goroutine build slots ---- */
@@ -575,7 +612,9 @@ static void pack_spans(gt_model *m, uint32_t gi, span_vec *v)
  * goroutine grew them past this. */
 #define SLOT_KEEP_SPANS 1024
 
-static gbuild *slot_acquire(gt_model *m, uint32_t gi)
+/* A slot for goroutine gi: what it had when its slot was last released,
+ * or else a new goroutine of this id. */
+static gbuild *slot_acquire(gt_model *m, uint32_t gi, int64_t id)
 {
 	uint32_t s;
 	if (m->nfree) {
@@ -600,8 +639,13 @@ static gbuild *slot_acquire(gt_model *m, uint32_t gi)
 	b->caprng = keep.caprng;
 	b->regions = keep.regions;
 	b->capregions = keep.capregions;
-	b->pub = grec_unpack(m, &m->gs[gi]);
-	b->stats = stats_unpack(m->gs[gi].stats);
+	grec r = rec_read(m, gi);
+	if (!m->gs[gi]) {
+		/* Empty, but never NULL: reports memcmp and memcpy names. */
+		r = (grec){.id = id, .start = -1, .end = -1};
+	}
+	b->pub = grec_unpack(m, &r);
+	b->stats = r.stats;
 	b->owner = gi;
 	b->gap = b->proc = b->thread = GT_NONE;
 	b->stw_open = b->assist_open = b->sys_p = GT_NONE;
@@ -618,18 +662,16 @@ static void slot_release(gt_model *m, uint32_t gi)
 	if (s == GT_NONE)
 		return;
 	gbuild *b = &m->gb[s];
-	grec *g = &m->gs[gi];
-	g->creation = b->pub.creation;
-	g->start = b->pub.start;
-	g->end = b->pub.end;
-	g->blocked_forever = b->pub.blocked_forever;
-	g->name = str_intern(&m->names, b->pub.name);
+	uint32_t name = str_intern(&m->names, b->pub.name);
 	if (m->names.oom) {
 		m->oom = 1;
 		m->limit = m->names.limit;
 	}
-	pack_spans(m, gi, &b->spans);
-	g->stats = stats_pack(m, &b->stats, b->block, b->nblock, b->rng, b->nrng);
+	size_t nspans;
+	const sp_track *spans = pack_spans(m, &b->spans, &nspans);
+	if (spans)
+		rec_pack(m, gi, b, name, spans, nspans);
+	sp_free(&b->spans.pk);
 	if (b->spans.cap > SLOT_KEEP_SPANS) {
 		free(b->spans.v);
 		b->spans.v = NULL;
@@ -680,10 +722,10 @@ static gbuild *gbld_revive(gt_model *m, uint32_t gi)
 	gbuild *b = gbld(m, gi);
 	if (b)
 		return b;
-	b = slot_acquire(m, gi);
+	b = slot_acquire(m, gi, -1);
 	if (!b)
 		return NULL;
-	const grec *g = &m->gs[gi];
+	const gt_goroutine *g = &b->pub;
 	const gt_gstats *st = &b->stats;
 	if (grow(&b->spans.v, &b->spans.cap, g->nspans + 1, sizeof *b->spans.v) ||
 	    grow(&b->block, &b->capblock, st->nblock, sizeof *b->block) ||
@@ -714,19 +756,13 @@ MD_NOINLINE static uint32_t goroutine_new(gt_model *m, int64_t id)
 {
 	uint32_t i;
 	if (!mem_grow_in_place(&m->gs, &m->capgs, &m->reserved_gs, m->ngs + 1, sizeof *m->gs, m->ahead) ||
-	    grow(&m->gslot, &m->capgslot, m->ngs + 1, sizeof *m->gslot) ||
-	    grow(&m->gpack, &m->capgpack, m->ngs + 1, sizeof *m->gpack)) {
+	    grow(&m->gslot, &m->capgslot, m->ngs + 1, sizeof *m->gslot)) {
 		m->oom = 1;
 		return GT_NONE;
 	}
 	i = (uint32_t)m->ngs++;
-	memset(&m->gs[i], 0, sizeof m->gs[i]);
-	m->gpack[i] = NULL;
-	m->gs[i].id = id;
-	/* Empty, but never NULL: reports memcmp and memcpy names. */
-	m->gs[i].start = -1;
-	m->gs[i].end = -1;
-	if (!slot_acquire(m, i))
+	m->gs[i] = NULL;
+	if (!slot_acquire(m, i, id))
 		return GT_NONE;
 	if (idmap_put(&m->gidx, (uint64_t)id, i))
 		m->oom = 1;
@@ -988,12 +1024,9 @@ static open_range *find_lr(gbuild *b, uint8_t range, uint16_t kind)
 static void finalize(gt_model *m, uint32_t gi, int64_t last_ts, const int64_t *trigger_time)
 {
 	gbuild *b = gbld(m, gi);
-	if (trigger_time) {
-		if (b)
-			b->pub.end = *trigger_time;
-		else
-			m->gs[gi].end = *trigger_time;
-	}
+	/* Without a slot (out of memory) there is no record to change. */
+	if (trigger_time && b)
+		b->pub.end = *trigger_time;
 	if (!b || b->finalized)
 		return;
 	gt_gstats *st = &b->stats;
@@ -1716,15 +1749,6 @@ static void finish(gt_model *m)
 	if (m->gc_open != GT_NONE)
 		m->ranges[GT_RANGE_GC_MARK][m->gc_open].end = end;
 
-	/* Public views, with times relative to the start. */
-	for (uint32_t gi = 0; gi < m->ngs; gi++) {
-		grec *g = &m->gs[gi];
-		g->creation -= m->t0;
-		if (g->start >= 0)
-			g->start -= m->t0;
-		if (g->end >= 0)
-			g->end -= m->t0;
-	}
 	for (uint32_t p = 0; p < m->nps; p++)
 		m->ps[p].nspans = m->pb[p].spans.pk.n;
 	for (uint32_t t = 0; t < m->nms; t++)
@@ -2063,9 +2087,8 @@ void gt_model_free(gt_model *m)
 	if (!m)
 		return;
 	slots_free(m);
-	mem_free_grown(m->gs, m->reserved_gs);
+	mem_free_grown((void *)m->gs, m->reserved_gs);
 	str_tab_free(&m->names);
-	free(m->gpack);
 	for (size_t i = 0; i < m->done.nblocks; i++)
 		free(m->done.blocks[i]);
 	free(m->done.blocks);
@@ -2119,19 +2142,26 @@ gt_goroutine gt_model_goroutine(const gt_model *m, uint32_t i)
 {
 	if (i >= m->ngs)
 		return (gt_goroutine){.id = -1, .name = {"", 0}, .start = -1, .end = -1};
-	return grec_unpack(m, &m->gs[i]);
+	grec r = rec_read(m, i);
+	/* Public times are from t0; never (negative) stays as it is. */
+	r.creation -= m->t0;
+	if (r.start >= 0)
+		r.start -= m->t0;
+	if (r.end >= 0)
+		r.end -= m->t0;
+	return grec_unpack(m, &r);
 }
 
 gt_gstats gt_model_gstats(const gt_model *m, uint32_t i)
 {
-	return i < m->ngs ? stats_unpack(m->gs[i].stats) : (gt_gstats){0};
+	return i < m->ngs ? rec_read(m, i).stats : (gt_gstats){0};
 }
 
 size_t gt_model_nnames(const gt_model *m) { return m->names.n; }
 
 gt_str gt_model_name(const gt_model *m, uint32_t i) { return i < m->names.n ? m->names.s[i] : (gt_str){"", 0}; }
 
-uint32_t gt_model_goroutine_name(const gt_model *m, uint32_t gi) { return gi < m->ngs ? m->gs[gi].name : 0; }
+uint32_t gt_model_goroutine_name(const gt_model *m, uint32_t gi) { return gi < m->ngs ? rec_read(m, gi).name : 0; }
 
 uint32_t gt_model_find_goroutine(const gt_model *m, int64_t id)
 {
@@ -2244,7 +2274,7 @@ void gt_spans_seek(const gt_span *spans, size_t n, int64_t t, gt_span_iter *it)
 size_t gt_track_nspans(const gt_model *m, int kind, uint32_t i)
 {
 	if (kind == 0)
-		return i < m->ngs ? m->gs[i].nspans : 0;
+		return i < m->ngs ? rec_read(m, i).nspans : 0;
 	if (kind == 1)
 		return i < m->nps ? m->ps[i].nspans : 0;
 	return kind == 2 && i < m->nms ? m->ms[i].nspans : 0;
@@ -2254,7 +2284,8 @@ void gt_track_seek(const gt_model *m, int kind, uint32_t i, int64_t t, gt_span_i
 {
 	memset(it, 0, sizeof *it);
 	if (kind == 0 && i < m->ngs) {
-		sp_seek_frozen(m->gpack[i], m->gs[i].nspans, GT_TRACK_GOROUTINE, t, it);
+		grec r = rec_read(m, i);
+		sp_seek_frozen(r.spans, r.nspans, GT_TRACK_GOROUTINE, t, it);
 	} else if (kind == 1 && i < m->nps) {
 		sp_seek(&m->pb[i].spans.pk, GT_TRACK_PROC, t, it);
 	} else if (kind == 2 && i < m->nms) {
