@@ -3,8 +3,8 @@
  * the previous gap began, its length, the change of goroutine index and of
  * the runnable count from the previous gap, the unblocker as a change from
  * its own goroutine, the unblocking stack, the P plus one, and its four
- * scheduler figures (or, wide, the index of its record of them). A gap of
- * this kind takes about 20 bytes. */
+ * scheduler figures, the idle time as idle_rest (or, wide, the index of
+ * its record of them). A gap of this kind takes about 19 bytes. */
 #include "gappack.h"
 
 #include <stdlib.h>
@@ -21,6 +21,17 @@ enum {
 	MAX_GAP_BYTES = 1 + 10 * 2 + 5 * 9,
 };
 _Static_assert(GT_CAUSE_COUNT <= F_CAUSE + 1, "a cause fits the flags' low bits");
+
+/* While a goroutine waits, every P is busy, or one is idle outside
+ * stop-the-world, or the world is stopped: the three figures add up to
+ * the gap's length, but for the overlap of a stopped world with every P
+ * busy (and the trace's first moments, before GOMAXPROCS is known). So
+ * the idle time is kept as what it adds beyond the length, nearly always
+ * 0: one byte, where itself took two or three. Exact for any figures. */
+static int64_t idle_rest(const gt_gap *g)
+{
+	return (int64_t)g->sched[0] + g->sched[1] + g->sched[2] - (int64_t)g->len32;
+}
 
 int gp_append(gp_store *s, const gt_gap *g, mem_ahead *ahead)
 {
@@ -48,9 +59,11 @@ int gp_append(gp_store *s, const gt_gap *g, mem_ahead *ahead)
 	if (g->proc != GT_NONE)
 		p = put_uvarint(p, g->proc);
 	p = put_uvarint(p, g->sched[0]);
-	if (!g->sched_wide)
-		for (int k = 1; k < 4; k++)
-			p = put_uvarint(p, g->sched[k]);
+	if (!g->sched_wide) {
+		p = put_uvarint(p, g->sched[2]);
+		p = put_uvarint(p, g->sched[3]);
+		p = put_uvarint(p, zigzag(idle_rest(g)));
+	}
 	s->nbytes = (size_t)(p - s->bytes);
 	s->prev = *g;
 	s->n++;
@@ -102,8 +115,10 @@ static inline void decode(gt_gap_iter *it, gt_gap *out)
 		g.sched[3] = (uint32_t)(len >> 32);
 	} else {
 		g.len32 = (uint32_t)len;
-		for (int k = 1; k < 4; k++)
-			g.sched[k] = (uint32_t)get_uvarint(&p);
+		g.sched[2] = (uint32_t)get_uvarint(&p);
+		g.sched[3] = (uint32_t)get_uvarint(&p);
+		int64_t rest = unzigzag(get_uvarint(&p));
+		g.sched[1] = (uint32_t)((int64_t)g.len32 + rest - g.sched[0] - g.sched[2]);
 	}
 	it->p = p;
 	it->prev = g;

@@ -827,9 +827,21 @@ START_TEST(packed_gaps_equal_starts_across_blocks)
 	size_t n = 3 * GT_GAP_BLOCK + 5;
 	for (size_t i = 0; i < n; i++) {
 		int64_t start = i < 20 ? (int64_t)i : i < 2 * GT_GAP_BLOCK + 10 ? 100 : 200;
+		/* Scheduler figures that add up to less than the length, to it,
+		 * and past it (idle time is kept as the difference). */
 		gt_gap g = {.start = start, .len32 = (uint32_t)i, .goroutine = (uint32_t)(n - i), .unblocker = GT_NONE,
-		            .proc = i % 3 ? (uint32_t)i : GT_NONE, .runnable_at_start = (uint32_t)i};
+		            .proc = i % 3 ? (uint32_t)i : GT_NONE, .runnable_at_start = (uint32_t)i,
+		            .sched = {(uint32_t)(i / 2), (uint32_t)(i % 5 ? i - i / 2 : i / 3), (uint32_t)(i % 7 == 0),
+		                      (uint32_t)(i % 4)}};
 		ck_assert_int_eq(gp_append(&s, &g, NULL), 0);
+	}
+	gt_gap_iter all;
+	gt_gap r;
+	gp_seek(&s, 0, &all);
+	for (size_t i = 0; gt_gap_next(&all, &r); i++) {
+		uint32_t want[4] = {(uint32_t)(i / 2), (uint32_t)(i % 5 ? i - i / 2 : i / 3), (uint32_t)(i % 7 == 0),
+		                    (uint32_t)(i % 4)};
+		ck_assert_msg(memcmp(r.sched, want, sizeof want) == 0, "gap %zu: scheduler figures differ", i);
 	}
 	ck_assert_uint_eq(gp_first_at(&s, 100), 20);
 	ck_assert_uint_eq(gp_first_at(&s, 101), 2 * GT_GAP_BLOCK + 10);
