@@ -540,8 +540,10 @@ static void rec_pack(gt_model *m, uint32_t gi, const gbuild *b, uint32_t name, c
 }
 
 /* What the goroutine's piece says; a goroutine without one yet (its slot
- * not released) reads as gt_model_goroutine's goroutine out of range. */
-static grec rec_read(const gt_model *m, uint32_t gi)
+ * not released) reads as gt_model_goroutine's goroutine out of range.
+ * Without `all`, only the record: reports read it for every gap, and its
+ * statistics take as many varints again. */
+static grec rec_read(const gt_model *m, uint32_t gi, bool all)
 {
 	grec r = {.id = -1, .start = -1, .end = -1};
 	const uint8_t *p0 = m->gs[gi], *p = p0;
@@ -555,6 +557,8 @@ static grec rec_read(const gt_model *m, uint32_t gi)
 	r.end = time_back(get_uvarint(&p), r.start);
 	r.nspans = (uint32_t)get_uvarint(&p);
 	r.blocked_forever = (f & REC_FOREVER) != 0;
+	if (!all)
+		return r;
 	gt_gstats *st = &r.stats;
 	if (f & REC_STATS) {
 		st->exec_ns = unzigzag(get_uvarint(&p));
@@ -639,7 +643,7 @@ static gbuild *slot_acquire(gt_model *m, uint32_t gi, int64_t id)
 	b->caprng = keep.caprng;
 	b->regions = keep.regions;
 	b->capregions = keep.capregions;
-	grec r = rec_read(m, gi);
+	grec r = rec_read(m, gi, true);
 	if (!m->gs[gi]) {
 		/* Empty, but never NULL: reports memcmp and memcpy names. */
 		r = (grec){.id = id, .start = -1, .end = -1};
@@ -2142,7 +2146,7 @@ gt_goroutine gt_model_goroutine(const gt_model *m, uint32_t i)
 {
 	if (i >= m->ngs)
 		return (gt_goroutine){.id = -1, .name = {"", 0}, .start = -1, .end = -1};
-	grec r = rec_read(m, i);
+	grec r = rec_read(m, i, false);
 	/* Public times are from t0; never (negative) stays as it is. */
 	r.creation -= m->t0;
 	if (r.start >= 0)
@@ -2154,14 +2158,14 @@ gt_goroutine gt_model_goroutine(const gt_model *m, uint32_t i)
 
 gt_gstats gt_model_gstats(const gt_model *m, uint32_t i)
 {
-	return i < m->ngs ? rec_read(m, i).stats : (gt_gstats){0};
+	return i < m->ngs ? rec_read(m, i, true).stats : (gt_gstats){0};
 }
 
 size_t gt_model_nnames(const gt_model *m) { return m->names.n; }
 
 gt_str gt_model_name(const gt_model *m, uint32_t i) { return i < m->names.n ? m->names.s[i] : (gt_str){"", 0}; }
 
-uint32_t gt_model_goroutine_name(const gt_model *m, uint32_t gi) { return gi < m->ngs ? rec_read(m, gi).name : 0; }
+uint32_t gt_model_goroutine_name(const gt_model *m, uint32_t gi) { return gi < m->ngs ? rec_read(m, gi, false).name : 0; }
 
 uint32_t gt_model_find_goroutine(const gt_model *m, int64_t id)
 {
@@ -2274,7 +2278,7 @@ void gt_spans_seek(const gt_span *spans, size_t n, int64_t t, gt_span_iter *it)
 size_t gt_track_nspans(const gt_model *m, int kind, uint32_t i)
 {
 	if (kind == 0)
-		return i < m->ngs ? rec_read(m, i).nspans : 0;
+		return i < m->ngs ? rec_read(m, i, false).nspans : 0;
 	if (kind == 1)
 		return i < m->nps ? m->ps[i].nspans : 0;
 	return kind == 2 && i < m->nms ? m->ms[i].nspans : 0;
@@ -2284,7 +2288,7 @@ void gt_track_seek(const gt_model *m, int kind, uint32_t i, int64_t t, gt_span_i
 {
 	memset(it, 0, sizeof *it);
 	if (kind == 0 && i < m->ngs) {
-		grec r = rec_read(m, i);
+		grec r = rec_read(m, i, true);
 		sp_seek_frozen(r.spans, r.nspans, GT_TRACK_GOROUTINE, t, it);
 	} else if (kind == 1 && i < m->nps) {
 		sp_seek(&m->pb[i].spans.pk, GT_TRACK_PROC, t, it);
