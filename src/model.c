@@ -644,11 +644,14 @@ static gbuild *slot_acquire(gt_model *m, uint32_t gi, int64_t id)
 	b->regions = keep.regions;
 	b->capregions = keep.capregions;
 	grec r = rec_read(m, gi, true);
-	if (!m->gs[gi]) {
-		/* Empty, but never NULL: reports memcmp and memcpy names. */
+	if (!m->gs[gi])
 		r = (grec){.id = id, .start = -1, .end = -1};
-	}
 	b->pub = grec_unpack(m, &r);
+	/* Unnamed until a stack names it: name index 0 is whichever name was
+	 * interned first. Empty, but never NULL: reports memcmp and memcpy
+	 * names. */
+	if (!m->gs[gi])
+		b->pub.name = (gt_str){"", 0};
 	b->stats = r.stats;
 	b->owner = gi;
 	b->gap = b->proc = b->thread = GT_NONE;
