@@ -4,7 +4,7 @@
  * the runnable count from the previous gap, the unblocker as a change from
  * its own goroutine, the unblocking stack, the P plus one, and its four
  * scheduler figures, the idle time as idle_rest (or, wide, the index of
- * its record of them). A gap of this kind takes about 19 bytes. */
+ * its record of them). A gap of this kind takes about 18 bytes. */
 #include "gappack.h"
 
 #include <stdlib.h>

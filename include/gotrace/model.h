@@ -250,7 +250,7 @@ const gt_thread *gt_model_thread(const gt_model *m, uint32_t i);
 
 /* Gaps, in order of start (equal starts in the order they began). A busy
  * trace has tens of millions: they are kept packed, in blocks of
- * GT_GAP_BLOCK, at about 20 of their 48 bytes. Read them in order with
+ * GT_GAP_BLOCK, at about 18 of their 48 bytes. Read them in order with
  * gt_gap_seek and gt_gap_next; gt_model_gap decodes part of one block to
  * reach one gap. */
 #define GT_GAP_BLOCK 32
