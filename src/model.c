@@ -643,16 +643,15 @@ static gbuild *slot_acquire(gt_model *m, uint32_t gi, int64_t id)
 	b->caprng = keep.caprng;
 	b->regions = keep.regions;
 	b->capregions = keep.capregions;
-	grec r = rec_read(m, gi, true);
-	if (!m->gs[gi])
-		r = (grec){.id = id, .start = -1, .end = -1};
-	b->pub = grec_unpack(m, &r);
-	/* Unnamed until a stack names it: name index 0 is whichever name was
-	 * interned first. Empty, but never NULL: reports memcmp and memcpy
-	 * names. */
-	if (!m->gs[gi])
-		b->pub.name = (gt_str){"", 0};
-	b->stats = r.stats;
+	if (m->gs[gi]) {
+		grec r = rec_read(m, gi, true);
+		b->pub = grec_unpack(m, &r);
+		b->stats = r.stats;
+	} else {
+		/* Unnamed until a stack names it. Empty, but never NULL: reports
+		 * memcmp and memcpy names. */
+		b->pub = (gt_goroutine){.id = id, .name = {"", 0}, .start = -1, .end = -1};
+	}
 	b->owner = gi;
 	b->gap = b->proc = b->thread = GT_NONE;
 	b->stw_open = b->assist_open = b->sys_p = GT_NONE;
