@@ -81,9 +81,9 @@ static size_t nblocks_of(size_t n) { return (n + SP_BLOCK_SPANS - 1) / SP_BLOCK_
 
 /* A frozen copy starts with the last span's end: seeking past a
  * goroutine's life, as a time range across millions of them does for most,
- * then decodes nothing. */
-/* The header of a track of one block: its start (zigzag: times come
- * from the file) and its length up to the last end. */
+ * then decodes nothing. A track of one block has no block index: its
+ * header is its start (zigzag: times come from the file) and its length up
+ * to the last end. */
 static size_t put_head(const sp_track *t, uint8_t *dst)
 {
 	uint8_t *p = put_uvarint(dst, zigzag(t->blocks[0].start));
@@ -93,21 +93,25 @@ static size_t put_head(const sp_track *t, uint8_t *dst)
 
 static bool one_block(size_t n) { return n <= SP_BLOCK_SPANS; }
 
+/* Whether t freezes with put_head's header: an empty track freezes to
+ * its last end alone. */
+static bool frozen_compact(const sp_track *t) { return t->n && one_block(t->n); }
+
 size_t sp_frozen_size(const sp_track *t)
 {
-	if (t->n && one_block(t->n)) {
+	if (frozen_compact(t)) {
 		uint8_t head[20];
 		return put_head(t, head) + t->nbytes;
 	}
 	return sizeof(int64_t) + t->nblocks * sizeof *t->blocks + t->nbytes;
 }
 
-size_t sp_frozen_align(const sp_track *t) { return t->n && one_block(t->n) ? 1 : _Alignof(sp_block); }
+size_t sp_frozen_align(const sp_track *t) { return frozen_compact(t) ? 1 : _Alignof(sp_block); }
 
 void sp_freeze(const sp_track *t, void *dst)
 {
 	char *d = dst;
-	if (t->n && one_block(t->n)) {
+	if (frozen_compact(t)) {
 		d += put_head(t, dst);
 		memcpy(d, t->bytes, t->nbytes);
 		return;
