@@ -42,12 +42,7 @@ static void build_minimal(built *t, uint64_t unblock_stack, uint64_t label_strin
 	t->m2_batch = w->n;
 	w_batch(w, 1, 2, 1005, &m2);
 
-	wbuf sync = {0};
-	w_u8(&sync, EvSync);
-	w_ev(&sync, EvFrequency, 1, (uint64_t)1000000000);
-	w_ev(&sync, EvClockSnapshot, 4, (uint64_t)0, (uint64_t)5000, (uint64_t)1700000000, (uint64_t)5);
-	w_batch(w, 1, NO_THREAD, 999, &sync);
-	w_u8(w, EvEndOfGeneration);
+	w_end_generation(w, 1);
 }
 
 typedef struct seen {

@@ -333,11 +333,7 @@ START_TEST(late_status_gap_goes_in_order)
 			b.n = 0;
 		}
 	}
-	w_u8(&b, EvSync);
-	w_ev(&b, EvFrequency, 1, (uint64_t)1000000000);
-	w_ev(&b, EvClockSnapshot, 4, (uint64_t)0, (uint64_t)5000, (uint64_t)1700000000, (uint64_t)5);
-	w_batch(&w, 1, NO_THREAD, 999, &b);
-	w_u8(&w, EvEndOfGeneration);
+	w_end_generation(&w, 1);
 
 	gt_trace *t;
 	gt_model *m;
@@ -821,26 +817,33 @@ END_TEST
 /* Gaps of one start on both sides of block boundaries, as a generation's
  * goroutines found runnable all begin at its start: finding that time
  * must give the first of them, in the block before the boundary. */
+/* Scheduler figures of gap i of length i that add up to less than the
+ * length, to it, and past it (idle time is kept as the difference). */
+static void sched_figures(size_t i, uint32_t out[4])
+{
+	out[0] = (uint32_t)(i / 2);
+	out[1] = (uint32_t)(i % 5 ? i - i / 2 : i / 3);
+	out[2] = (uint32_t)(i % 7 == 0);
+	out[3] = (uint32_t)(i % 4);
+}
+
 START_TEST(packed_gaps_equal_starts_across_blocks)
 {
 	gp_store s = {0};
 	size_t n = 3 * GT_GAP_BLOCK + 5;
 	for (size_t i = 0; i < n; i++) {
 		int64_t start = i < 20 ? (int64_t)i : i < 2 * GT_GAP_BLOCK + 10 ? 100 : 200;
-		/* Scheduler figures that add up to less than the length, to it,
-		 * and past it (idle time is kept as the difference). */
 		gt_gap g = {.start = start, .len32 = (uint32_t)i, .goroutine = (uint32_t)(n - i), .unblocker = GT_NONE,
-		            .proc = i % 3 ? (uint32_t)i : GT_NONE, .runnable_at_start = (uint32_t)i,
-		            .sched = {(uint32_t)(i / 2), (uint32_t)(i % 5 ? i - i / 2 : i / 3), (uint32_t)(i % 7 == 0),
-		                      (uint32_t)(i % 4)}};
+		            .proc = i % 3 ? (uint32_t)i : GT_NONE, .runnable_at_start = (uint32_t)i};
+		sched_figures(i, g.sched);
 		ck_assert_int_eq(gp_append(&s, &g, NULL), 0);
 	}
 	gt_gap_iter all;
 	gt_gap r;
 	gp_seek(&s, 0, &all);
 	for (size_t i = 0; gt_gap_next(&all, &r); i++) {
-		uint32_t want[4] = {(uint32_t)(i / 2), (uint32_t)(i % 5 ? i - i / 2 : i / 3), (uint32_t)(i % 7 == 0),
-		                    (uint32_t)(i % 4)};
+		uint32_t want[4];
+		sched_figures(i, want);
 		ck_assert_msg(memcmp(r.sched, want, sizeof want) == 0, "gap %zu: scheduler figures differ", i);
 	}
 	ck_assert_uint_eq(gp_first_at(&s, 100), 20);

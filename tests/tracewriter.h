@@ -73,4 +73,17 @@ enum { GoRunnable = 1, GoRunning = 2, GoWaiting = 4 };
 
 #define NO_THREAD UINT64_MAX
 
+/* Ends generation gen: its sync batch (a frequency of 1 GHz and a clock
+ * snapshot at 999) and the end-of-generation marker. */
+static inline void w_end_generation(wbuf *w, uint64_t gen)
+{
+	static wbuf sync;
+	sync.n = 0;
+	w_u8(&sync, EvSync);
+	w_ev(&sync, EvFrequency, 1, (uint64_t)1000000000);
+	w_ev(&sync, EvClockSnapshot, 4, (uint64_t)0, (uint64_t)5000, (uint64_t)1700000000, (uint64_t)5);
+	w_batch(w, gen, NO_THREAD, 999, &sync);
+	w_u8(w, EvEndOfGeneration);
+}
+
 #endif
